@@ -1,0 +1,44 @@
+# Laurel: `make run` serves the app on PORT (default 8000) against an embedded moto server;
+# `make test` runs the whole suite. Both set up everything they need from nothing.
+SHELL := /bin/bash
+PY := .venv/bin/python
+PORT ?= 8000
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: run test issuer keys package bench lint format validator browser
+
+.venv/.stamp: requirements.txt requirements-dev.txt
+	python3 -m venv .venv
+	.venv/bin/pip install -q --upgrade pip
+	.venv/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+validator:
+	bash tests/validator/setup.sh
+
+run: .venv/.stamp
+	PORT=$(PORT) $(PY) local/serve.py
+
+# Create an issuer while `make run` runs: make issuer NAME=... URL=... EMAIL=... [DESCRIPTION=...]
+issuer: .venv/.stamp
+	PORT=$(PORT) $(PY) local/issuer.py create --name "$(NAME)" --url "$(URL)" --email "$(EMAIL)" \
+		$(if $(DESCRIPTION),--description "$(DESCRIPTION)")
+
+# API keys of an issuer: make keys ISSUER=<id> [ACTION=list|create|revoke] [KEY=<key id>]
+keys: .venv/.stamp
+	PORT=$(PORT) $(PY) local/issuer.py keys $(or $(ACTION),list) --issuer "$(ISSUER)" $(if $(KEY),--key "$(KEY)")
+
+test: .venv/.stamp validator
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+lint: .venv/.stamp
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: .venv/.stamp
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: .venv/.stamp
+	$(PY) bench/run.py

@@ -1,0 +1,14 @@
+"""Laurel: the Chalice app. Creates `app`, registers the blueprints and the queue worker. Nothing else."""
+
+from chalice import Chalice
+
+from chalicelib.config import get_settings
+from chalicelib.routes import api, outbox, public, workers
+
+app = Chalice(app_name="laurel")
+app.api.binary_types.extend(["image/png", "multipart/form-data", "application/octet-stream"])
+app.register_blueprint(api.blueprint, url_prefix="/api/v1")
+app.register_blueprint(public.blueprint)
+app.register_blueprint(outbox.blueprint)
+
+mail_worker = app.on_sqs_message(queue=get_settings().mail_queue, batch_size=1)(workers.mail_worker)

@@ -1,0 +1,242 @@
+"""The issuer API under /api/v1: parse the request, call one service, answer JSON."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.services import award_changes, awards, badgeclasses, bulk, issuers
+from chalicelib.services.errors import Invalid, NotFound, Unsupported
+from chalicelib.web import forms
+from chalicelib.web.http import content_type, json_body, json_response, query, raw_body, route
+
+blueprint = Blueprint(__name__)
+MAX_BULK_BYTES = 10 * 1_048_576
+MAX_UPLOAD_BYTES = 2 * 1_048_576
+
+
+def _request():
+    return blueprint.current_request
+
+
+def _issuer_id() -> str:
+    return issuers.authenticate(_request().headers.get("authorization"))
+
+
+def _page_args() -> tuple[int, dict | None]:
+    raw = query(_request(), "limit") or "50"
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise Invalid(
+            "limit must be a whole number from 1 to 100.", errors=[{"field": "limit", "detail": "1-100"}]
+        )
+    return int(raw), awards.decode_cursor(query(_request(), "cursor"))
+
+
+def _page(items: list[dict], key: dict | None) -> dict:
+    return {"items": items, "next_cursor": awards.encode_cursor(key)}
+
+
+def _created(body: dict, location: str) -> Response:
+    return json_response(body, status=201, headers={"Location": location})
+
+
+# --- issuer profile and keys ---------------------------------------------------------------------
+
+
+@route(blueprint, "/issuer", methods=["GET"])
+def get_issuer():
+    return issuers.to_api(issuers.get_issuer(_issuer_id()))
+
+
+@route(blueprint, "/issuer", methods=["PATCH"])
+def update_issuer():
+    issuer_id = _issuer_id()
+    return issuers.to_api(issuers.update_profile(issuer_id, json_body(_request())))
+
+
+@route(blueprint, "/keys", methods=["GET"])
+def list_keys():
+    return {"items": [issuers.key_to_api(k) for k in issuers.list_api_keys(_issuer_id())]}
+
+
+@route(blueprint, "/keys", methods=["POST"])
+def create_key():
+    issuer_id = _issuer_id()
+    body = json_body(_request()) if _request().raw_body else {}
+    label = body.get("label") if isinstance(body, dict) else None
+    item, key = issuers.create_api_key(issuer_id, label=str(label)[:100] if label else None)
+    return json_response({**issuers.key_to_api(item), "api_key": key}, status=201)
+
+
+@route(blueprint, "/keys/{key_id}/revoke", methods=["POST"])
+def revoke_key(key_id):
+    return issuers.key_to_api(issuers.revoke_api_key(_issuer_id(), key_id))
+
+
+# --- badge classes -------------------------------------------------------------------------------
+
+
+def _badge_body():
+    request = _request()
+    kind = content_type(request)
+    if kind == "multipart/form-data":
+        return forms.parse_multipart(raw_body(request, MAX_UPLOAD_BYTES), request.headers["content-type"])
+    if kind != "application/json":
+        raise Unsupported("Send JSON (image as a data URI) or multipart/form-data (image as a file).")
+    return json_body(request, max_bytes=MAX_UPLOAD_BYTES)
+
+
+@route(blueprint, "/badgeclasses", methods=["POST"])
+def create_badge_class():
+    issuer_id = _issuer_id()
+    item = badgeclasses.create(issuer_id, _badge_body())
+    return _created(badgeclasses.to_api(item), f"/api/v1/badgeclasses/{item.id}")
+
+
+@route(blueprint, "/badgeclasses", methods=["GET"])
+def list_badge_classes():
+    issuer_id = _issuer_id()
+    limit, cursor = _page_args()
+    items, key = badgeclasses.list_page(issuer_id, limit=limit, cursor=cursor)
+    return _page([badgeclasses.to_api(i) for i in items], key)
+
+
+@route(blueprint, "/badgeclasses/{badge_id}", methods=["GET"])
+def get_badge_class(badge_id):
+    return badgeclasses.to_api(badgeclasses.get(_issuer_id(), badge_id))
+
+
+@route(blueprint, "/badgeclasses/{badge_id}", methods=["PATCH"])
+def update_badge_class(badge_id):
+    issuer_id = _issuer_id()
+    return badgeclasses.to_api(badgeclasses.update(issuer_id, badge_id, _badge_body()))
+
+
+# --- awards --------------------------------------------------------------------------------------
+
+
+@route(blueprint, "/badgeclasses/{badge_id}/assertions", methods=["POST"])
+def award(badge_id):
+    issuer_id = _issuer_id()
+    badge = badgeclasses.get(issuer_id, badge_id)
+    key = _request().headers.get("idempotency-key")
+    item, created = awards.award(issuer_id, badge, json_body(_request()), idempotency_key=key)
+    body = awards.to_api(item)
+    return _created(body, f"/api/v1/assertions/{item.id}") if created else json_response(body)
+
+
+@route(blueprint, "/badgeclasses/{badge_id}/assertions/bulk", methods=["POST"])
+def award_in_bulk(badge_id):
+    issuer_id = _issuer_id()
+    badge = badgeclasses.get(issuer_id, badge_id)
+    request = _request()
+    if content_type(request) == "text/csv":
+        text = raw_body(request, MAX_BULK_BYTES).decode("utf-8-sig", "replace")
+        rows = bulk.rows_from_csv(text)
+    else:
+        rows = bulk.rows_from_json(json_body(request, max_bytes=MAX_BULK_BYTES))
+    job, errors = bulk.start(issuers.get_issuer(issuer_id), badge, rows)
+    body = {**bulk.job_to_api(job), "status_url": f"/api/v1/jobs/{job.id}", "errors": errors}
+    return json_response(body, status=202, headers={"Location": f"/api/v1/jobs/{job.id}"})
+
+
+@route(blueprint, "/badgeclasses/{badge_id}/assertions", methods=["GET"])
+def list_badge_assertions(badge_id):
+    issuer_id = _issuer_id()
+    badgeclasses.get(issuer_id, badge_id)
+    return _list_awards(issuer_id, badge_id=badge_id)
+
+
+@route(blueprint, "/assertions", methods=["GET"])
+def list_assertions():
+    issuer_id = _issuer_id()
+    return _list_awards(issuer_id, badge_id=query(_request(), "badge_class"))
+
+
+def _list_awards(issuer_id: str, *, badge_id: str | None) -> dict:
+    email = query(_request(), "recipient_email")
+    state = query(_request(), "state")
+    if state and state not in ("pending", "accepted", "rejected", "revoked", "expired"):
+        raise Invalid(
+            "state must be pending, accepted, rejected, revoked or expired.",
+            errors=[{"field": "state", "detail": "unknown state"}],
+        )
+    limit, cursor = _page_args()
+    items, key = awards.list_page(
+        issuer_id,
+        badge_id=badge_id,
+        email=(email or "").strip().lower() or None,
+        state=state,
+        limit=limit,
+        cursor=cursor,
+    )
+    return _page([awards.to_api(i) for i in items], key)
+
+
+@route(blueprint, "/assertions/{assertion_id}", methods=["GET"])
+def get_assertion(assertion_id):
+    issuer_id = _issuer_id()
+    issuer = issuers.get_issuer(issuer_id)
+    return awards.to_api(awards.get(issuer_id, assertion_id), signing=bool(issuer.signing))
+
+
+@route(blueprint, "/assertions/{assertion_id}/revoke", methods=["POST"])
+def revoke(assertion_id):
+    issuer_id = _issuer_id()
+    ids, reason = award_changes.read_revocation(json_body(_request()))
+    if ids is not None:
+        raise Invalid(
+            "ids belongs to POST /api/v1/assertions/revoke.", errors=[{"field": "ids", "detail": "not here"}]
+        )
+    return awards.to_api(award_changes.revoke(issuer_id, assertion_id, reason))
+
+
+@route(blueprint, "/assertions/revoke", methods=["POST"])
+def revoke_many():
+    issuer_id = _issuer_id()
+    ids, reason = award_changes.read_revocation(json_body(_request()))
+    if not ids:
+        raise Invalid(
+            "ids is required: the assertions to revoke.", errors=[{"field": "ids", "detail": "is required"}]
+        )
+    results = []
+    for assertion_id in ids:
+        try:
+            results.append(awards.to_api(award_changes.revoke(issuer_id, assertion_id, reason)))
+        except NotFound as error:
+            results.append({"id": assertion_id, "error": error.detail})
+    return {"items": results}
+
+
+@route(blueprint, "/assertions/{assertion_id}/resend", methods=["POST"])
+def resend(assertion_id):
+    return awards.to_api(award_changes.resend(_issuer_id(), assertion_id))
+
+
+@route(blueprint, "/assertions/{assertion_id}/recertify", methods=["POST"])
+def recertify(assertion_id):
+    issuer_id = _issuer_id()
+    body = json_body(_request()) if (_request().raw_body or b"").strip() else {}
+    return awards.to_api(award_changes.recertify(issuer_id, assertion_id, body))
+
+
+@route(blueprint, "/assertions/{assertion_id}/erase", methods=["POST"])
+def erase(assertion_id):
+    award_changes.erase(_issuer_id(), assertion_id)
+    return Response(body="", status_code=204)
+
+
+# --- jobs and the API description ----------------------------------------------------------------
+
+
+@route(blueprint, "/jobs/{job_id}", methods=["GET"])
+def get_job(job_id):
+    issuer_id = _issuer_id()
+    limit, cursor = _page_args()
+    return bulk.job_report(issuer_id, job_id, limit=limit, cursor=cursor)
+
+
+@route(blueprint, "/openapi.json", methods=["GET"])
+def openapi():
+    from chalicelib.web.openapi import document
+
+    return document()

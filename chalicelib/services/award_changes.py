@@ -1,0 +1,155 @@
+"""What an issuer does to an award after issuing it: revoke, resend, re-certify, erase."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.services import awards, baked, expiry, ids
+from chalicelib.services.errors import Conflict, Invalid
+from chalicelib.services.fields import Fields
+from chalicelib.store.models import (
+    ActiveAwardItem,
+    AssertionItem,
+    BadgeClassItem,
+    RevocationItem,
+    transaction,
+)
+
+MAX_BATCH = 100
+
+
+def read_revocation(body: object) -> tuple[list[str] | None, str]:
+    """`{"reason": ...}` or `{"ids": [...], "reason": ...}` → (ids or None, reason)."""
+    f = Fields(body, {"reason", "ids"})
+    reason = f.string("reason", required=True, max_len=1000)
+    found = f.string_list("ids", max_items=MAX_BATCH, max_len=64) if f.has("ids") else None
+    if f.has("ids") and not found:
+        f.error("ids", "must list at least one assertion id")
+    f.check()
+    return found, reason or ""
+
+
+def revoke(issuer_id: str, assertion_id: str, reason: str) -> AssertionItem:
+    """Revoke for good; revoking again changes nothing."""
+    item = awards.get(issuer_id, assertion_id)
+    if item.state == "revoked":
+        return item
+    at = ids.now()
+    with transaction() as tx:
+        tx.update(
+            item,
+            actions=[
+                AssertionItem.state.set("revoked"),
+                AssertionItem.revocation_reason.set(reason),
+                AssertionItem.claim_hash.remove(),
+                AssertionItem.updated_at.set(at),
+            ],
+            condition=AssertionItem.state.is_in(*awards.ACTIVE_STATES),
+        )
+        tx.save(
+            RevocationItem(
+                f"ISSUER#{issuer_id}",
+                f"REVOKED#{item.id}",
+                assertion_id=item.id,
+                reason=reason,
+                revoked_at=at,
+            )
+        )
+        if item.holds_lock:
+            _release_guard(tx, item)
+    item.refresh()
+    return item
+
+
+def _release_guard(tx, item: AssertionItem) -> None:
+    tx.delete(ActiveAwardItem(awards.guard_pk(item.badge_id, item.recipient_email), "ACTIVE"))
+
+
+def resend(issuer_id: str, assertion_id: str) -> AssertionItem:
+    """Send the notice again with a fresh claim link; a rejected award becomes pending again."""
+    item = awards.get(issuer_id, assertion_id)
+    if item.state == "revoked":
+        raise Conflict("A revoked award cannot be sent again.")
+    if item.notice in ("queued", "sending"):
+        raise Conflict("A notice for this award is already on its way.")
+    actions = [
+        AssertionItem.notice.set("queued"),
+        AssertionItem.notice_error.remove(),
+        AssertionItem.updated_at.set(ids.now()),
+    ]
+    if item.state == "rejected":
+        actions.append(AssertionItem.state.set("pending"))
+    item.update(actions=actions, condition=AssertionItem.notice.is_in("none", "sent", "failed"))
+    awards.enqueue_notices([item])
+    return item
+
+
+def read_recertify(body: object, badge: BadgeClassItem, at: datetime) -> datetime:
+    """New expiry: `expires`, or `expires_after`, or the badge class's default rule, counted from now."""
+    f = Fields(body if body is not None else {}, {"expires", "expires_after"})
+    expires = f.timestamp("expires")
+    rule = f.body.get("expires_after") or badge.expires_after
+    if expires is None and f.has("expires_after"):
+        problem = expiry.check_rule(rule)
+        if problem:
+            f.error("expires_after", problem)
+    f.check()
+    if expires is None and rule:
+        expires = expiry.add(at, rule)
+    if expires is None:
+        raise Invalid(
+            "Send expires (or expires_after): this badge class has no default expiry.",
+            errors=[{"field": "expires", "detail": "is required"}],
+        )
+    if expires <= at:
+        raise Invalid(
+            "expires must be in the future.", errors=[{"field": "expires", "detail": "must be in the future"}]
+        )
+    return expires
+
+
+def recertify(issuer_id: str, assertion_id: str, body: object) -> AssertionItem:
+    """Give the award a new expiry and re-bake its images."""
+    item = awards.get(issuer_id, assertion_id)
+    if item.state == "revoked":
+        raise Conflict("A revoked award cannot be re-certified.")
+    from chalicelib.services import badgeclasses
+
+    at = ids.now()
+    expires = read_recertify(body, badgeclasses.get(issuer_id, item.badge_id), at)
+    old_version = item.version
+    item.update(
+        actions=[
+            AssertionItem.expires.set(expires),
+            AssertionItem.version.add(1),
+            AssertionItem.updated_at.set(at),
+        ],
+        condition=AssertionItem.version == old_version,
+    )
+    if item.holds_lock:
+        awards.active_guard(item).save()
+    baked.rebake(item, old_version)
+    return item
+
+
+def erase(issuer_id: str, assertion_id: str) -> None:
+    """Remove the recipient's personal data; the hosted URL then answers 404."""
+    item = awards.get(issuer_id, assertion_id)
+    with transaction() as tx:
+        tx.update(
+            item,
+            actions=[
+                AssertionItem.state.set("erased"),
+                AssertionItem.recipient_email.remove(),
+                AssertionItem.recipient_name.remove(),
+                AssertionItem.salt.remove(),
+                AssertionItem.identity.remove(),
+                AssertionItem.narrative.remove(),
+                AssertionItem.evidence.set([]),
+                AssertionItem.claim_hash.remove(),
+                AssertionItem.updated_at.set(ids.now()),
+            ],
+        )
+        if item.holds_lock and item.state != "revoked":
+            _release_guard(tx, item)
+    baked.forget(item)

@@ -1,0 +1,58 @@
+"""Baked badge images: made on first download, kept in S3 per assertion version, re-baked on re-certify."""
+
+from __future__ import annotations
+
+import json
+
+from chalicelib.openbadges import baking
+from chalicelib.services import hosting
+from chalicelib.services.errors import NotFound
+from chalicelib.store import images
+from chalicelib.store.models import AssertionItem
+
+CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def _key(item: AssertionItem, kind: str, version: int | None = None) -> str:
+    return f"baked/{item.id}/v{version or item.version}.{kind}"
+
+
+def _source_key(item: AssertionItem, kind: str) -> str:
+    return item.image_key.rsplit(".", 1)[0] + f".{kind}"
+
+
+def has_svg(item: AssertionItem) -> bool:
+    return item.image_key.endswith(".svg")
+
+
+def bake(item: AssertionItem, kind: str) -> bytes:
+    """Bake the hosted assertion into the badge class image (no storage)."""
+    source = images.get(_source_key(item, kind))
+    if source is None:
+        raise NotFound("The badge image is missing.")
+    document = json.dumps(hosting.assertion_document(item), separators=(",", ":"))
+    if kind == "png":
+        return baking.bake_png(source, document)
+    return baking.bake_svg(source.decode(), verify=hosting.assertion_url(item.id), body=document).encode()
+
+
+def image(item: AssertionItem, kind: str) -> bytes:
+    """The baked PNG or SVG, from S3 when already baked for this version."""
+    if kind == "svg" and not has_svg(item):
+        raise NotFound("This badge has no SVG image; use baked.png.")
+    data = images.get(_key(item, kind))
+    if data is None:
+        data = bake(item, kind)
+        images.put(_key(item, kind), data, CONTENT_TYPES[kind])
+    return data
+
+
+def rebake(item: AssertionItem, old_version: int) -> None:
+    """Bake the new version now and delete the old files."""
+    for kind in ("png", "svg") if has_svg(item) else ("png",):
+        images.put(_key(item, kind), bake(item, kind), CONTENT_TYPES[kind])
+    forget(item, version=old_version)
+
+
+def forget(item: AssertionItem, version: int | None = None) -> None:
+    images.delete([_key(item, kind, version) for kind in CONTENT_TYPES])

@@ -1,0 +1,206 @@
+"""Bulk awards: validate every row first, then award the valid ones through the queue, 49 per batch."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from chalicelib.services import awards, ids, notices
+from chalicelib.services.errors import Invalid
+from chalicelib.store import queue
+from chalicelib.store.models import BadgeClassItem, IssuerItem, JobItem, JobRowItem
+
+MAX_ROWS = 10_000
+# 49 awards + 49 duplicate guards fit one 100-item DynamoDB transaction; 49 mails fit one SES bulk call.
+BATCH_ROWS = 49
+CSV_COLUMNS = (
+    "recipient_email",
+    "recipient_name",
+    "issued_on",
+    "expires",
+    "narrative",
+    "evidence_url",
+    "evidence_narrative",
+    "notify",
+    "allow_duplicate",
+)
+JOB_DAYS = 30
+
+
+def rows_from_json(body: object) -> list:
+    if not isinstance(body, dict) or set(body) != {"assertions"} or not isinstance(body["assertions"], list):
+        raise Invalid(
+            'Send {"assertions": [ ... ]}: a list of award objects.',
+            errors=[{"field": "assertions", "detail": "must be a list of award objects"}],
+        )
+    return body["assertions"]
+
+
+def rows_from_csv(text: str) -> list[dict]:
+    """CSV with a header row (CSV_COLUMNS; recipient_email required) → award objects."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if "recipient_email" not in header or unknown:
+        detail = (
+            f"unknown columns: {', '.join(unknown)}" if unknown else "a recipient_email column is required"
+        )
+        raise Invalid(
+            f"CSV header: {detail}. Columns: {', '.join(CSV_COLUMNS)}.",
+            errors=[{"field": "header", "detail": detail}],
+        )
+    reader.fieldnames = header
+    rows = []
+    for record in reader:
+        rows.append(_award_from_record(record))
+        if len(rows) > MAX_ROWS:
+            break
+    return rows
+
+
+def _award_from_record(record: dict) -> dict:
+    value = {k: (v or "").strip() for k, v in record.items() if k in CSV_COLUMNS}
+    award = {k: v for k, v in value.items() if v and k in awards.AWARD_FIELDS}
+    for flag in ("notify", "allow_duplicate"):
+        if flag in award:
+            text = award[flag].lower()
+            award[flag] = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(
+                text, text
+            )
+    evidence = {"url": value.get("evidence_url"), "narrative": value.get("evidence_narrative")}
+    if any(evidence.values()):
+        award["evidence"] = [{k: v for k, v in evidence.items() if v}]
+    if None in record:  # more cells than columns
+        award["_extra_cells"] = True
+    return award
+
+
+def validate_rows(
+    rows: list, badge: BadgeClassItem
+) -> tuple[list[tuple[int, awards.AwardRequest]], list[dict]]:
+    """(valid (row number, request) pairs, errors with row numbers). Rows count from 1."""
+    if not rows:
+        raise Invalid("There are no rows to award.")
+    if len(rows) > MAX_ROWS:
+        raise Invalid(f"At most {MAX_ROWS} rows per bulk award.")
+    at = ids.now()
+    valid, errors, seen = [], [], {}
+    for number, row in enumerate(rows, start=1):
+        if isinstance(row, dict) and row.pop("_extra_cells", False):
+            errors.append(
+                {"row": number, "field": "", "detail": "has more cells than the header has columns"}
+            )
+            continue
+        request, row_errors = awards.read_award(row, badge, at)
+        errors.extend({"row": number, **e} for e in row_errors)
+        if request is None:
+            continue
+        if not request.allow_duplicate and request.recipient_email in seen:
+            errors.append(
+                {
+                    "row": number,
+                    "field": "recipient_email",
+                    "detail": f"repeats row {seen[request.recipient_email]}",
+                }
+            )
+            continue
+        seen.setdefault(request.recipient_email, number)
+        valid.append((number, request))
+    return valid, errors
+
+
+def start(issuer: IssuerItem, badge: BadgeClassItem, rows: list) -> tuple[JobItem, list[dict]]:
+    """Store the job and queue its batches; returns (job, row errors). No valid row: nothing written."""
+    valid, errors = validate_rows(rows, badge)
+    if not valid:
+        raise Invalid("No row is valid; nothing was awarded.", errors=errors[:1000])
+    at = ids.now()
+    batches = [valid[i : i + BATCH_ROWS] for i in range(0, len(valid), BATCH_ROWS)]
+    job = JobItem(
+        f"JOB#{(job_id := ids.new_id())}",
+        "JOB",
+        id=job_id,
+        issuer_id=issuer.id,
+        badge_id=badge.id,
+        total=len(rows),
+        failed=len({e["row"] for e in errors}),
+        batches=len(batches),
+        created_at=at,
+        ttl=int((at + timedelta(days=JOB_DAYS)).timestamp()),
+    )
+    job.save(condition=JobItem.pk.does_not_exist())
+    _record_failures(job, errors)
+    shared = {"mail": notices.shared_data(issuer, badge), "badge": _badge_snapshot(badge)}
+    queue.send([_batch_message(job, n, batch, shared) for n, batch in enumerate(batches)])
+    return job, errors
+
+
+def _badge_snapshot(badge: BadgeClassItem) -> dict:
+    return {"id": badge.id, "issuer_id": badge.issuer_id, "image_key": badge.image_key}
+
+
+def _batch_message(job: JobItem, number: int, batch: list, shared: dict) -> dict:
+    rows = [
+        {
+            "row": row,
+            "id": ids.new_id(),
+            "recipient_email": r.recipient_email,
+            "recipient_name": r.recipient_name,
+            "issued_on": r.issued_on.isoformat(),
+            "expires": r.expires.isoformat() if r.expires else None,
+            "narrative": r.narrative,
+            "evidence": r.evidence,
+            "notify": r.notify,
+            "allow_duplicate": r.allow_duplicate,
+        }
+        for row, r in batch
+    ]
+    return {"kind": "bulk", "job_id": job.id, "batch": number, "rows": rows, **shared}
+
+
+def _record_failures(job: JobItem, errors: list[dict]) -> None:
+    by_row: dict[int, list] = {}
+    for error in errors:
+        by_row.setdefault(error["row"], []).append({"field": error["field"], "detail": error["detail"]})
+    with JobRowItem.batch_write() as batch:
+        for row, row_errors in by_row.items():
+            batch.save(JobRowItem(job.pk, f"ROW#{row:06d}", row=row, errors=row_errors, ttl=job.ttl))
+
+
+def job_to_api(job: JobItem) -> dict:
+    finished = job.done + job.failed >= job.total
+    return {
+        "id": job.id,
+        "badge_class_id": job.badge_id,
+        "status": "finished" if finished else "running",
+        "total": job.total,
+        "done": job.done,
+        "failed": job.failed,
+        "created_at": job.created_at.isoformat(),
+    }
+
+
+def job_report(issuer_id: str, job_id: str, *, limit: int, cursor: dict | None) -> dict:
+    """Progress plus per-row results: awarded rows (paged by `cursor`) and failed rows (first page)."""
+    from chalicelib.services.errors import NotFound
+    from chalicelib.store.models import AssertionItem
+
+    try:
+        job = JobItem.get(f"JOB#{job_id}", "JOB")
+    except JobItem.DoesNotExist:
+        job = None
+    if job is None or job.issuer_id != issuer_id:
+        raise NotFound(f"No job {job_id}.")
+    awarded = AssertionItem.by_job.query(job_id, limit=limit, last_evaluated_key=cursor)
+    results = [
+        {"row": int(a.job_row), "assertion_id": a.id, "state": awards.status(a), "notice": a.notice}
+        for a in awarded
+    ]
+    failed = JobRowItem.query(job.pk, JobRowItem.sk.startswith("ROW#"), limit=1000)
+    return {
+        **job_to_api(job),
+        "results": results,
+        "next_cursor": awards.encode_cursor(awarded.last_evaluated_key),
+        "failures": [{"row": int(r.row), "errors": r.errors} for r in failed],
+    }

@@ -1,0 +1,146 @@
+"""Field-by-field validation of request bodies, collecting every error with its field name."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalicelib.services.errors import Invalid
+
+_MISSING = object()
+
+
+class Fields:
+    """Reads fields from a JSON object, remembers errors, refuses unknown fields."""
+
+    def __init__(self, body: Any, allowed: set[str], *, where: str = ""):
+        self.where = where
+        self.errors: list[dict] = []
+        if not isinstance(body, dict):
+            self.body: dict = {}
+            self.error("", "must be a JSON object")
+            return
+        self.body = body
+        for name in sorted(set(body) - allowed):
+            self.error(name, "is not a known field")
+
+    def error(self, field: str, detail: str) -> None:
+        self.errors.append(
+            {"field": f"{self.where}{field}" if field else self.where.rstrip("."), "detail": detail}
+        )
+
+    def has(self, name: str) -> bool:
+        return name in self.body
+
+    def check(self) -> None:
+        if self.errors:
+            first = self.errors[0]
+            raise Invalid(f"{first['field'] or 'body'} {first['detail']}.", errors=self.errors)
+
+    def string(self, name: str, *, required: bool = False, max_len: int = 1000) -> str | None:
+        value = self.body.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                self.error(name, "is required")
+            return None
+        if not isinstance(value, str):
+            self.error(name, "must be a string")
+            return None
+        value = value.strip()
+        if required and not value:
+            self.error(name, "must not be empty")
+        if len(value) > max_len:
+            self.error(name, f"must be at most {max_len} characters")
+        return value or None
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.body.get(name, default)
+        if not isinstance(value, bool):
+            self.error(name, "must be true or false")
+            return default
+        return value
+
+    def url(self, name: str, *, required: bool = False) -> str | None:
+        value = self.string(name, required=required, max_len=2000)
+        if value is not None and not is_http_url(value):
+            self.error(name, "must be an absolute http(s) URL")
+            return None
+        return value
+
+    def email(self, name: str, *, required: bool = False) -> str | None:
+        value = self.string(name, required=required, max_len=254)
+        if value is None:
+            return None
+        normalised = normalise_and_check_email(value)
+        if normalised is None:
+            self.error(name, "is not a valid email address")
+        return normalised
+
+    def timestamp(self, name: str) -> datetime | None:
+        value = self.string(name, max_len=40)
+        if value is None:
+            return None
+        parsed = parse_timestamp(value)
+        if parsed is None:
+            self.error(name, "must be an ISO 8601 date or date-time, e.g. 2026-05-01T12:00:00Z")
+        return parsed
+
+    def string_list(self, name: str, *, max_items: int = 50, max_len: int = 100) -> list[str]:
+        value = self.body.get(name, [])
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.error(name, "must be a list of strings")
+            return []
+        if len(value) > max_items:
+            self.error(name, f"must have at most {max_items} items")
+        cleaned = [v.strip() for v in value if v.strip()]
+        if any(len(v) > max_len for v in cleaned):
+            self.error(name, f"items must be at most {max_len} characters")
+        return list(dict.fromkeys(cleaned))
+
+    def objects(self, name: str, *, max_items: int = 20) -> list[dict]:
+        value = self.body.get(name, [])
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.error(name, "must be a list of objects")
+            return []
+        if len(value) > max_items:
+            self.error(name, f"must have at most {max_items} items")
+        return value
+
+    def nested(self, value: dict, allowed: set[str], where: str) -> Fields:
+        """Validate a nested object; its errors join ours under `where`."""
+        inner = Fields(value, allowed, where=where)
+        self.errors.extend(inner.errors)
+        inner.errors = self.errors
+        return inner
+
+
+def is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
+
+
+def normalise_and_check_email(value: str) -> str | None:
+    """Trimmed, lower-cased address if it is a valid email address, else None."""
+    from email_validator import EmailNotValidError, validate_email  # lazy: cold start
+
+    try:
+        validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return value.strip().lower()
+
+
+def parse_timestamp(value: str) -> datetime | None:
+    """ISO 8601 date or date-time; naive values are UTC. Returns an aware UTC datetime."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).replace(microsecond=0)

@@ -1,0 +1,26 @@
+"""Identifiers, secrets and the clock, in one place so tests and rules agree."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+
+def new_id() -> str:
+    """An unguessable, URL-safe identifier (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def new_secret() -> str:
+    """A bearer secret (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def now() -> datetime:
+    """The current UTC time at second precision (what the documents carry)."""
+    return datetime.now(UTC).replace(microsecond=0)

@@ -1,0 +1,37 @@
+"""SES sending of templated mail (SES v1: moto implements its bulk templated call)."""
+
+from __future__ import annotations
+
+import json
+
+from chalicelib.config import get_settings
+from chalicelib.store.aws import client
+
+BULK_LIMIT = 50  # destinations per SendBulkTemplatedEmail call
+
+
+def send_templated(to: str, template: str, data: dict) -> str:
+    """Send one templated message; returns the SES message id."""
+    result = client("ses").send_templated_email(
+        Source=get_settings().sender,
+        Destination={"ToAddresses": [to]},
+        Template=template,
+        TemplateData=json.dumps(data),
+    )
+    return result["MessageId"]
+
+
+def send_bulk(template: str, default_data: dict, destinations: list[tuple[str, dict]]) -> list[str | None]:
+    """Send up to 50 templated messages in one call; returns an error per destination (None = sent)."""
+    result = client("ses").send_bulk_templated_email(
+        Source=get_settings().sender,
+        Template=template,
+        DefaultTemplateData=json.dumps(default_data),
+        Destinations=[
+            {"Destination": {"ToAddresses": [to]}, "ReplacementTemplateData": json.dumps(data)}
+            for to, data in destinations
+        ],
+    )
+    return [
+        None if s.get("Status") == "Success" else s.get("Error", s.get("Status")) for s in result["Status"]
+    ]

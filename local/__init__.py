@@ -1,0 +1,1 @@
+"""Local development stack: moto server, bootstrap, queue pump, chalice local, issuer CLI."""

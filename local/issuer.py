@@ -1,0 +1,109 @@
+"""Issuer CLI for the local stack (`make issuer`, `make keys`): prints JSON on stdout, notes on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def local_env(environ: dict[str, str]) -> None:
+    """Point AWS clients at the running moto server, with dummy credentials, stage local."""
+    port = environ.get("MOTO_PORT", "5005")
+    environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+    environ["AWS_ACCESS_KEY_ID"] = "testing"
+    environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+    environ.pop("AWS_SESSION_TOKEN", None)
+    environ.pop("AWS_PROFILE", None)
+    environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    environ["STAGE"] = "local"
+
+
+def moto_listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="local/issuer.py", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create", help="create an issuer and its first API key")
+    create.add_argument("--name", required=True)
+    create.add_argument("--url", required=True)
+    create.add_argument("--email", required=True)
+    create.add_argument("--description")
+    create.add_argument("--image", type=Path, help="issuer image (not stored yet)")
+    keys = commands.add_parser("keys", help="list, create or revoke an issuer's API keys")
+    keys.add_argument("action", choices=["list", "create", "revoke"])
+    keys.add_argument("--issuer", required=True)
+    keys.add_argument("--key", help="key id (for revoke)")
+    keys.add_argument("--label", help="label (for create)")
+    return top
+
+
+def key_json(item: Any) -> dict:
+    """An API key record without its secret."""
+    return {
+        "key_id": item.key_id,
+        "prefix": item.prefix,
+        "label": item.label,
+        "created_at": item.created_at.isoformat(),
+        "revoked_at": item.revoked_at.isoformat() if item.revoked_at else None,
+    }
+
+
+def create(args: argparse.Namespace) -> dict:
+    from chalicelib.services import issuers
+
+    if args.image is not None:
+        if not args.image.is_file():
+            raise SystemExit(f"--image: no such file {args.image}")
+        print("note: --image is accepted but not stored yet; the issuer has no image.", file=sys.stderr)
+    issuer, key = issuers.create_issuer(
+        name=args.name, url=args.url, email=args.email, description=args.description
+    )
+    return {"issuer_id": issuer.id, "api_key": key}
+
+
+def keys(args: argparse.Namespace) -> Any:
+    from chalicelib.services import issuers
+
+    issuers.get_issuer(args.issuer)
+    if args.action == "list":
+        return [key_json(item) for item in issuers.list_api_keys(args.issuer)]
+    if args.action == "create":
+        item, key = issuers.create_api_key(args.issuer, label=args.label)
+        return {**key_json(item), "api_key": key}
+    if not args.key:
+        raise SystemExit("keys revoke needs --key KEYID (see `keys list`)")
+    return key_json(issuers.revoke_api_key(args.issuer, args.key))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    local_env(os.environ)
+    port = int(os.environ.get("MOTO_PORT", "5005"))
+    if not moto_listening(port):
+        print(f"Nothing listens on 127.0.0.1:{port}: start the stack with `make run` first.", file=sys.stderr)
+        return 2
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from chalicelib.services.errors import LaurelError
+
+    try:
+        result = create(args) if args.command == "create" else keys(args)
+    except LaurelError as error:
+        print(f"error: {error.detail}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=None if args.command == "create" else 2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
