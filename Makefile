@@ -8,10 +8,10 @@ export AWS_DEFAULT_REGION ?= us-east-1
 .PHONY: run test issuer keys package bench lint format validator browser
 
 .venv/.stamp: requirements.txt requirements-dev.txt
-	python3 -m venv .venv
-	.venv/bin/pip install -q --upgrade pip
-	.venv/bin/pip install -q -r requirements-dev.txt
-	touch $@
+	@python3 -m venv .venv
+	@.venv/bin/pip install -q --upgrade pip >&2
+	@.venv/bin/pip install -q -r requirements-dev.txt >&2
+	@touch $@
 
 validator:
 	bash tests/validator/setup.sh
@@ -21,12 +21,12 @@ run: .venv/.stamp
 
 # Create an issuer while `make run` runs: make issuer NAME=... URL=... EMAIL=... [DESCRIPTION=...]
 issuer: .venv/.stamp
-	PORT=$(PORT) $(PY) local/issuer.py create --name "$(NAME)" --url "$(URL)" --email "$(EMAIL)" \
+	@PORT=$(PORT) $(PY) local/issuer.py create --name "$(NAME)" --url "$(URL)" --email "$(EMAIL)" \
 		$(if $(DESCRIPTION),--description "$(DESCRIPTION)")
 
 # API keys of an issuer: make keys ISSUER=<id> [ACTION=list|create|revoke] [KEY=<key id>]
 keys: .venv/.stamp
-	PORT=$(PORT) $(PY) local/issuer.py keys $(or $(ACTION),list) --issuer "$(ISSUER)" $(if $(KEY),--key "$(KEY)")
+	@PORT=$(PORT) $(PY) local/issuer.py keys $(or $(ACTION),list) --issuer "$(ISSUER)" $(if $(KEY),--key "$(KEY)")
 
 test: .venv/.stamp validator
 	$(PY) -m ruff check .

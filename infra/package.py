@@ -341,6 +341,13 @@ def run_chalice() -> None:
         sys.exit("chalice could not package some requirements for Lambda (see above)")
 
 
+def prune_chalice_cache() -> None:
+    """Keep only the newest cached dependency zip in .chalice/deployments (each code change adds one)."""
+    zips = sorted((ROOT / ".chalice" / "deployments").glob("*.zip"), key=lambda p: p.stat().st_mtime)
+    for stale in zips[:-1]:
+        stale.unlink()
+
+
 def requirement_modules() -> dict[str, str]:
     """Requirement name -> top-level module expected in the bundle, from requirements.txt."""
     names = {}
@@ -404,6 +411,7 @@ def main() -> None:
     write_json(POLICY, lambda_policy())
     ensure_templates_link()
     run_chalice()
+    prune_chalice_cache()
     size = (OUT / "deployment.zip").stat().st_size / 1e6
     print(f"zip:      {(OUT / 'deployment.zip').relative_to(ROOT)} ({size:.1f} MB)")
     print(f"template: {(OUT / 'sam.json').relative_to(ROOT)}")

@@ -281,7 +281,7 @@ def to_api(item: AssertionItem, *, signing: bool = False) -> dict:
         "issued_on": item.issued_on.isoformat(),
         "expires": item.expires.isoformat() if item.expires else None,
         "narrative": item.narrative,
-        "evidence": [e.as_dict() for e in item.evidence or []],
+        "evidence": list(item.evidence or []),
         "state": status(item),
         "revocation_reason": item.revocation_reason,
         "notice": item.notice,

@@ -77,5 +77,5 @@ def assertion_document(item: AssertionItem, *, creator: str | None = None) -> di
         image=f"{url}/baked.png",
         expires=item.expires,
         narrative=item.narrative,
-        evidence=[e.as_dict() for e in item.evidence or []],
+        evidence=list(item.evidence or []),
     )

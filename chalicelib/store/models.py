@@ -9,7 +9,6 @@ from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     ListAttribute,
-    MapAttribute,
     NumberAttribute,
     NumberSetAttribute,
     UnicodeAttribute,
@@ -129,11 +128,6 @@ class RevocationItem(_Item):
 # --- assertions table ---------------------------------------------------------------------------
 
 
-class EvidenceMap(MapAttribute):
-    url = UnicodeAttribute(null=True)
-    narrative = UnicodeAttribute(null=True)
-
-
 class AssertionItem(_Item):
     """One award, enough to serve its hosted JSON in one GetItem: pk ASSERTION#id, sk ASSERTION."""
 
@@ -153,7 +147,7 @@ class AssertionItem(_Item):
     issued_on = UTCDateTimeAttribute()
     expires = UTCDateTimeAttribute(null=True)
     narrative = UnicodeAttribute(null=True)
-    evidence = ListAttribute(of=EvidenceMap, default=list)
+    evidence = JSONAttribute(default=list)  # [{url?, narrative?}]
     image_key = UnicodeAttribute()
     state = UnicodeAttribute()
     revocation_reason = UnicodeAttribute(null=True)

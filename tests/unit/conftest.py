@@ -139,3 +139,49 @@ def sent_mail() -> list:
     from moto.ses.models import ses_backends
 
     return ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+
+
+@pytest.fixture
+def no_500(monkeypatch):
+    """Fail the test at once if any Api.call answers 500."""
+    original = Api.call
+
+    def checked(self, *args, **kwargs):
+        response = original(self, *args, **kwargs)
+        assert response.status_code < 500, (args, response.status_code, response.body)
+        return response
+
+    monkeypatch.setattr(Api, "call", checked)
+
+
+def store_snapshot() -> dict:
+    """What is stored: item count per table, objects in the bucket, queued messages, mails sent."""
+    from chalicelib.config import get_settings
+    from chalicelib.store.aws import client
+
+    settings = get_settings()
+    dynamodb, sqs = client("dynamodb"), client("sqs")
+    url = sqs.get_queue_url(QueueName=settings.mail_queue)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    objects = client("s3").list_objects_v2(Bucket=settings.bucket).get("Contents", [])
+    return {
+        "assertions": dynamodb.scan(TableName=settings.assertions_table, Select="COUNT")["Count"],
+        "badges": dynamodb.scan(TableName=settings.badges_table, Select="COUNT")["Count"],
+        "objects": sorted(o["Key"] for o in objects),
+        "queued": int(attributes["ApproximateNumberOfMessages"])
+        + int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+        "mails": len(sent_mail()),
+    }
+
+
+def assert_problem(response, status: int, detail: str | None = None, fields: list[str] | None = None) -> dict:
+    """The response is problem+json with this status, a detail containing `detail`, and these error fields."""
+    assert response.status_code == status, response.body
+    assert response.headers["Content-Type"] == "application/problem+json", response.headers
+    body = response.json
+    assert body["status"] == status and body["title"] and body["detail"], body
+    if detail is not None:
+        assert detail in body["detail"], body["detail"]
+    if fields is not None:
+        assert [e["field"] for e in body.get("errors", [])] == fields, body.get("errors")
+    return body

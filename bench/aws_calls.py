@@ -1,0 +1,298 @@
+"""AWS calls per request path, counted exactly, against in-process moto.
+
+Every botocore client (our boto3 clients and PynamoDB's own) goes through
+`botocore.client.BaseClient._make_api_call`, so wrapping it counts every call the app makes, per
+(service, operation). Calls made by this harness itself (setup, the SQS receive/delete that Lambda's
+trigger does for us) are made with counting paused.
+
+Each path is measured warm (after one call of the same kind), as a warm Lambda serves it: the
+one-time lookups (the queue URL, cached for the process) are not charged to every request.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import sys
+import time
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# Fixed before any chalicelib import: the models read settings at import time.
+for _name, _value in {
+    "STAGE": "test",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "PUBLIC_BASE_URL": "https://badges.example",
+}.items():
+    os.environ.setdefault(_name, _value)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+SERVICES = ("dynamodb", "sqs", "ses", "s3", "kms")
+BULK_ROWS = 10_000
+
+
+class CallCounter:
+    """Counts (service, operation) of every botocore API call while active and not paused."""
+
+    def __init__(self) -> None:
+        self.calls: Counter = Counter()
+        self.paused = False
+
+    def install(self) -> None:
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        counter = self
+
+        def counted(client, operation_name, api_params):
+            if not counter.paused:
+                service = client.meta.service_model.endpoint_prefix
+                counter.calls[(service, operation_name)] += 1
+            return original(client, operation_name, api_params)
+
+        BaseClient._make_api_call = counted
+
+    @contextmanager
+    def measure(self):
+        """Yields a Counter filled with the calls made inside the block."""
+        before = self.calls.copy()
+        result: Counter = Counter()
+        try:
+            yield result
+        finally:
+            result.update(self.calls - before)
+
+    @contextmanager
+    def pause(self):
+        self.paused = True
+        try:
+            yield
+        finally:
+            self.paused = False
+
+
+def per_service(calls: Counter) -> dict[str, int]:
+    """{service: count} for the five services (email is SES's endpoint prefix)."""
+    totals = Counter()
+    for (service, _operation), n in calls.items():
+        totals["ses" if service == "email" else service] += n
+    return {s: totals.get(s, 0) for s in SERVICES}
+
+
+def operations(calls: Counter) -> str:
+    return ", ".join(f"{op} {n}" for (_s, op), n in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def png_data_uri(size: int = 64) -> str:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), "teal").save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+class Harness:
+    """The Chalice test client on in-process moto, one issuer with a key and one badge class."""
+
+    def __init__(self, counter: CallCounter, client) -> None:
+        from chalicelib.services import issuers
+
+        self.counter, self.client = counter, client
+        with counter.pause():
+            item, self.key = issuers.create_issuer(
+                name="Bench Issuer", url="https://bench.example", email="badges@bench.example"
+            )
+            self.issuer_id = item.id
+            response = self.call(
+                "POST",
+                "/api/v1/badgeclasses",
+                {
+                    "name": "Bench Badge",
+                    "description": "Measured, not asserted.",
+                    "image": png_data_uri(),
+                    "criteria_narrative": "Run the bench.",
+                    "tags": ["bench"],
+                    "expires_after": {"amount": 2, "unit": "years"},
+                },
+            )
+        assert response.status_code == 201, response.body
+        self.badge_id = json.loads(response.body)["id"]
+
+    def call(self, method: str, path: str, body=None, *, headers=None, raw: str | None = None):
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.key}", **(headers or {})}
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        return getattr(self.client.http, method.lower())(path, headers=headers, body=payload)
+
+    def get(self, path: str, accept: str):
+        return self.client.http.get(path, headers={"Accept": accept})
+
+    def drain_queue(self) -> int:
+        """Run the mail worker on every queued message, like Lambda's SQS trigger; returns how many.
+
+        Only the worker's calls are counted: the receive/delete is the trigger's, not ours.
+        """
+        from app import mail_worker
+        from chalicelib.config import get_settings
+        from chalicelib.store.aws import client
+
+        sqs = client("sqs")
+        with self.counter.pause():
+            url = sqs.get_queue_url(QueueName=get_settings().mail_queue)["QueueUrl"]
+        handled = 0
+        while True:
+            with self.counter.pause():
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return handled
+            for message in messages:
+                record = {
+                    "body": message["Body"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "messageId": message["MessageId"],
+                    "attributes": {},
+                    "messageAttributes": {},
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:laurel-mail",
+                }
+                mail_worker({"Records": [record]}, None)
+                with self.counter.pause():
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                handled += 1
+
+    def award(self, email: str) -> str:
+        response = self.call(
+            "POST", f"/api/v1/badgeclasses/{self.badge_id}/assertions", {"recipient_email": email}
+        )
+        assert response.status_code == 201, response.body
+        return json.loads(response.body)["id"]
+
+
+def _sent_count() -> int:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return len(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def _row(name: str, calls: Counter, **extra) -> dict:
+    return {"path": name, **per_service(calls), "operations": operations(calls), **extra}
+
+
+def hosted_paths(h: Harness) -> list[dict]:
+    """Single award + notice, hosted GETs (JSON-LD and HTML), public badge page, baked PNG."""
+    rows = []
+    h.award("warmup@bench.example")  # first use of the queue looks its URL up once per process
+    h.drain_queue()
+
+    with h.counter.measure() as calls:
+        assertion_id = h.award("single@bench.example")
+    rows.append(_row("single award: request", calls))
+    sent_before = _sent_count()
+    with h.counter.measure() as calls:
+        handled = h.drain_queue()
+    assert handled == 1, handled
+    rows.append(_row("single award: worker (notice)", calls, note=f"{_sent_count() - sent_before} mail sent"))
+
+    path = f"/public/assertions/{assertion_id}"
+    for label, accept in (("hosted assertion GET (ld+json)", "application/ld+json"), ("hosted assertion page (html)", "text/html")):
+        with h.counter.measure() as calls:
+            response = h.get(path, accept)
+        assert response.status_code == 200, response.body
+        rows.append(_row(label, calls))
+
+    for label, accept in (("public badge GET (ld+json)", "application/ld+json"), ("public badge page (html)", "text/html")):
+        with h.counter.measure() as calls:
+            response = h.get(f"/public/badges/{h.badge_id}", accept)
+        assert response.status_code == 200, response.body
+        rows.append(_row(label, calls))
+
+    for label in ("baked PNG GET, first (bakes, stores)", "baked PNG GET, second (S3 hit)"):
+        with h.counter.measure() as calls:
+            response = h.get(f"{path}/baked.png", "image/png")
+        assert response.status_code == 200, response.body
+        rows.append(_row(label, calls))
+    return rows
+
+
+def bulk_path(h: Harness, rows_wanted: int = BULK_ROWS) -> tuple[list[dict], dict]:
+    """A JSON bulk award of `rows_wanted` distinct emails, then the worker on every queued message."""
+    body = {"assertions": [{"recipient_email": f"earner{i:05d}@bench.example"} for i in range(rows_wanted)]}
+    raw = json.dumps(body)
+    sent_before = _sent_count()
+    started = time.perf_counter()
+    with h.counter.measure() as request_calls:
+        response = h.call("POST", f"/api/v1/badgeclasses/{h.badge_id}/assertions/bulk", raw=raw)
+    request_s = time.perf_counter() - started
+    assert response.status_code == 202, response.body[:2000]
+    job = json.loads(response.body)
+    started = time.perf_counter()
+    with h.counter.measure() as worker_calls:
+        messages = h.drain_queue()
+    worker_s = time.perf_counter() - started
+    total_s = request_s + worker_s
+
+    with h.counter.pause():
+        report = json.loads(h.call("GET", f"/api/v1/jobs/{job['id']}?limit=1").body)
+    sent = _sent_count() - sent_before
+    facts = {
+        "rows": rows_wanted,
+        "messages": messages,
+        "request_s": request_s,
+        "worker_s": worker_s,
+        "total_s": total_s,
+        "awards_per_s": report.get("done", 0) / total_s,
+        "job": {k: report.get(k) for k in ("status", "total", "done", "failed")},
+        "mails_sent": sent,
+    }
+    total = request_calls + worker_calls
+    rows = [
+        _row(f"bulk {rows_wanted:,}: request", request_calls),
+        _row(f"bulk {rows_wanted:,}: worker ({messages} messages)", worker_calls),
+        _row(f"bulk {rows_wanted:,}: total", total, note=f"{sent:,} mails sent"),
+    ]
+    return rows, facts
+
+
+def run(bulk_rows: int = BULK_ROWS) -> dict:
+    """Every path, in one moto world. Returns {"rows": [...], "bulk": {...}}."""
+    from chalice.test import Client
+    from moto import mock_aws
+
+    counter = CallCounter()
+    counter.install()
+    with mock_aws():
+        from chalicelib.store import aws as aws_clients
+        from chalicelib.store.models import reset_connections
+        from local.bootstrap import bootstrap
+
+        aws_clients.reset()
+        reset_connections()
+        with counter.pause():
+            bootstrap(None)
+        from app import app
+
+        with Client(app) as client:
+            harness = Harness(counter, client)
+            rows = hosted_paths(harness)
+            bulk_rows_out, bulk = bulk_path(harness, bulk_rows)
+    return {"rows": rows + bulk_rows_out, "bulk": bulk}
+
+
+if __name__ == "__main__":
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else BULK_ROWS
+    out = run(n)
+    for row in out["rows"]:
+        print(row)
+    print(out["bulk"])

@@ -1,0 +1,343 @@
+"""Component schemas of the issuer API's OpenAPI document (JSON Schema 2020-12, as OpenAPI 3.1 uses).
+
+Response schemas list every key `to_api()` writes and refuse others, so tests/unit/test_openapi.py
+notices when a service answers with a field this document does not describe.
+"""
+
+from __future__ import annotations
+
+from chalicelib.services import bulk, expiry
+
+STATES = ["pending", "accepted", "rejected", "revoked", "expired"]
+NOTICES = ["none", "queued", "sending", "sent", "failed"]
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def null_or(schema: dict) -> dict:
+    """The schema, or JSON null."""
+    if "type" in schema and "$ref" not in schema:
+        return {**schema, "type": [schema["type"], "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def text(max_len: int | None = None, description: str | None = None, **extra) -> dict:
+    schema: dict = {"type": "string", **extra}
+    if max_len:
+        schema["maxLength"] = max_len
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def obj(properties: dict, *, required=(), closed: bool = True, description: str | None = None) -> dict:
+    """An object schema; `closed` refuses keys not listed (responses always send every key)."""
+    schema: dict = {"type": "object", "properties": properties}
+    if required == "all":
+        required = list(properties)
+    if required:
+        schema["required"] = list(required)
+    if closed:
+        schema["additionalProperties"] = False
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def page_of(name: str) -> dict:
+    return {"allOf": [ref("Page"), {"properties": {"items": {"type": "array", "items": ref(name)}}}]}
+
+
+URL = text(2000, format="uri")
+TIME = text(format="date-time", description="RFC 3339 date-time in UTC.")
+TIME_IN = text(
+    40, description="ISO 8601 date or date-time (e.g. 2026-05-01 or 2026-05-01T12:00:00Z); UTC if no offset."
+)
+DATA_URI = text(
+    description="A PNG or SVG image as a data URI (data:image/png;base64,...), at most 1 MB decoded. "
+    "It must really be that image; SVGs are stripped of scripts, event handlers and external references."
+)
+
+FIELD_ERROR = obj(
+    {
+        "field": text(description='The failing field, e.g. "recipient_email" or "alignment[0].targetUrl".'),
+        "detail": text(),
+        "row": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Bulk awards only: the row, counting from 1.",
+        },
+    },
+    required=["field", "detail"],
+)
+
+ALIGNMENT = {
+    "targetName": text(300),
+    "targetUrl": URL,
+    "targetDescription": text(2000),
+    "targetFramework": text(300),
+    "targetCode": text(100),
+}
+EXPIRY_RULE = obj(
+    {
+        "amount": {"type": "integer", "minimum": 1, "maximum": 1200},
+        "unit": {"type": "string", "enum": list(expiry.UNITS)},
+    },
+    required="all",
+    description='A default lifetime counted from issued_on, e.g. {"amount": 2, "unit": "years"}.',
+)
+
+_BADGE_INPUT = {
+    "name": text(200),
+    "description": text(5000),
+    "image": DATA_URI,
+    "criteria_narrative": text(20000, "Markdown."),
+    "criteria_url": URL,
+    "tags": {
+        "type": "array",
+        "maxItems": 50,
+        "items": text(100),
+        "description": "Skills; duplicates dropped.",
+    },
+    "alignment": {"type": "array", "maxItems": 20, "items": ref("Alignment")},
+    "expires_after": null_or(ref("ExpiryRule")),
+}
+_BADGE_FORM = {
+    **_BADGE_INPUT,
+    "image": {
+        "type": "string",
+        "contentMediaType": "image/png",
+        "description": "PNG or SVG file, at most 1 MB.",
+    },
+    "tags": text(description="Comma-separated, or the field repeated."),
+    "alignment": text(description="JSON text: a list of Alignment objects."),
+    "expires_after": text(description='JSON text, e.g. {"amount": 2, "unit": "years"}.'),
+}
+_CRITERIA = [{"required": ["criteria_narrative"]}, {"required": ["criteria_url"]}]
+
+_AWARD_INPUT = {
+    "recipient_email": text(254, "Trimmed and lower-cased before use.", format="email"),
+    "recipient_name": text(200),
+    "issued_on": {**TIME_IN, "description": TIME_IN["description"] + " Default now; never in the future."},
+    "expires": {**TIME_IN, "description": "After issued_on. Default: the badge class's expires_after rule."},
+    "narrative": text(10000),
+    "evidence": {"type": "array", "maxItems": 10, "items": ref("EvidenceInput")},
+    "notify": {"type": "boolean", "default": True, "description": "Email the award notice."},
+    "allow_duplicate": {
+        "type": "boolean",
+        "default": False,
+        "description": "Award even if this address already has an active award of this class.",
+    },
+}
+
+_JOB = {
+    "id": text(),
+    "badge_class_id": text(),
+    "status": {"type": "string", "enum": ["running", "finished"]},
+    "total": {"type": "integer", "description": "Rows received."},
+    "done": {"type": "integer", "description": "Rows awarded."},
+    "failed": {"type": "integer", "description": "Rows refused (validation or duplicates)."},
+    "created_at": TIME,
+}
+_API_KEY = {
+    "id": text(),
+    "prefix": text(description="The key's first characters, to recognise it."),
+    "label": null_or(text()),
+    "created_at": TIME,
+    "revoked_at": null_or(TIME),
+}
+
+SCHEMAS: dict = {
+    "Problem": obj(
+        {
+            "type": text(description='Always "about:blank".'),
+            "title": text(),
+            "status": {"type": "integer"},
+            "detail": text(description="What is wrong, specifically."),
+            "errors": {"type": "array", "items": ref("FieldError")},
+            "existing_id": text(description="409 on a duplicate award: the active award's id."),
+        },
+        required=["type", "title", "status", "detail"],
+        description="RFC 9457 problem details, sent as application/problem+json.",
+    ),
+    "FieldError": FIELD_ERROR,
+    "Page": obj(
+        {
+            "items": {"type": "array"},
+            "next_cursor": null_or(text(description="Pass as ?cursor= for the next page; null on the last.")),
+        },
+        required="all",
+    ),
+    "Issuer": obj(
+        {
+            "id": text(),
+            "public_url": text(format="uri", description="The hosted Open Badges Profile."),
+            "name": text(),
+            "url": text(format="uri"),
+            "email": text(format="email"),
+            "description": null_or(text()),
+            "image": null_or(text(format="uri")),
+            "signing": {"type": "boolean"},
+            "public_key": null_or(text(format="uri")),
+            "revocation_list": null_or(text(format="uri")),
+            "created_at": TIME,
+            "updated_at": TIME,
+        },
+        required="all",
+    ),
+    "IssuerUpdate": obj(
+        {
+            "name": text(200),
+            "url": URL,
+            "email": text(254, format="email"),
+            "description": null_or(text(5000)),
+            "image": DATA_URI,
+            "signing": {"type": "boolean", "description": "true opts in to signed (JWS) assertions."},
+        }
+    ),
+    "ApiKey": obj(_API_KEY, required="all"),
+    "ApiKeyCreated": obj(
+        {**_API_KEY, "api_key": text(description="The key itself, shown only in this response.")},
+        required="all",
+    ),
+    "ApiKeyInput": obj({"label": text(100, "Longer labels are cut to 100 characters.")}, closed=False),
+    "ApiKeyList": obj({"items": {"type": "array", "items": ref("ApiKey")}}, required="all"),
+    "Alignment": obj(ALIGNMENT, required=["targetName", "targetUrl"]),
+    "ExpiryRule": EXPIRY_RULE,
+    "BadgeClass": obj(
+        {
+            "id": text(),
+            "public_url": text(format="uri", description="The hosted Open Badges BadgeClass id."),
+            "name": text(),
+            "description": text(),
+            "image": text(format="uri"),
+            "criteria_narrative": null_or(text()),
+            "criteria_url": null_or(text(format="uri")),
+            "tags": {"type": "array", "items": text()},
+            "alignment": {"type": "array", "items": ref("Alignment")},
+            "expires_after": null_or(ref("ExpiryRule")),
+            "created_at": TIME,
+            "updated_at": TIME,
+        },
+        required="all",
+    ),
+    "BadgeClassInput": {**obj(_BADGE_INPUT, required=["name", "description", "image"]), "anyOf": _CRITERIA},
+    "BadgeClassUpdate": obj(
+        _BADGE_INPUT, description="Only the fields sent change; criteria must stay non-empty."
+    ),
+    "BadgeClassForm": obj(
+        _BADGE_FORM, description="The same fields as multipart/form-data; image as a file part."
+    ),
+    "BadgeClassPage": page_of("BadgeClass"),
+    "EvidenceInput": {
+        **obj({"url": URL, "narrative": text(5000)}),
+        "anyOf": [{"required": ["url"]}, {"required": ["narrative"]}],
+    },
+    "Evidence": obj({"url": text(format="uri"), "narrative": text()}),
+    "AwardInput": obj(_AWARD_INPUT, required=["recipient_email"]),
+    "Award": obj(
+        {
+            "id": text(),
+            "public_url": text(format="uri", description="The hosted Open Badges Assertion id."),
+            "badge_class_id": text(),
+            "recipient_email": text(format="email"),
+            "recipient_name": null_or(text()),
+            "issued_on": TIME,
+            "expires": null_or(TIME),
+            "narrative": null_or(text()),
+            "evidence": {"type": "array", "items": ref("Evidence")},
+            "state": {"type": "string", "enum": STATES, "description": "expired is derived from expires."},
+            "revocation_reason": null_or(text()),
+            "notice": {"type": "string", "enum": NOTICES, "description": "The award notice email."},
+            "notice_error": null_or(text()),
+            "baked_png": text(format="uri"),
+            "baked_svg": null_or(text(format="uri", description="When the class image is SVG.")),
+            "signed": null_or(
+                text(format="uri", description="The JWS, when the issuer signs (GET one award only).")
+            ),
+            "job_id": null_or(text(description="The bulk job that created it.")),
+            "created_at": TIME,
+            "updated_at": TIME,
+        },
+        required="all",
+        description="An award (an Open Badges Assertion) as the issuer sees it.",
+    ),
+    "AwardPage": page_of("Award"),
+    "BulkInput": obj(
+        {
+            "assertions": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": bulk.MAX_ROWS,
+                "items": ref("AwardInput"),
+            }
+        },
+        required="all",
+    ),
+    "Job": obj(_JOB, required="all"),
+    "BulkAccepted": obj(
+        {
+            **_JOB,
+            "status_url": text(description="GET it for progress."),
+            "errors": {
+                "type": "array",
+                "items": ref("FieldError"),
+                "description": "Refused rows (with row).",
+            },
+        },
+        required="all",
+    ),
+    "JobReport": obj(
+        {
+            **_JOB,
+            "results": {
+                "type": "array",
+                "description": "Awarded rows, a page at a time (limit, cursor).",
+                "items": obj(
+                    {
+                        "row": {"type": "integer"},
+                        "assertion_id": text(),
+                        "state": {"type": "string", "enum": STATES},
+                        "notice": {"type": "string", "enum": NOTICES},
+                    },
+                    required="all",
+                ),
+            },
+            "next_cursor": null_or(text()),
+            "failures": {
+                "type": "array",
+                "description": "Refused rows (up to 1,000) with their errors.",
+                "items": obj(
+                    {"row": {"type": "integer"}, "errors": {"type": "array", "items": ref("FieldError")}},
+                    required="all",
+                ),
+            },
+        },
+        required="all",
+    ),
+    "RevokeInput": obj({"reason": text(1000)}, required="all"),
+    "RevokeManyInput": obj(
+        {"ids": {"type": "array", "minItems": 1, "maxItems": 100, "items": text(64)}, "reason": text(1000)},
+        required="all",
+    ),
+    "RevokeManyResult": obj(
+        {
+            "items": {
+                "type": "array",
+                "items": {
+                    "oneOf": [
+                        ref("Award"),
+                        obj({"id": text(), "error": text()}, required="all", description="Not found."),
+                    ]
+                },
+            }
+        },
+        required="all",
+    ),
+    "RecertifyInput": obj(
+        {"expires": TIME_IN, "expires_after": ref("ExpiryRule")},
+        description="Both optional: without them the badge class's expires_after counts from now.",
+    ),
+}
