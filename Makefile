@@ -42,3 +42,7 @@ format: .venv/.stamp
 
 bench: .venv/.stamp
 	$(PY) bench/run.py
+
+# The deployable bundle: build/package/{sam.json,deployment.zip}; offline, no AWS credentials needed.
+package: .venv/.stamp
+	$(PY) infra/package.py

@@ -37,12 +37,13 @@ def shared_data(issuer: IssuerItem, badge: BadgeClassItem) -> dict:
 
 
 def recipient_data(item: AssertionItem, token: str) -> dict:
-    data = {"claim_url": claim_url(token)}
-    if item.recipient_name:
-        data["recipient_name"] = item.recipient_name
-    if item.expires:
-        data["expires"] = item.expires.strftime("%-d %B %Y")
-    return data
+    """Per-recipient template data. Plain variables only: SES, moto and the outbox all render them alike."""
+    expires = item.expires.strftime("%-d %B %Y") if item.expires else None
+    return {
+        "claim_url": claim_url(token),
+        "greeting": f"Hi {item.recipient_name}," if item.recipient_name else "Hi there,",
+        "validity": f"This badge is valid until {expires}." if expires else "",
+    }
 
 
 def send_notice(assertion_id: str) -> str:

@@ -142,6 +142,7 @@ class AssertionItem(_Item):
     listing = UnicodeAttribute()
     recipient_email = UnicodeAttribute(null=True)
     recipient_name = UnicodeAttribute(null=True)
+    public = BooleanAttribute(default=False)  # the earner chose to show this badge (and their name)
     salt = UnicodeAttribute(null=True)
     identity = UnicodeAttribute(null=True)
     issued_on = UTCDateTimeAttribute()

@@ -20,8 +20,8 @@ NOTICE = {
     "badge_description": "Knows ownership & borrowing.",
     "badge_image": "https://img.example/badge.png",
     "claim_url": "http://127.0.0.1:8000/claim/tok?a=1&b=2",
-    "recipient_name": "Bob",
-    "expires": "",
+    "greeting": "Hi Bob,",
+    "validity": "",
 }
 
 
@@ -103,11 +103,11 @@ def test_outbox_merges_bulk_replacement_data(live, aws):
         Destinations=[
             {
                 "Destination": {"ToAddresses": [first]},
-                "ReplacementTemplateData": json.dumps({"expires": "1 June"}),
+                "ReplacementTemplateData": json.dumps({"validity": "This badge is valid until 1 June."}),
             },
             {
                 "Destination": {"ToAddresses": [second]},
-                "ReplacementTemplateData": json.dumps({"recipient_name": ""}),
+                "ReplacementTemplateData": json.dumps({"greeting": "Hi there,"}),
             },
         ],
     )
