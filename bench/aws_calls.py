@@ -132,7 +132,9 @@ def speed_up_moto_transactions() -> None:
             for table_name, key, attrs in reversed(snapshots):
                 if attrs is None:
                     if self.get_item(table_name, key) is not None:
-                        self.tables[table_name].delete_item(*self.get_keys_value(self.tables[table_name], key))
+                        self.tables[table_name].delete_item(
+                            *self.get_keys_value(self.tables[table_name], key)
+                        )
                 else:
                     self.tables[table_name].put_item(attrs)
             raise
@@ -189,7 +191,11 @@ class Harness:
         self.badge_id = json.loads(response.body)["id"]
 
     def call(self, method: str, path: str, body=None, *, headers=None, raw: str | None = None):
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.key}", **(headers or {})}
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {self.key}",
+            **(headers or {}),
+        }
         payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
         return getattr(self.client.http, method.lower())(path, headers=headers, body=payload)
 
@@ -264,13 +270,19 @@ def hosted_paths(h: Harness) -> list[dict]:
     rows.append(_row("single award: worker (notice)", calls, note=f"{_sent_count() - sent_before} mail sent"))
 
     path = f"/public/assertions/{assertion_id}"
-    for label, accept in (("hosted assertion GET (ld+json)", "application/ld+json"), ("hosted assertion page (html)", "text/html")):
+    for label, accept in (
+        ("hosted assertion GET (ld+json)", "application/ld+json"),
+        ("hosted assertion page (html)", "text/html"),
+    ):
         with h.counter.measure() as calls:
             response = h.get(path, accept)
         assert response.status_code == 200, response.body
         rows.append(_row(label, calls))
 
-    for label, accept in (("public badge GET (ld+json)", "application/ld+json"), ("public badge page (html)", "text/html")):
+    for label, accept in (
+        ("public badge GET (ld+json)", "application/ld+json"),
+        ("public badge page (html)", "text/html"),
+    ):
         with h.counter.measure() as calls:
             response = h.get(f"/public/badges/{h.badge_id}", accept)
         assert response.status_code == 200, response.body

@@ -89,9 +89,7 @@ def offenders(top: int = 8) -> dict:
     """
     baseline = {row[0] for row in importtime(BASELINE)}
     rows = importtime(APP)
-    ours = sorted(
-        (r for r in rows if r[0] == "app" or r[0].startswith("chalicelib")), key=lambda r: -r[2]
-    )
+    ours = sorted((r for r in rows if r[0] == "app" or r[0].startswith("chalicelib")), key=lambda r: -r[2])
     extra: dict[str, int] = {}
     for module, self_us, _cum, _depth in rows:
         if module in baseline or module == "app" or module.startswith("chalicelib"):

@@ -38,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--url", required=True)
     create.add_argument("--email", required=True)
     create.add_argument("--description")
-    create.add_argument("--image", type=Path, help="issuer image (not stored yet)")
+    create.add_argument("--image", type=Path, help="issuer image (PNG or SVG, at most 1 MB)")
     keys = commands.add_parser("keys", help="list, create or revoke an issuer's API keys")
     keys.add_argument("action", choices=["list", "create", "revoke"])
     keys.add_argument("--issuer", required=True)
@@ -47,26 +47,16 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def key_json(item: Any) -> dict:
-    """An API key record without its secret."""
-    return {
-        "key_id": item.key_id,
-        "prefix": item.prefix,
-        "label": item.label,
-        "created_at": item.created_at.isoformat(),
-        "revoked_at": item.revoked_at.isoformat() if item.revoked_at else None,
-    }
-
-
 def create(args: argparse.Namespace) -> dict:
     from chalicelib.services import issuers
 
+    image = None
     if args.image is not None:
         if not args.image.is_file():
             raise SystemExit(f"--image: no such file {args.image}")
-        print("note: --image is accepted but not stored yet; the issuer has no image.", file=sys.stderr)
+        image = args.image.read_bytes()
     issuer, key = issuers.create_issuer(
-        name=args.name, url=args.url, email=args.email, description=args.description
+        name=args.name, url=args.url, email=args.email, description=args.description, image=image
     )
     return {"issuer_id": issuer.id, "api_key": key}
 
@@ -76,13 +66,13 @@ def keys(args: argparse.Namespace) -> Any:
 
     issuers.get_issuer(args.issuer)
     if args.action == "list":
-        return [key_json(item) for item in issuers.list_api_keys(args.issuer)]
+        return [issuers.key_to_api(item) for item in issuers.list_api_keys(args.issuer)]
     if args.action == "create":
         item, key = issuers.create_api_key(args.issuer, label=args.label)
-        return {**key_json(item), "api_key": key}
+        return {**issuers.key_to_api(item), "api_key": key}
     if not args.key:
         raise SystemExit("keys revoke needs --key KEYID (see `keys list`)")
-    return key_json(issuers.revoke_api_key(args.issuer, args.key))
+    return issuers.key_to_api(issuers.revoke_api_key(args.issuer, args.key))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,22 +14,31 @@ def issuer_pk(issuer_id: str) -> str:
 
 
 def create_issuer(
-    *, name: str, url: str, email: str, description: str | None = None, image_key: str | None = None
+    *, name: str, url: str, email: str, description: str | None = None, image: bytes | None = None
 ) -> tuple[IssuerItem, str]:
     """Create an issuer and its first API key; returns (issuer, plaintext key shown once)."""
+    from chalicelib.services import badgeclasses
+    from chalicelib.services.fields import Fields
+
+    f = Fields({"name": name, "url": url, "email": email, "description": description}, PROFILE_FIELDS)
+    values = {
+        "name": f.string("name", required=True, max_len=200),
+        "url": f.url("url", required=True),
+        "email": f.email("email", required=True),
+        "description": f.string("description", max_len=5000),
+    }
+    f.check()
     issuer_id = ids.new_id()
     at = ids.now()
+    image_key = badgeclasses.store_image(f"issuers/{issuer_id}", image) if image is not None else None
     issuer = IssuerItem(
         issuer_pk(issuer_id),
         "PROFILE",
         id=issuer_id,
-        name=name,
-        url=url,
-        email=email,
-        description=description,
         image_key=image_key,
         created_at=at,
         updated_at=at,
+        **values,
     )
     issuer.save(condition=IssuerItem.pk.does_not_exist())
     _, key = create_api_key(issuer_id, label="first key")

@@ -60,8 +60,12 @@ def test_issuer_cli_manages_keys(live, issuer):
     assert [key["prefix"] for key in listed] == [issuer.key[:10]]
     created = json.loads(run_issuer_cli(live, "keys", "create", "--issuer", issuer.id).stdout)
     assert created["api_key"].startswith("lrl_")
-    proc = run_issuer_cli(live, "keys", "revoke", "--issuer", issuer.id, "--key", created["key_id"])
+    new_key = {"Authorization": f"Bearer {created['api_key']}"}
+    assert requests.get(f"{live.base_url}/api/v1/issuer", headers=new_key, timeout=10).status_code == 200
+    proc = run_issuer_cli(live, "keys", "revoke", "--issuer", issuer.id, "--key", created["id"])
     assert json.loads(proc.stdout)["revoked_at"]
+    refused = requests.get(f"{live.base_url}/api/v1/issuer", headers=new_key, timeout=10)
+    assert refused.status_code == 401 and refused.json()["detail"] == "This API key has been revoked."
     listed = json.loads(run_issuer_cli(live, "keys", "list", "--issuer", issuer.id).stdout)
     assert sorted(bool(key["revoked_at"]) for key in listed) == [False, True]
 
