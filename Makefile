@@ -9,7 +9,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 
 .venv/.stamp: requirements.txt requirements-dev.txt
 	@python3 -m venv .venv
-	@.venv/bin/pip install -q --upgrade pip >&2
+	@.venv/bin/pip install -q --upgrade 'pip<26.3' >&2
 	@.venv/bin/pip install -q -r requirements-dev.txt >&2
 	@touch $@
 

@@ -49,7 +49,7 @@ def main() -> int:
     logging.basicConfig(level=logging.ERROR)
     started = time.perf_counter()
     print("cold start: timing fresh interpreters ...", flush=True)
-    cold = cold_start.measure(runs=7)
+    cold = cold_start.measure(runs=11)
     found = cold_start.offenders(top=6)
     print(f"AWS calls: in-process moto, bulk of {aws_calls.BULK_ROWS:,} rows ...", flush=True)
     calls = aws_calls.run(aws_calls.BULK_ROWS)
@@ -58,9 +58,18 @@ def main() -> int:
     n = bulk["rows"]
 
     table = [
-        _value_row("cold start: import app (median of 7)", f"{cold['app_s'] * 1000:.0f} ms"),
-        _value_row("cold start: import chalice, boto3 (median of 7)", f"{cold['baseline_s'] * 1000:.0f} ms"),
-        _value_row("cold start: ratio app / (chalice+boto3)", f"{cold['ratio']:.2f}"),
+        _value_row(
+            f"cold start: import app (median of {cold['runs']})",
+            f"{cold['app_cpu_s'] * 1000:.0f} ms CPU, {cold['app_s'] * 1000:.0f} ms wall",
+        ),
+        _value_row(
+            f"cold start: import chalice, boto3 (median of {cold['runs']})",
+            f"{cold['baseline_cpu_s'] * 1000:.0f} ms CPU, {cold['baseline_s'] * 1000:.0f} ms wall",
+        ),
+        _value_row(
+            "cold start: ratio app / (chalice+boto3)",
+            f"{cold['cpu_ratio']:.2f} CPU, {cold['ratio']:.2f} wall",
+        ),
         *(_calls_row(row) for row in calls["rows"]),
         _value_row(f"bulk {n:,}: wall time, request + worker (moto)", f"{bulk['total_s']:.1f} s"),
         _value_row(f"bulk {n:,}: time per award (moto)", f"{bulk['total_s'] / n * 1000:.2f} ms"),
@@ -72,9 +81,11 @@ def main() -> int:
     job = bulk["job"]
     verdicts = [
         _verdict(
-            f"import ratio <= {IMPORT_RATIO_TARGET}",
-            cold["ratio"] <= IMPORT_RATIO_TARGET,
-            f"{cold['ratio']:.2f} ({cold['app_s'] * 1000:.0f} ms / {cold['baseline_s'] * 1000:.0f} ms)",
+            f"import ratio <= {IMPORT_RATIO_TARGET} (CPU time)",
+            cold["cpu_ratio"] <= IMPORT_RATIO_TARGET,
+            f"{cold['cpu_ratio']:.2f} ({cold['app_cpu_s'] * 1000:.0f} ms"
+            f" / {cold['baseline_cpu_s'] * 1000:.0f} ms);"
+            f" wall-clock ratio {cold['ratio']:.2f}",
         ),
         _verdict(
             f"hosted assertion GET: {HOSTED_GET_DYNAMODB_TARGET} DynamoDB call",
@@ -101,10 +112,11 @@ def main() -> int:
 
     operations = [f"- {row['path']}: {row['operations'] or 'no AWS call'}" for row in calls["rows"]]
     where = [
-        "- our modules, cumulative (their imports included): "
-        + ", ".join(f"{m} {ms:.0f} ms" for m, ms in found["ours"]),
+        "- our modules, self time: " + ", ".join(f"{m} {ms:.1f} ms" for m, ms in found["ours"]),
         "- packages the app imports beyond chalice+boto3, self time: "
-        + ", ".join(f"{p} {ms:.0f} ms" for p, ms in found["extra"]),
+        + ", ".join(f"{p} {ms:.1f} ms" for p, ms in found["extra"]),
+        "- baseline packages the app does not import (boto3 is lazy; the first SQS/SES/S3 call pays): "
+        + ", ".join(f"{p} {ms:.1f} ms" for p, ms in found["skipped"]),
     ]
     header = (
         f"{datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}, "

@@ -74,7 +74,7 @@ def read_award(
     for i, item in enumerate(f.objects("evidence", max_items=10)):
         inner = f.nested(item, EVIDENCE_FIELDS, where=f"{where}evidence[{i}].")
         entry = {"url": inner.url("url"), "narrative": inner.string("narrative", max_len=5000)}
-        if not any(entry.values()):
+        if not (inner.has("url") or inner.has("narrative")):
             inner.error("", "needs a url or a narrative")
         evidence.append({k: v for k, v in entry.items() if v})
     request = AwardRequest(
@@ -145,7 +145,7 @@ def award(
     at = ids.now()
     request, errors = read_award(body, badge, at)
     if request is None:
-        raise Invalid(f"{errors[0]['field']} {errors[0]['detail']}.", errors=errors)
+        raise Invalid(f"{errors[0]['field'] or 'body'} {errors[0]['detail']}.", errors=errors)
     assertion = new_assertion(badge, request, at)
     idem = _idempotency_item(issuer_id, idempotency_key, body, assertion.id, at)
     try:
@@ -228,15 +228,16 @@ def list_page(issuer_id: str, *, badge_id=None, email=None, state=None, limit=50
     """One page of an issuer's awards, newest first, with optional filters; returns (items, next cursor)."""
     condition = AssertionItem.state != "erased"
     if badge_id:
-        index, key = AssertionItem.by_badge, badge_id
+        index, hash_name, key = AssertionItem.by_badge, "badge_id", badge_id
         condition &= AssertionItem.issuer_id == issuer_id
     elif email:
-        index, key = AssertionItem.by_recipient, email
+        index, hash_name, key = AssertionItem.by_recipient, "recipient_email", email
         condition &= AssertionItem.issuer_id == issuer_id
     else:
-        index, key = AssertionItem.by_issuer, issuer_id
+        index, hash_name, key = AssertionItem.by_issuer, "issuer_id", issuer_id
     if state:
         condition &= _state_condition(state)
+    check_cursor(cursor, hash_name, key, "listing")
     result = index.query(
         key, filter_condition=condition, scan_index_forward=False, limit=limit, last_evaluated_key=cursor
     )
@@ -263,10 +264,34 @@ def decode_cursor(cursor: str | None) -> dict | None:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError:
-        raise Invalid("cursor is not one this API gave out.") from None
+        raise _bad_cursor() from None
     if not isinstance(key, dict):
-        raise Invalid("cursor is not one this API gave out.")
+        raise _bad_cursor()
     return key
+
+
+def check_cursor(cursor: dict | None, hash_name: str, hash_value: str, range_name: str) -> None:
+    """Refuse a cursor that is not a key of this very query (table keys plus the index's keys)."""
+    if cursor is None:
+        return
+    names = {"pk", "sk", hash_name, range_name}
+    if set(cursor) != names or cursor[hash_name] != {"S": hash_value}:
+        raise _bad_cursor()
+    if not all(_key_value(v) for v in cursor.values()):
+        raise _bad_cursor()
+
+
+def _key_value(value: object) -> bool:
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    text = value.get("S", value.get("N"))
+    return isinstance(text, str) and ("S" in value or text.isdigit())
+
+
+def _bad_cursor() -> Invalid:
+    return Invalid(
+        "cursor is not one this API gave out.", errors=[{"field": "cursor", "detail": "is not valid"}]
+    )
 
 
 def to_api(item: AssertionItem, *, signing: bool = False) -> dict:

@@ -6,7 +6,7 @@ import hashlib
 
 from chalicelib import images as image_rules
 from chalicelib.config import get_settings
-from chalicelib.services import expiry, ids
+from chalicelib.services import awards, expiry, ids
 from chalicelib.services.errors import Invalid, NotFound
 from chalicelib.services.fields import Fields
 from chalicelib.store import images
@@ -148,6 +148,7 @@ def update(issuer_id: str, badge_id: str, body: object) -> BadgeClassItem:
 
 
 def list_page(issuer_id: str, *, limit: int, cursor: dict | None) -> tuple[list[BadgeClassItem], dict | None]:
+    awards.check_cursor(cursor, "issuer_id", issuer_id, "listing")
     result = BadgeClassItem.by_issuer.query(
         issuer_id,
         BadgeClassItem.listing.startswith("BADGE#"),

@@ -192,6 +192,7 @@ def job_report(issuer_id: str, job_id: str, *, limit: int, cursor: dict | None) 
         job = None
     if job is None or job.issuer_id != issuer_id:
         raise NotFound(f"No job {job_id}.")
+    awards.check_cursor(cursor, "job_id", job_id, "job_row")
     awarded = AssertionItem.by_job.query(job_id, limit=limit, last_evaluated_key=cursor)
     results = [
         {"row": int(a.job_row), "assertion_id": a.id, "state": awards.status(a), "notice": a.notice}

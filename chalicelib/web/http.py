@@ -14,14 +14,8 @@ from chalicelib.services.errors import Invalid, LaurelError, TooLarge, Unsupport
 
 log = logging.getLogger(__name__)
 MAX_JSON_BYTES = 1_048_576
-ANY_CONTENT = [
-    "application/json",
-    "text/csv",
-    "multipart/form-data",
-    "application/octet-stream",
-    "text/plain",
-    "application/x-www-form-urlencoded",
-]
+# Let every content type reach the view, which answers 415 as problem+json (Chalice's own 415 is not).
+ANY_CONTENT = ["*/*"]
 
 
 def problem(

@@ -132,7 +132,7 @@ def test_baked_png_and_svg_validate(walk, tmp_path):
 
 
 def test_signed_award_validates_and_revocation_is_seen(walk):
-    api, issuer, badge, _ = walk
+    api, _, badge, _ = walk
     assert api.patch("/issuer", {"signing": True}).json()["signing"] is True
     first, second = award(api, badge, email="sign1@example.org"), award(api, badge, email="sign2@example.org")
     jws = requests.get(f"{first['public_url']}/signed", timeout=10).text

@@ -237,7 +237,7 @@ def test_svg_script_is_stripped_not_served(issuer):
     assert "<circle" in text
     for bad in ("script", "alert", "onload", "evil.example"):
         assert bad not in text
-    png = issuer.api.call("GET", f"/public/badges/{r.json['id']}/image.png")
+    png = issuer.api.call("GET", f"/public/badges/{r.json['id']}/image.png", headers={"Accept": "image/png"})
     assert png.status_code == 200 and png.body[:8] == b"\x89PNG\r\n\x1a\n"
 
 

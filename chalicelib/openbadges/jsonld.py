@@ -1,0 +1,65 @@
+"""Offline JSON-LD contexts: the bundled copies, looked up by URL; nothing is ever fetched."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
+OPENBADGES_V2 = "https://w3id.org/openbadges/v2"
+
+_DIR = Path(__file__).parent / "contexts"
+_FILES = {
+    CREDENTIALS_V2: "credentials-v2.json",
+    OB_V3P0: "ob-v3p0-3.0.3.json",
+    DATA_INTEGRITY_V2: "data-integrity-v2.json",
+    OPENBADGES_V2: "openbadges-v2.json",
+}
+# Other spellings of the same documents seen in published credentials and badges.
+ALIASES = {
+    "https://www.w3.org/ns/credentials/v2/": CREDENTIALS_V2,
+    "https://w3id.org/security/data-integrity/v2/": DATA_INTEGRITY_V2,
+    "https://w3id.org/openbadges/v2/": OPENBADGES_V2,
+    "https://openbadgespec.org/v2/context.json": OPENBADGES_V2,
+}
+KNOWN_URLS = frozenset(_FILES) | frozenset(ALIASES)
+
+
+class UnknownContextError(ValueError):
+    """A JSON-LD context URL with no bundled copy; it is never fetched."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"JSON-LD context {url!r} is not bundled, and contexts are never fetched")
+        self.url = url
+
+
+@cache
+def _load(url: str) -> dict:
+    """The bundled document for a canonical context URL, read once."""
+    return json.loads((_DIR / _FILES[url]).read_text(encoding="utf-8"))
+
+
+def context_document(url: str) -> dict:
+    """A fresh copy of the bundled context document ({"@context": …}) for a URL or one of its aliases."""
+    canonical = ALIASES.get(url, url)
+    if canonical not in _FILES:
+        raise UnknownContextError(url)
+    return copy.deepcopy(_load(canonical))
+
+
+def document_loader(url: str, options: Any = None) -> dict:
+    """A PyLD document loader over the bundled contexts; tagged static so PyLD caches them per process."""
+    return {"contextUrl": None, "documentUrl": url, "document": context_document(url), "tag": "static"}
+
+
+def inline_contexts(document: dict) -> dict:
+    """A copy of a document with each @context URL replaced by its bundled context object."""
+    contexts = document.get("@context", [])
+    listed = contexts if isinstance(contexts, list) else [contexts]
+    inlined = [context_document(c)["@context"] if isinstance(c, str) else c for c in listed]
+    return {**document, "@context": inlined}
