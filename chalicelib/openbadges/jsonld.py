@@ -52,9 +52,25 @@ def context_document(url: str) -> dict:
     return copy.deepcopy(_load(canonical))
 
 
+@cache
+def _frozen(url: str) -> Any:
+    """The bundled document for a canonical context URL with every object frozen, shared by all callers."""
+    from frozendict import frozendict  # PyLD's own dependency; a dict subclass PyLD accepts everywhere
+
+    def freeze(value: Any) -> Any:
+        if isinstance(value, dict):
+            return frozendict({k: freeze(v) for k, v in value.items()})
+        return [freeze(v) for v in value] if isinstance(value, list) else value
+
+    return freeze(_load(url))
+
+
 def document_loader(url: str, options: Any = None) -> dict:
-    """A PyLD document loader over the bundled contexts; tagged static so PyLD caches them per process."""
-    return {"contextUrl": None, "documentUrl": url, "document": context_document(url), "tag": "static"}
+    """A PyLD document loader over the bundled contexts: frozen, shared, tagged static for PyLD's cache."""
+    canonical = ALIASES.get(url, url)
+    if canonical not in _FILES:
+        raise UnknownContextError(url)
+    return {"contextUrl": None, "documentUrl": url, "document": _frozen(canonical), "tag": "static"}
 
 
 def inline_contexts(document: dict) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pynamodb.exceptions import TransactWriteError
+
 from chalicelib.services import awards, baked, expiry, ids
 from chalicelib.services.errors import Conflict, Invalid
 from chalicelib.services.fields import Fields
@@ -62,7 +64,13 @@ def revoke(issuer_id: str, assertion_id: str, reason: str) -> AssertionItem:
 
 
 def _release_guard(tx, item: AssertionItem) -> None:
-    tx.delete(ActiveAwardItem(awards.guard_pk(item.badge_id, item.recipient_email), "ACTIVE"))
+    """Drop the duplicate guard if this award still holds it (a newer award may hold it now)."""
+    try:
+        guard = ActiveAwardItem.get(awards.guard_pk(item.badge_id, item.recipient_email), "ACTIVE")
+    except ActiveAwardItem.DoesNotExist:
+        return
+    if guard.assertion_id == item.id:
+        tx.delete(guard, condition=ActiveAwardItem.assertion_id == item.id)
 
 
 def resend(issuer_id: str, assertion_id: str) -> AssertionItem:
@@ -118,18 +126,46 @@ def recertify(issuer_id: str, assertion_id: str, body: object) -> AssertionItem:
     at = ids.now()
     expires = read_recertify(body, badgeclasses.get(issuer_id, item.badge_id), at)
     old_version = item.version
-    item.update(
-        actions=[
-            AssertionItem.expires.set(expires),
-            AssertionItem.version.add(1),
-            AssertionItem.updated_at.set(at),
-        ],
-        condition=AssertionItem.version == old_version,
-    )
-    if item.holds_lock:
-        awards.active_guard(item).save()
+    try:
+        with transaction() as tx:
+            tx.update(
+                item,
+                actions=[
+                    AssertionItem.expires.set(expires),
+                    AssertionItem.version.add(1),
+                    AssertionItem.updated_at.set(at),
+                ],
+                condition=AssertionItem.version == old_version,
+            )
+            if item.holds_lock:
+                tx.save(_renewed_guard(item, expires), condition=_guard_free_for(item, at))
+    except TransactWriteError as error:
+        raise _recertify_refusal(error, item) from None
+    item.refresh()
     baked.rebake(item, old_version)
     return item
+
+
+def _renewed_guard(item: AssertionItem, expires: datetime) -> ActiveAwardItem:
+    guard = awards.active_guard(item)
+    guard.expires_at = int(expires.timestamp())
+    return guard
+
+
+def _guard_free_for(item: AssertionItem, at: datetime):
+    return awards.guard_condition(at) | (ActiveAwardItem.assertion_id == item.id)
+
+
+def _recertify_refusal(error: TransactWriteError, item: AssertionItem) -> Conflict:
+    codes = [getattr(r, "code", None) if r else None for r in error.cancellation_reasons]
+    # PynamoDB sends puts before updates: the guard, when there is one, comes first.
+    if item.holds_lock and codes and codes[0] == "ConditionalCheckFailed":
+        holder = ActiveAwardItem.get(awards.guard_pk(item.badge_id, item.recipient_email), "ACTIVE")
+        return Conflict(
+            "This address has another active award of this badge class; revoke it first.",
+            extra={"existing_id": holder.assertion_id},
+        )
+    return Conflict("The award changed while it was being re-certified; try again.")
 
 
 def erase(issuer_id: str, assertion_id: str) -> None:

@@ -34,7 +34,7 @@ def other(client):
     from chalicelib.services import issuers
     from tests.unit.conftest import Api
 
-    item, key = issuers.create_issuer(
+    _item, key = issuers.create_issuer(
         name="Other Guild", url="https://other.example", email="o@other.example"
     )
     api = Api(client, key)

@@ -1,0 +1,300 @@
+"""Data Integrity proofs with the eddsa-rdfc-2022 cryptosuite: RDFC-1.0, Ed25519, Multikey, base58btc."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from hashlib import sha256
+from typing import Any
+
+from .jsonld import CREDENTIALS_V2, OB_V3P0, UnknownContextError, document_loader
+
+PROOF_TYPE = "DataIntegrityProof"
+CRYPTOSUITE = "eddsa-rdfc-2022"
+PROOF_PURPOSE = "assertionMethod"
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {c: i for i, c in enumerate(_B58)}
+_ED25519_PUB = b"\xed\x01"  # multicodec ed25519-pub, varint-encoded
+_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+# An absolute IRI that N-Quads writes as it is (no characters that would need escaping).
+_PLAIN_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`]*")
+_FAST_PROOF_CONTEXTS = ([CREDENTIALS_V2, OB_V3P0], [CREDENTIALS_V2], CREDENTIALS_V2)
+_FAST_PROOF_KEYS = {"@context", "type", "cryptosuite", "created", "verificationMethod", "proofPurpose"}
+# RDFC-1.0 output for a proof configuration holding exactly _FAST_PROOF_KEYS (checked against PyLD in tests).
+_SEC = "https://w3id.org/security#"
+_PROOF_NQUADS = (
+    '_:c14n0 <http://purl.org/dc/terms/created> "{created}"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n'
+    f"_:c14n0 <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{_SEC}DataIntegrityProof> .\n"
+    f'_:c14n0 <{_SEC}cryptosuite> "eddsa-rdfc-2022"^^<{_SEC}cryptosuiteString> .\n'
+    f"_:c14n0 <{_SEC}proofPurpose> <{_SEC}assertionMethod> .\n"
+    f"_:c14n0 <{_SEC}verificationMethod> <{{verification_method}}> .\n"
+)
+
+
+_MEMO_LIMIT = 1024
+# Relative IRIs resolve against this base so they can be seen and refused, as DCC's safe mode does
+# (PyLD would otherwise resolve them silently against http://example.org/base/). .invalid never resolves.
+_RELATIVE_BASE = "https://relative-iri.invalid/"
+
+
+class CanonicalizationError(ValueError):
+    """A document that cannot be canonicalised faithfully (a property would be silently dropped)."""
+
+
+# --- base58btc and Multikey ---------------------------------------------------------------------
+
+
+def base58btc(data: bytes) -> str:
+    """Bitcoin-alphabet base58 of bytes, leading zero bytes kept as '1'."""
+    n, digits = int.from_bytes(data, "big"), []
+    while n:
+        n, r = divmod(n, 58)
+        digits.append(_B58[r])
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    return "1" * zeros + "".join(reversed(digits))
+
+
+def base58btc_decode(text: str) -> bytes:
+    """The bytes of a base58btc string; ValueError on a character outside the alphabet."""
+    n = 0
+    for c in text:
+        if c not in _B58_INDEX:
+            raise ValueError(f"not base58btc: {c!r}")
+        n = n * 58 + _B58_INDEX[c]
+    zeros = len(text) - len(text.lstrip("1"))
+    return b"\0" * zeros + (n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b"")
+
+
+def multikey(public_key: bytes) -> str:
+    """The Multikey publicKeyMultibase ("z6Mk…") of a 32-byte Ed25519 public key."""
+    if len(public_key) != 32:
+        raise ValueError("an Ed25519 public key is 32 bytes")
+    return "z" + base58btc(_ED25519_PUB + public_key)
+
+
+def public_key_from_multikey(value: str) -> bytes:
+    """The 32-byte Ed25519 public key in a Multikey publicKeyMultibase; ValueError otherwise."""
+    if not isinstance(value, str) or not value.startswith("z"):
+        raise ValueError("a Multikey value is base58btc multibase, starting with 'z'")
+    raw = base58btc_decode(value[1:])
+    if len(raw) != 34 or not raw.startswith(_ED25519_PUB):
+        raise ValueError("not an Ed25519 Multikey")
+    return raw[2:]
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+def generate_key() -> tuple[bytes, bytes]:
+    """A new Ed25519 key as (32-byte private seed, 32-byte public key)."""
+    import os
+
+    seed = os.urandom(32)
+    return seed, public_key(seed)
+
+
+def public_key(private_key: bytes) -> bytes:
+    """The 32-byte Ed25519 public key of a 32-byte private seed."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = Ed25519PrivateKey.from_private_bytes(private_key).public_key()
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+# --- canonicalisation ---------------------------------------------------------------------------
+
+
+def canonicalize(document: dict) -> str:
+    """RDFC-1.0 canonical N-Quads of a JSON-LD document, contexts from the bundled copies only.
+
+    Raises UnknownContextError for a context that is not bundled, CanonicalizationError for the rest.
+    """
+    from pyld.jsonld import JsonLdError
+
+    def refuse(term: str | None) -> None:
+        raise CanonicalizationError(f"property {term!r} is not defined by the document's @context")
+
+    processor = _processor_class()
+    try:
+        nquads = processor(on_property_dropped=refuse).normalize(document, processor.options())
+    except JsonLdError as exc:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, UnknownContextError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            raise UnknownContextError(cause.url) from exc
+        raise CanonicalizationError(f"not valid JSON-LD: {exc}") from exc
+    if "<" + _RELATIVE_BASE in nquads:
+        raise CanonicalizationError(
+            "a relative IRI has no meaning in a credential (ids and types are absolute)"
+        )
+    return nquads
+
+
+@cache
+def _processor_class() -> type:
+    """PyLD's processor, remembering across calls how each immutable context applies to each active one.
+
+    PyLD re-processes every type-scoped context for every node (a fresh child context each time), which is
+    two thirds of its time on a credential. A processed context depends only on the active context, the
+    local context and the flags, so when both contexts are immutable (PyLD's frozen active contexts, our
+    frozen bundled contexts, context URLs) the result is kept, keyed by identity with the objects held.
+    """
+    from cachetools import LRUCache
+    from frozendict import frozendict
+    from pyld.jsonld import ContextResolver, JsonLdProcessor
+
+    memo: dict[tuple, tuple] = {}
+    # Our own resolved-context cache: PyLD's global one would hand back equal but unfrozen copies of
+    # our contexts if any other PyLD caller had resolved them first, and the memo would never hit.
+    resolved: LRUCache = LRUCache(maxsize=100)
+
+    def immutable_key(local_ctx: Any) -> Any:
+        if isinstance(local_ctx, str):
+            return local_ctx
+        if isinstance(local_ctx, frozendict):
+            return id(local_ctx)
+        if isinstance(local_ctx, list) and all(isinstance(c, str) for c in local_ctx):
+            return tuple(local_ctx)
+        return None
+
+    class CachingProcessor(JsonLdProcessor):
+        @staticmethod
+        def options() -> dict:
+            """normalize() options: RDFC-1.0 to N-Quads over the bundled contexts, through our cache."""
+            # URDNA2015 is RDFC-1.0 under its old name; PyLD's default algorithm is the older URGNA2012.
+            return {
+                "algorithm": "URDNA2015",
+                "format": "application/n-quads",
+                "documentLoader": document_loader,
+                "contextResolver": ContextResolver(resolved, document_loader),
+                "base": _RELATIVE_BASE,
+            }
+
+        def _process_context(
+            self,
+            active_ctx,
+            local_ctx,
+            options,
+            override_protected=False,
+            propagate=True,
+            validate_scoped=True,
+            cycles=None,
+        ):
+            local_key = immutable_key(local_ctx)
+            args = (override_protected, propagate, validate_scoped)
+            if (
+                not isinstance(active_ctx, frozendict)
+                or local_key is None
+                or options["base"] != _RELATIVE_BASE
+            ):
+                return super()._process_context(active_ctx, local_ctx, options, *args, cycles)
+            key = (id(active_ctx), local_key, *args)
+            held = local_ctx if isinstance(local_ctx, frozendict) else None
+            hit = memo.get(key)
+            if hit is not None and hit[0] is active_ctx and hit[1] is held:
+                return hit[2]
+            result = super()._process_context(active_ctx, local_ctx, options, *args, cycles)
+            if isinstance(result, frozendict):
+                if len(memo) >= _MEMO_LIMIT:  # other issuers' inline contexts can keep making new keys
+                    memo.clear()
+                memo[key] = (active_ctx, held, result)  # holding both keeps their ids from being reused
+            return result
+
+    return CachingProcessor
+
+
+def canonical_proof_config(config: dict) -> str:
+    """RDFC-1.0 N-Quads of a proof configuration; the usual shape is written directly, others via PyLD."""
+    if config.keys() == _FAST_PROOF_KEYS and (
+        config["type"] == PROOF_TYPE
+        and config["cryptosuite"] == CRYPTOSUITE
+        and config["proofPurpose"] == PROOF_PURPOSE
+        and config["@context"] in _FAST_PROOF_CONTEXTS
+        and isinstance(config["created"], str)
+        and _DATETIME.fullmatch(config["created"])
+        and isinstance(config["verificationMethod"], str)
+        and _PLAIN_IRI.fullmatch(config["verificationMethod"])
+    ):
+        return _PROOF_NQUADS.format(
+            created=config["created"], verification_method=config["verificationMethod"]
+        )
+    return canonicalize(config)
+
+
+def hash_data(document: dict, proof_config: dict) -> bytes:
+    """sha256(canonical proof configuration) || sha256(canonical document): the bytes that are signed."""
+    proof_hash = sha256(canonical_proof_config(proof_config).encode()).digest()
+    return proof_hash + sha256(canonicalize(document).encode()).digest()
+
+
+# --- proofs -------------------------------------------------------------------------------------
+
+
+def proof_config(document: dict, proof: dict) -> dict:
+    """The proof options without proofValue, under the document's @context (the spec's proofConfig)."""
+    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
+        raise ValueError(f"not a {PROOF_TYPE} with cryptosuite {CRYPTOSUITE}")
+    created = proof.get("created")
+    if created is not None and not (isinstance(created, str) and _DATETIME.fullmatch(created)):
+        raise ValueError("proof created is not an XML Schema dateTime")
+    config = {k: v for k, v in proof.items() if k not in ("proofValue", "@context")}
+    return {"@context": document["@context"], **config}
+
+
+def sign(document: dict, *, private_key: bytes, verification_method: str, created: str) -> dict:
+    """A copy of the document with an eddsa-rdfc-2022 DataIntegrityProof (replacing any proof it had)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    proof: dict[str, Any] = {
+        "type": PROOF_TYPE,
+        "created": created,
+        "verificationMethod": verification_method,
+        "cryptosuite": CRYPTOSUITE,
+        "proofPurpose": PROOF_PURPOSE,
+    }
+    data = hash_data(unsecured, proof_config(unsecured, proof))
+    signature = Ed25519PrivateKey.from_private_bytes(private_key).sign(data)
+    return {**unsecured, "proof": {**proof, "proofValue": "z" + base58btc(signature)}}
+
+
+def verify(document: dict, public_key: bytes) -> bool:
+    """Whether the document's eddsa-rdfc-2022 assertion proof was made by this Ed25519 public key."""
+    if not isinstance(document, dict):
+        raise TypeError("a credential is a JSON object")
+    try:
+        return _verify(document, public_key)
+    except Exception:  # any malformed input is simply "does not verify"
+        return False
+
+
+def _verify(document: dict, public_key: bytes) -> bool:
+    """verify(), raising on malformed input."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    proof = document["proof"]
+    value = proof["proofValue"]
+    if proof.get("proofPurpose") != PROOF_PURPOSE or not value.startswith("z"):
+        return False
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    if "@context" in proof and not _starts_with(unsecured["@context"], proof["@context"]):
+        return False
+    signature = base58btc_decode(value[1:])
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(
+            signature, hash_data(unsecured, proof_config(unsecured, proof))
+        )
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _starts_with(contexts: Any, prefix: Any) -> bool:
+    """Whether a document @context begins with every value of a proof @context, in order."""
+    listed = contexts if isinstance(contexts, list) else [contexts]
+    wanted = prefix if isinstance(prefix, list) else [prefix]
+    return listed[: len(wanted)] == wanted
