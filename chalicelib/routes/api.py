@@ -61,9 +61,8 @@ def list_keys():
 @route(blueprint, "/keys", methods=["POST"])
 def create_key():
     issuer_id = _issuer_id()
-    body = json_body(_request()) if _request().raw_body else {}
-    label = body.get("label") if isinstance(body, dict) else None
-    item, key = issuers.create_api_key(issuer_id, label=str(label)[:100] if label else None)
+    body = json_body(_request()) if (_request().raw_body or b"").strip() else {}
+    item, key = issuers.create_api_key(issuer_id, label=issuers.read_key_label(body))
     return json_response({**issuers.key_to_api(item), "api_key": key}, status=201)
 
 
@@ -129,11 +128,14 @@ def award_in_bulk(badge_id):
     issuer_id = _issuer_id()
     badge = badgeclasses.get(issuer_id, badge_id)
     request = _request()
-    if content_type(request) == "text/csv":
+    kind = content_type(request)
+    if kind == "text/csv":
         text = raw_body(request, MAX_BULK_BYTES).decode("utf-8-sig", "replace")
         rows = bulk.rows_from_csv(text)
-    else:
+    elif kind == "application/json":
         rows = bulk.rows_from_json(json_body(request, max_bytes=MAX_BULK_BYTES))
+    else:
+        raise Unsupported('Send {"assertions": [...]} as application/json, or a CSV file as text/csv.')
     job, errors = bulk.start(issuers.get_issuer(issuer_id), badge, rows)
     body = {**bulk.job_to_api(job), "status_url": f"/api/v1/jobs/{job.id}", "errors": errors}
     return json_response(body, status=202, headers={"Location": f"/api/v1/jobs/{job.id}"})

@@ -230,6 +230,8 @@ def list_page(issuer_id: str, *, badge_id=None, email=None, state=None, limit=50
     if badge_id:
         index, hash_name, key = AssertionItem.by_badge, "badge_id", badge_id
         condition &= AssertionItem.issuer_id == issuer_id
+        if email:
+            condition &= AssertionItem.recipient_email == email
     elif email:
         index, hash_name, key = AssertionItem.by_recipient, "recipient_email", email
         condition &= AssertionItem.issuer_id == issuer_id

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 from chalicelib.services import awards, ids, notices
-from chalicelib.services.errors import Invalid
+from chalicelib.services.errors import Invalid, Unavailable
 from chalicelib.store import queue
 from chalicelib.store.models import BadgeClassItem, IssuerItem, JobItem, JobRowItem
 
@@ -26,6 +27,8 @@ CSV_COLUMNS = (
     "allow_duplicate",
 )
 JOB_DAYS = 30
+EXTRA_CELLS = object()  # a CSV row with more cells than the header has columns
+MAX_MESSAGE_BYTES = 200_000  # well under SQS's 256 KiB message limit
 
 
 def rows_from_json(body: object) -> list:
@@ -59,7 +62,7 @@ def rows_from_csv(text: str) -> list[dict]:
     return rows
 
 
-def _award_from_record(record: dict) -> dict:
+def _award_from_record(record: dict) -> dict | object:
     value = {k: (v or "").strip() for k, v in record.items() if k in CSV_COLUMNS}
     award = {k: v for k, v in value.items() if v and k in awards.AWARD_FIELDS}
     for flag in ("notify", "allow_duplicate"):
@@ -72,7 +75,7 @@ def _award_from_record(record: dict) -> dict:
     if any(evidence.values()):
         award["evidence"] = [{k: v for k, v in evidence.items() if v}]
     if None in record:  # more cells than columns
-        award["_extra_cells"] = True
+        return EXTRA_CELLS
     return award
 
 
@@ -87,7 +90,7 @@ def validate_rows(
     at = ids.now()
     valid, errors, seen = [], [], {}
     for number, row in enumerate(rows, start=1):
-        if isinstance(row, dict) and row.pop("_extra_cells", False):
+        if row is EXTRA_CELLS:
             errors.append(
                 {"row": number, "field": "", "detail": "has more cells than the header has columns"}
             )
@@ -116,47 +119,67 @@ def start(issuer: IssuerItem, badge: BadgeClassItem, rows: list) -> tuple[JobIte
     if not valid:
         raise Invalid("No row is valid; nothing was awarded.", errors=errors[:1000])
     at = ids.now()
-    batches = [valid[i : i + BATCH_ROWS] for i in range(0, len(valid), BATCH_ROWS)]
+    job_id = ids.new_id()
+    shared = {"mail": notices.shared_data(issuer, badge), "badge": _badge_snapshot(badge)}
+    batches = _batches([_row_message(row, request) for row, request in valid])
+    messages = [
+        {"kind": "bulk", "job_id": job_id, "batch": n, "rows": b, **shared} for n, b in enumerate(batches)
+    ]
     job = JobItem(
-        f"JOB#{(job_id := ids.new_id())}",
+        f"JOB#{job_id}",
         "JOB",
         id=job_id,
         issuer_id=issuer.id,
         badge_id=badge.id,
         total=len(rows),
         failed=len({e["row"] for e in errors}),
-        batches=len(batches),
+        batches=len(messages),
         created_at=at,
         ttl=int((at + timedelta(days=JOB_DAYS)).timestamp()),
     )
     job.save(condition=JobItem.pk.does_not_exist())
     _record_failures(job, errors)
-    shared = {"mail": notices.shared_data(issuer, badge), "badge": _badge_snapshot(badge)}
-    queue.send([_batch_message(job, n, batch, shared) for n, batch in enumerate(batches)])
+    try:
+        queue.send(messages)
+    except Exception as error:
+        job.update(actions=[JobItem.error.set(f"could not queue the job: {str(error)[:200]}")])
+        raise Unavailable(
+            "The award queue is unavailable; nothing was sent. Try again shortly.", extra={"job_id": job_id}
+        ) from error
     return job, errors
+
+
+def _row_message(row: int, r: awards.AwardRequest) -> dict:
+    return {
+        "row": row,
+        "id": ids.new_id(),
+        "recipient_email": r.recipient_email,
+        "recipient_name": r.recipient_name,
+        "issued_on": r.issued_on.isoformat(),
+        "expires": r.expires.isoformat() if r.expires else None,
+        "narrative": r.narrative,
+        "evidence": r.evidence,
+        "notify": r.notify,
+        "allow_duplicate": r.allow_duplicate,
+    }
+
+
+def _batches(rows: list[dict]) -> list[list[dict]]:
+    """Rows in batches of at most BATCH_ROWS and MAX_MESSAGE_BYTES (long narratives make smaller batches)."""
+    batches: list[list[dict]] = [[]]
+    size = 0
+    for row in rows:
+        row_size = len(json.dumps(row))
+        if batches[-1] and (len(batches[-1]) == BATCH_ROWS or size + row_size > MAX_MESSAGE_BYTES):
+            batches.append([])
+            size = 0
+        batches[-1].append(row)
+        size += row_size
+    return batches
 
 
 def _badge_snapshot(badge: BadgeClassItem) -> dict:
     return {"id": badge.id, "issuer_id": badge.issuer_id, "image_key": badge.image_key}
-
-
-def _batch_message(job: JobItem, number: int, batch: list, shared: dict) -> dict:
-    rows = [
-        {
-            "row": row,
-            "id": ids.new_id(),
-            "recipient_email": r.recipient_email,
-            "recipient_name": r.recipient_name,
-            "issued_on": r.issued_on.isoformat(),
-            "expires": r.expires.isoformat() if r.expires else None,
-            "narrative": r.narrative,
-            "evidence": r.evidence,
-            "notify": r.notify,
-            "allow_duplicate": r.allow_duplicate,
-        }
-        for row, r in batch
-    ]
-    return {"kind": "bulk", "job_id": job.id, "batch": number, "rows": rows, **shared}
 
 
 def _record_failures(job: JobItem, errors: list[dict]) -> None:
@@ -173,7 +196,8 @@ def job_to_api(job: JobItem) -> dict:
     return {
         "id": job.id,
         "badge_class_id": job.badge_id,
-        "status": "finished" if finished else "running",
+        "status": "failed" if job.error else "finished" if finished else "running",
+        "error": job.error,
         "total": job.total,
         "done": job.done,
         "failed": job.failed,

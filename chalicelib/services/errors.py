@@ -47,3 +47,8 @@ class TooLarge(LaurelError):
 class Unsupported(LaurelError):
     status = 415
     title = "Unsupported media type"
+
+
+class Unavailable(LaurelError):
+    status = 503
+    title = "Service unavailable"

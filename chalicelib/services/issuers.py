@@ -71,6 +71,16 @@ def create_api_key(issuer_id: str, *, label: str | None = None) -> tuple[ApiKeyI
     return item, key
 
 
+def read_key_label(body: object) -> str | None:
+    """The optional `label` of a new API key."""
+    from chalicelib.services.fields import Fields
+
+    f = Fields(body, {"label"})
+    label = f.string("label", max_len=100)
+    f.check()
+    return label
+
+
 def list_api_keys(issuer_id: str) -> list[ApiKeyItem]:
     return list(ApiKeyItem.by_issuer.query(issuer_id, ApiKeyItem.listing.startswith("APIKEY#")))
 

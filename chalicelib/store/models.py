@@ -193,6 +193,7 @@ class JobItem(_Item):
     failed = NumberAttribute(default=0)
     batches = NumberAttribute()
     finished_batches = NumberSetAttribute(default=set)
+    error = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     ttl = NumberAttribute(null=True)
 

@@ -22,6 +22,7 @@ ERRORS = {
     "413": ("TooLarge", "The body is too large (JSON 1 MB; badge class 2 MB; bulk 10 MB)."),
     "415": ("Unsupported", "The Content-Type is not one this operation accepts."),
     "422": ("Invalid", "Invalid request; `errors` lists the failing fields."),
+    "503": ("Unavailable", "A service behind the API is unavailable; try again shortly."),
 }
 PARAMETERS = {
     "Limit": {
@@ -216,7 +217,7 @@ def _paths() -> dict:
                 "Award the badge class to many recipients (JSON list or CSV)",
                 "awards",
                 {"202": _ok("BulkAccepted", "Accepted; valid rows are being awarded.", location=True)},
-                "400 401 404 413 415 422",
+                "400 401 404 413 415 422 503",
                 description=BULK_DESCRIPTION.format(rows=bulk.MAX_ROWS, columns=csv_columns),
                 requestBody=_body(
                     "BulkInput",

@@ -135,7 +135,8 @@ _AWARD_INPUT = {
 _JOB = {
     "id": text(),
     "badge_class_id": text(),
-    "status": {"type": "string", "enum": ["running", "finished"]},
+    "status": {"type": "string", "enum": ["running", "finished", "failed"]},
+    "error": null_or(text(description="Why the job could not be queued (status failed).")),
     "total": {"type": "integer", "description": "Rows received."},
     "done": {"type": "integer", "description": "Rows awarded."},
     "failed": {"type": "integer", "description": "Rows refused (validation or duplicates)."},

@@ -528,3 +528,21 @@ def test_another_issuers_ids_are_404(issuer, badge_class, other):
     assert theirs["state"] == "pending" and theirs["recipient_email"] == "o1@example.org"
     assert other_api.call("GET", f"/api/v1/badgeclasses/{b}").json["name"] == GOOD_BADGE["name"]
     assert other_api.call("GET", "/api/v1/issuer").status_code == 200
+
+
+def test_new_api_key_refuses_unknown_fields_and_non_objects(issuer):
+    assert issuer.api.call("POST", "/api/v1/keys", [1]).status_code == 422
+    r = issuer.api.call("POST", "/api/v1/keys", {"label": "ci", "scope": "all"})
+    assert r.status_code == 422 and r.json["errors"][0]["field"] == "scope"
+    ok = issuer.api.call("POST", "/api/v1/keys", {"label": "ci"})
+    assert ok.status_code == 201 and ok.json["label"] == "ci" and ok.json["api_key"].startswith("lrl_")
+
+
+def test_badge_class_and_email_filters_combine(issuer, badge_class):
+    path = f"/api/v1/badgeclasses/{badge_class['id']}/assertions"
+    for email in ("one@example.org", "two@example.org"):
+        assert issuer.api.call("POST", path, {"recipient_email": email, "notify": False}).status_code == 201
+    listed = issuer.api.call(
+        "GET", f"/api/v1/assertions?badge_class={badge_class['id']}&recipient_email=two@example.org"
+    )
+    assert [a["recipient_email"] for a in listed.json["items"]] == ["two@example.org"]

@@ -159,3 +159,48 @@ def test_batch_interrupted_before_progress_is_recovered_without_mail(issuer, bad
 def test_job_of_another_issuer_and_unknown_job_are_404(issuer, badge_class):
     r = issuer.api.call("GET", "/api/v1/jobs/nope")
     assert r.status_code == 404 and r.headers["Content-Type"] == "application/problem+json"
+
+
+def test_long_rows_are_cut_into_smaller_batches_that_fit_the_queue(issuer, badge_class):
+    narrative = "n" * 10_000
+    evidence = [{"narrative": "e" * 5_000} for _ in range(10)]
+    rows = [
+        {"recipient_email": f"long{i}@example.org", "narrative": narrative, "evidence": evidence}
+        for i in range(49)
+    ]
+    r = bulk(issuer, badge_class, rows)
+    assert r.status_code == 202, r.body
+    handled = drain_queue()
+    assert handled > 1  # one 49-row message would be ~2.9 MB: over the queue's limit
+    report = job(issuer, r.json["id"])
+    assert (report["done"], report["failed"], report["status"]) == (49, 0, "finished")
+    assert len(destinations()) == 49
+
+
+def test_queue_failure_marks_the_job_failed_and_answers_503(issuer, badge_class, monkeypatch):
+    from chalicelib.store import queue
+
+    def refuse(messages):
+        raise RuntimeError("queue is down")
+
+    monkeypatch.setattr(queue, "send", refuse)
+    r = bulk(issuer, badge_class, [{"recipient_email": "q@example.org"}])
+    assert r.status_code == 503 and r.headers["Content-Type"] == "application/problem+json"
+    report = job(issuer, r.json["job_id"])
+    assert report["status"] == "failed" and "queue is down" in report["error"]
+
+
+def test_bulk_names_both_accepted_content_types(issuer, badge_class):
+    r = issuer.api.call(
+        "POST",
+        f"/api/v1/badgeclasses/{badge_class['id']}/assertions/bulk",
+        raw="a,b",
+        headers={"Content-Type": "application/xml"},
+    )
+    assert r.status_code == 415 and "text/csv" in r.json["detail"]
+
+
+def test_json_rows_cannot_smuggle_csv_markers(issuer, badge_class):
+    r = bulk(issuer, badge_class, [{"recipient_email": "x@example.org", "_extra_cells": False}])
+    assert r.status_code == 422
+    assert r.json["errors"][0]["field"] == "_extra_cells"
