@@ -63,6 +63,7 @@ def test_issuer_cli_manages_keys(live, issuer):
     new_key = {"Authorization": f"Bearer {created['api_key']}"}
     assert requests.get(f"{live.base_url}/api/v1/issuer", headers=new_key, timeout=10).status_code == 200
     proc = run_issuer_cli(live, "keys", "revoke", "--issuer", issuer.id, "--key", created["id"])
+    assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["revoked_at"]
     refused = requests.get(f"{live.base_url}/api/v1/issuer", headers=new_key, timeout=10)
     assert refused.status_code == 401 and refused.json()["detail"] == "This API key has been revoked."
