@@ -221,6 +221,7 @@ class Harness:
         from app import mail_worker
         from chalicelib.config import get_settings
         from chalicelib.store.aws import client
+        from local.pump import sqs_event
 
         sqs = client("sqs")
         with self.counter.pause():
@@ -232,16 +233,7 @@ class Harness:
             if not messages:
                 return handled
             for message in messages:
-                record = {
-                    "body": message["Body"],
-                    "receiptHandle": message["ReceiptHandle"],
-                    "messageId": message["MessageId"],
-                    "attributes": {},
-                    "messageAttributes": {},
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:laurel-mail",
-                }
-                mail_worker({"Records": [record]}, None)
+                mail_worker(sqs_event(message, "arn:aws:sqs:us-east-1:123456789012:laurel-mail"), None)
                 with self.counter.pause():
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                 handled += 1

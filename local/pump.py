@@ -81,22 +81,26 @@ class Pump:
             )
 
     def event(self, message: dict) -> dict:
-        """The event Lambda's SQS trigger would pass for this one message."""
-        return {
-            "Records": [
-                {
-                    "messageId": message["MessageId"],
-                    "receiptHandle": message["ReceiptHandle"],
-                    "body": message["Body"],
-                    "attributes": message.get("Attributes", {}),
-                    "messageAttributes": _message_attributes(message.get("MessageAttributes", {})),
-                    "md5OfBody": message.get("MD5OfBody", ""),
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": self.queue_arn,
-                    "awsRegion": self.queue_arn.split(":")[3],
-                }
-            ]
-        }
+        return sqs_event(message, self.queue_arn)
+
+
+def sqs_event(message: dict, queue_arn: str) -> dict:
+    """The event Lambda's SQS trigger would pass for this one received message."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": _message_attributes(message.get("MessageAttributes", {})),
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": queue_arn.split(":")[3],
+            }
+        ]
+    }
 
 
 def _message_attributes(attributes: dict) -> dict:

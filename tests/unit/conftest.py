@@ -107,6 +107,7 @@ def drain_queue() -> int:
     from app import mail_worker
     from chalicelib.config import get_settings
     from chalicelib.store.aws import client
+    from local.pump import sqs_event
 
     sqs = client("sqs")
     url = sqs.get_queue_url(QueueName=get_settings().mail_queue)["QueueUrl"]
@@ -116,19 +117,7 @@ def drain_queue() -> int:
         if not messages:
             return handled
         for message in messages:
-            event = {
-                "Records": [
-                    {
-                        "body": message["Body"],
-                        "receiptHandle": message["ReceiptHandle"],
-                        "messageId": message["MessageId"],
-                        "attributes": {},
-                        "messageAttributes": {},
-                        "eventSource": "aws:sqs",
-                        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-                    }
-                ]
-            }
+            event = sqs_event(message, "arn:aws:sqs:us-east-1:123456789012:laurel-mail")
             mail_worker(event, None)
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             handled += 1
