@@ -28,7 +28,10 @@ issuer: .venv/.stamp
 keys: .venv/.stamp
 	@PORT=$(PORT) $(PY) local/issuer.py keys $(or $(ACTION),list) --issuer "$(ISSUER)" $(if $(KEY),--key "$(KEY)")
 
-test: .venv/.stamp validator
+tests/dcc/node_modules/.package-lock.json: tests/dcc/package-lock.json
+	cd tests/dcc && npm ci --no-audit --no-fund
+
+test: .venv/.stamp validator tests/dcc/node_modules/.package-lock.json
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 

@@ -12,6 +12,8 @@ CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 OPENBADGES_V2 = "https://w3id.org/openbadges/v2"
+DID_V1 = "https://www.w3.org/ns/did/v1"
+MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 
 _DIR = Path(__file__).parent / "contexts"
 _FILES = {
@@ -19,6 +21,8 @@ _FILES = {
     OB_V3P0: "ob-v3p0-3.0.3.json",
     DATA_INTEGRITY_V2: "data-integrity-v2.json",
     OPENBADGES_V2: "openbadges-v2.json",
+    DID_V1: "did-v1.json",  # with MULTIKEY_V1: an issuer's controller document (its Ed25519 keys)
+    MULTIKEY_V1: "multikey-v1.json",
 }
 # Other spellings of the same documents seen in published credentials and badges.
 ALIASES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import award_changes, awards, badgeclasses, bulk, issuers
+from chalicelib.services import award_changes, awards, badgeclasses, bulk, credentials, issuers
 from chalicelib.services.errors import Invalid, NotFound, Unsupported
 from chalicelib.web import forms
 from chalicelib.web.http import content_type, json_body, json_response, query, raw_body, route
@@ -51,6 +51,12 @@ def get_issuer():
 def update_issuer():
     issuer_id = _issuer_id()
     return issuers.to_api(issuers.update_profile(issuer_id, json_body(_request())))
+
+
+@route(blueprint, "/issuer/rotate-credential-key", methods=["POST"])
+def rotate_credential_key():
+    issuer_id = _issuer_id()
+    return credentials.key_to_api(issuer_id, credentials.rotate_key(issuer_id))
 
 
 @route(blueprint, "/keys", methods=["GET"])

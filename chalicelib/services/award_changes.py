@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.services import awards, baked, expiry, ids
+from chalicelib.services import awards, baked, credentials, expiry, ids
 from chalicelib.services.errors import Conflict, Invalid
 from chalicelib.services.fields import Fields
 from chalicelib.store.models import (
@@ -32,33 +32,47 @@ def read_revocation(body: object) -> tuple[list[str] | None, str]:
 
 
 def revoke(issuer_id: str, assertion_id: str, reason: str) -> AssertionItem:
-    """Revoke for good; revoking again changes nothing."""
+    """Revoke for good; revoking again changes nothing. Sets the OB 3.0 status bit in the same write."""
     item = awards.get(issuer_id, assertion_id)
-    if item.state == "revoked":
-        return item
-    at = ids.now()
-    with transaction() as tx:
-        tx.update(
-            item,
-            actions=[
-                AssertionItem.state.set("revoked"),
-                AssertionItem.revocation_reason.set(reason),
-                AssertionItem.claim_hash.remove(),
-                AssertionItem.updated_at.set(at),
-            ],
-            condition=AssertionItem.state.is_in(*awards.ACTIVE_STATES),
-        )
-        tx.save(
-            RevocationItem(
-                f"ISSUER#{issuer_id}",
-                f"REVOKED#{item.id}",
-                assertion_id=item.id,
-                reason=reason,
-                revoked_at=at,
-            )
-        )
-        if item.holds_lock:
-            _release_guard(tx, item)
+    for attempt in range(2):
+        if item.state == "revoked":
+            return item
+        at = ids.now()
+        try:
+            with transaction() as tx:
+                tx.update(
+                    item,
+                    actions=[
+                        AssertionItem.state.set("revoked"),
+                        AssertionItem.revocation_reason.set(reason),
+                        AssertionItem.claim_hash.remove(),
+                        AssertionItem.updated_at.set(at),
+                    ],
+                    condition=AssertionItem.state.is_in(*awards.ACTIVE_STATES)
+                    & credentials.revoke_condition(item),
+                )
+                tx.save(
+                    RevocationItem(
+                        f"ISSUER#{issuer_id}",
+                        f"REVOKED#{item.id}",
+                        assertion_id=item.id,
+                        reason=reason,
+                        revoked_at=at,
+                    )
+                )
+                credentials.revoke_bit(tx, item)
+                if item.holds_lock:
+                    _release_guard(tx, item)
+        except TransactWriteError:
+            # A credential request may have given the award its status index meanwhile: retry once with it.
+            index_before = item.status_index
+            item.refresh()
+            if attempt or item.state not in awards.ACTIVE_STATES or item.status_index == index_before:
+                if item.state == "revoked":
+                    return item
+                raise
+            continue
+        break
     item.refresh()
     return item
 

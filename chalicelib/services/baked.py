@@ -55,4 +55,5 @@ def rebake(item: AssertionItem, old_version: int) -> None:
 
 
 def forget(item: AssertionItem, version: int | None = None) -> None:
-    images.delete([_key(item, kind, version) for kind in CONTENT_TYPES])
+    """Delete a version's baked files, 2.0 and 3.0 (the 3.0 ones are `ob3.png` / `ob3.svg`)."""
+    images.delete([_key(item, k, version) for kind in CONTENT_TYPES for k in (kind, f"ob3.{kind}")])

@@ -69,6 +69,7 @@ class IssuerItem(_Item):
     signing_kid = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    credential_kid = UnicodeAttribute(null=True)  # the current Ed25519 key (OB 3.0), made on first need
 
 
 class ApiKeyItem(_Item):
@@ -162,6 +163,7 @@ class AssertionItem(_Item):
     job_row = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    status_index = NumberAttribute(null=True)  # OB 3.0 status list bit, given on the first credential request
 
 
 class ActiveAwardItem(_Item):
@@ -239,3 +241,125 @@ def transaction():
     if "connection" not in _transactions:
         _transactions["connection"] = Connection(region=_Meta.region)
     return TransactWrite(connection=_transactions["connection"])
+
+
+# --- Open Badges 3.0 (badges table) ---------------------------------------------------------------
+
+
+class CredentialKeyItem(_Item):
+    """An issuer's Ed25519 key for OB 3.0: pk ISSUER#id, sk EDKEY#kid. Seed KMS-enveloped; never deleted."""
+
+    Meta = _meta(_settings.badges_table)
+    kid = UnicodeAttribute()
+    public_multikey = UnicodeAttribute()
+    encrypted_key = BinaryAttribute(legacy_encoding=False)
+    sealed_private = BinaryAttribute(legacy_encoding=False)
+    created_at = UTCDateTimeAttribute()
+
+
+class StatusCounterItem(_Item):
+    """The next free status list index of an issuer: pk ISSUER#id, sk STATUSCOUNTER (an atomic ADD)."""
+
+    Meta = _meta(_settings.badges_table)
+    next_index = NumberAttribute(default=0)
+
+
+class StatusListItem(_Item):
+    """The revoked indexes of one BitstringStatusList of an issuer: pk ISSUER#id, sk STATUSLIST#n."""
+
+    Meta = _meta(_settings.badges_table)
+    revoked = NumberSetAttribute(null=True)
+
+
+ALL_MODELS = (*ALL_MODELS, CredentialKeyItem, StatusCounterItem, StatusListItem)
+
+
+# --- accounts table (earners) -------------------------------------------------------------------
+
+
+class AccountItem(_Item):
+    """An earner's account: pk ACCOUNT#id, sk PROFILE. session_epoch ends older sessions when bumped."""
+
+    Meta = _meta(_settings.accounts_table)
+    id = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    primary_email = UnicodeAttribute()
+    session_epoch = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class EmailItem(_Item):
+    """Who owns an address: pk EMAIL#addr, sk EMAIL (a conditional put gives it to one account)."""
+
+    Meta = _meta(_settings.accounts_table)
+    email = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    verified = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    verified_at = UTCDateTimeAttribute(null=True)
+
+
+class AccountEmailItem(_Item):
+    """An account's addresses, listed by one Query: pk ACCOUNT#id, sk EMAIL#addr."""
+
+    Meta = _meta(_settings.accounts_table)
+    email = UnicodeAttribute()
+    verified = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+
+
+class SessionItem(_Item):
+    """A signed-in browser, found by the SHA-256 of its cookie: pk SESSION#sha256, sk SESSION."""
+
+    Meta = _meta(_settings.accounts_table)
+    account_id = UnicodeAttribute()
+    epoch = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    ttl = NumberAttribute()
+
+
+class OneTimeTokenItem(_Item):
+    """A single-use emailed link (activate, reset): pk TOKEN#sha256, sk TOKEN; deleted when used."""
+
+    Meta = _meta(_settings.accounts_table)
+    kind = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    expires_at = NumberAttribute()
+    ttl = NumberAttribute()
+
+
+class ActivationCodeItem(_Item):
+    """The 6-digit code of an address's activation: pk EMAIL#addr, sk CODE; dies after 5 wrong tries."""
+
+    Meta = _meta(_settings.accounts_table)
+    account_id = UnicodeAttribute()
+    code_hash = UnicodeAttribute()
+    salt = UnicodeAttribute()
+    token_hash = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+    ttl = NumberAttribute()
+
+
+class RateItem(_Item):
+    """One rate-limit window counter: pk RATE#scope#key, sk window start (epoch seconds)."""
+
+    Meta = _meta(_settings.accounts_table)
+    count = NumberAttribute(default=0)
+    ttl = NumberAttribute()
+
+
+ALL_MODELS = (
+    *ALL_MODELS,
+    AccountItem,
+    EmailItem,
+    AccountEmailItem,
+    SessionItem,
+    OneTimeTokenItem,
+    ActivationCodeItem,
+    RateItem,
+)

@@ -137,6 +137,18 @@ def _paths() -> dict:
                 requestBody=_body("IssuerUpdate"),
             ),
         },
+        "/api/v1/issuer/rotate-credential-key": {
+            "post": _op(
+                "rotate_credential_key",
+                "Make a new current Ed25519 key for Open Badges 3.0 credentials",
+                "issuer",
+                {"200": _ok("CredentialKey")},
+                "401 409",
+                description="Credentials are signed when fetched, so every one served from now on uses the "
+                "new key. Old keys stay in the issuer's controller document: credentials signed with them "
+                "still verify. 409 only if concurrent rotations keep winning the race.",
+            ),
+        },
         "/api/v1/keys": {
             "get": _op("list_keys", "Your API keys", "issuer", {"200": _ok("ApiKeyList")}, "401"),
             "post": _op(

@@ -198,6 +198,16 @@ SCHEMAS: dict = {
             "signing": {"type": "boolean", "description": "true opts in to signed (JWS) assertions."},
         }
     ),
+    "CredentialKey": obj(
+        {
+            "kid": text(),
+            "verification_method": text(format="uri", description="The proof's verificationMethod."),
+            "controller": text(format="uri", description="The OB 3.0 issuer id: its controller document."),
+            "public_key_multibase": text(description="The Ed25519 public key as a Multikey (z6Mk…)."),
+            "created_at": TIME,
+        },
+        required="all",
+    ),
     "ApiKey": obj(_API_KEY, required="all"),
     "ApiKeyCreated": obj(
         {**_API_KEY, "api_key": text(description="The key itself, shown only in this response.")},

@@ -157,6 +157,7 @@ def _profile_and_keys(call: Checked) -> None:
     call("GET", "/api/v1/issuer", 200)
     call("PATCH", "/api/v1/issuer", 200, {"description": "Skills for everyone."})
     call("PATCH", "/api/v1/issuer", 422, {"url": "not a url", "colour": "red"})
+    call("POST", "/api/v1/issuer/rotate-credential-key", 200)
     call("GET", "/api/v1/keys", 200)
     key = call("POST", "/api/v1/keys", 201, {"label": "ci"})
     call("POST", "/api/v1/keys", 201)

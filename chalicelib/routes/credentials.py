@@ -1,0 +1,53 @@
+"""Open Badges 3.0 hosting: signed credentials, baked images, issuer controller documents, status lists."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.services import credentials
+from chalicelib.services.errors import NotFound
+from chalicelib.web.http import json_response, route
+
+blueprint = Blueprint(__name__)
+VC_JSON = "application/vc+ld+json"
+LD_JSON = "application/ld+json"
+OPEN = {"Access-Control-Allow-Origin": "*"}
+
+
+@route(blueprint, "/public/credentials/{assertion_id}", methods=["GET"])
+def credential(assertion_id):
+    document = credentials.signed_credential(assertion_id)
+    return json_response(document, content_type=VC_JSON, headers={**OPEN, "Cache-Control": "no-cache"})
+
+
+@route(blueprint, "/public/credentials/{assertion_id}/{filename}", methods=["GET"])
+def credential_file(assertion_id, filename):
+    if filename not in ("baked.png", "baked.svg"):
+        raise NotFound("No such file.")
+    kind = filename[-3:]
+    data = credentials.baked_image(assertion_id, kind)
+    headers = {
+        "Content-Type": "image/svg+xml" if kind == "svg" else "image/png",
+        "Cache-Control": "public, max-age=300",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        **OPEN,
+    }
+    return Response(body=data.decode() if kind == "svg" else data, status_code=200, headers=headers)
+
+
+@route(blueprint, "/public/issuers/{issuer_id}/controller", methods=["GET"])
+def controller(issuer_id):
+    document = credentials.controller_document(issuer_id)
+    return json_response(
+        document, content_type=LD_JSON, headers={**OPEN, "Cache-Control": "public, max-age=300"}
+    )
+
+
+@route(blueprint, "/public/issuers/{issuer_id}/status/{number}", methods=["GET"])
+def status_list(issuer_id, number):
+    if not (number.isdigit() and len(number) < 10):
+        raise NotFound(f"No status list {number}.")
+    document = credentials.status_list(issuer_id, int(number))
+    return json_response(
+        document, content_type=VC_JSON, headers={**OPEN, "Cache-Control": "public, max-age=60"}
+    )

@@ -1,0 +1,157 @@
+"""Our Open Badges 3.0 credentials judged by an independent verifier: the DCC's libraries from npm.
+
+tests/dcc/verify.mjs verifies with @digitalcredentials/vc + data-integrity + eddsa-rdfc-2022-cryptosuite,
+contexts from security-document-loader's bundled copies, and our controller documents and status lists
+fetched from the live local server. `npm ci` runs here when tests/dcc/node_modules is missing.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+from chalicelib.openbadges import baking
+
+DCC = Path(__file__).resolve().parents[1] / "dcc"
+
+
+@pytest.fixture(scope="session")
+def dcc() -> Path:
+    """tests/dcc with its node_modules installed (npm ci from the committed lock file)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.fail("node and npm are needed for the DCC verifier (tests/dcc)")
+    if not (DCC / "node_modules" / "@digitalcredentials" / "vc").is_dir():
+        proc = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=DCC, capture_output=True, text=True, timeout=600
+        )
+        assert proc.returncode == 0, proc.stderr[-4000:]
+    return DCC
+
+
+def dcc_verify(dcc: Path, tmp_path: Path, credential: dict) -> dict:
+    path = tmp_path / "credential.json"
+    path.write_text(json.dumps(credential))
+    proc = subprocess.run(
+        ["node", "verify.mjs", str(path)], cwd=dcc, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (96, 96), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
+class Client:
+    def __init__(self, live, issuer):
+        self.base, self.auth = live.base_url, {"Authorization": f"Bearer {issuer.key}"}
+
+    def post(self, path, body=None):
+        return requests.post(f"{self.base}/api/v1{path}", json=body, headers=self.auth, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def setup(live, make_issuer):
+    issuer = make_issuer(
+        name="Open Skills Consortium", url="https://skills.example", email="badges@skills.example"
+    )
+    api = Client(live, issuer)
+    badge = api.post(
+        "/badgeclasses",
+        {
+            "name": "Data Literacy",
+            "description": "Reads and questions data.",
+            "image": "data:image/png;base64," + base64.b64encode(png()).decode(),
+            "criteria_narrative": "Pass the **data** assessment.",
+            "expires_after": {"amount": 2, "unit": "years"},
+        },
+    )
+    assert badge.status_code == 201, badge.text
+    return live, api, badge.json()
+
+
+def award(setup, email: str) -> dict:
+    _, api, badge = setup
+    r = api.post(
+        f"/badgeclasses/{badge['id']}/assertions",
+        {"recipient_email": email, "notify": False, "evidence": [{"url": "https://skills.example/e/1"}]},
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def fetch_credential(setup, assertion_id: str) -> dict:
+    live = setup[0]
+    r = requests.get(f"{live.base_url}/public/credentials/{assertion_id}", timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"] == "application/vc+ld+json"
+    return r.json()
+
+
+def test_fresh_credential_verifies_and_a_tampered_one_does_not(setup, dcc, tmp_path):
+    credential = fetch_credential(setup, award(setup, "ada@example.org")["id"])
+    result = dcc_verify(dcc, tmp_path, credential)
+    assert result["verified"] is True and result["revoked"] is False, result
+    credential["credentialSubject"]["achievement"]["name"] = "Brain Surgery"
+    tampered = dcc_verify(dcc, tmp_path, credential)
+    assert tampered["verified"] is False and tampered["signature"] is False, tampered
+
+
+def test_revoked_credential_has_its_status_bit_set(setup, dcc, tmp_path):
+    _, api, _ = setup
+    kept, gone = award(setup, "kept@example.org"), award(setup, "gone@example.org")
+    kept_doc, gone_doc = fetch_credential(setup, kept["id"]), fetch_credential(setup, gone["id"])
+    assert api.post(f"/assertions/{gone['id']}/revoke", {"reason": "Issued in error"}).status_code == 200
+    result = dcc_verify(dcc, tmp_path, gone_doc)
+    assert result["verified"] is False and result["signature"] is True and result["revoked"] is True, result
+    assert {"id": "revocation_status", "valid": False} in result["log"]
+    assert dcc_verify(dcc, tmp_path, kept_doc)["verified"] is True
+    served = fetch_credential(setup, gone["id"])  # still served; the list says revoked
+    assert dcc_verify(dcc, tmp_path, served)["revoked"] is True
+
+
+def test_recertified_credential_has_a_new_valid_until_and_verifies(setup, dcc, tmp_path):
+    _, api, _ = setup
+    made = award(setup, "renew@example.org")
+    before = fetch_credential(setup, made["id"])
+    r = api.post(f"/assertions/{made['id']}/recertify", {"expires": "2040-06-01T00:00:00Z"})
+    assert r.status_code == 200, r.text
+    after = fetch_credential(setup, made["id"])
+    assert after["validUntil"] == "2040-06-01T00:00:00Z" != before["validUntil"]
+    result = dcc_verify(dcc, tmp_path, after)
+    assert result["verified"] is True, result
+
+
+def test_baked_png_credential_verifies(setup, dcc, tmp_path):
+    live = setup[0]
+    made = award(setup, "baked@example.org")
+    r = requests.get(f"{live.base_url}/public/credentials/{made['id']}/baked.png", timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/png"
+    credential = json.loads(baking.unbake_png(r.content, keyword="openbadgecredential"))
+    result = dcc_verify(dcc, tmp_path, credential)
+    assert result["verified"] is True, result
+
+
+def test_rotation_keeps_old_credentials_verifiable(setup, dcc, tmp_path):
+    _, api, _ = setup
+    made = award(setup, "rotate@example.org")
+    old = fetch_credential(setup, made["id"])
+    rotated = api.post("/issuer/rotate-credential-key")
+    assert rotated.status_code == 200, rotated.text
+    new = fetch_credential(setup, made["id"])
+    assert new["proof"]["verificationMethod"] == rotated.json()["verification_method"]
+    assert new["proof"]["verificationMethod"] != old["proof"]["verificationMethod"]
+    for credential in (old, new):  # the status list is now signed with the new key too
+        result = dcc_verify(dcc, tmp_path, credential)
+        assert result["verified"] is True, result

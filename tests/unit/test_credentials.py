@@ -1,0 +1,318 @@
+"""Open Badges 3.0 in the product: signed credentials, controller documents, status lists, baked images."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+
+import pytest
+
+from chalicelib.openbadges import baking, dataintegrity, ob2, ob3
+from chalicelib.openbadges.jsonld import CREDENTIALS_V2, OB_V3P0
+from tests.unit.conftest import SVG, Api, data_uri
+
+ADA = "ada@example.org"
+BASE = "https://badges.example"
+
+
+def award(issuer, badge, email=ADA, **extra) -> dict:
+    response = issuer.api.call(
+        "POST", f"/api/v1/badgeclasses/{badge['id']}/assertions", {"recipient_email": email, **extra}
+    )
+    assert response.status_code == 201, response.body
+    return response.json
+
+
+def get(issuer, path: str):
+    accept = "image/png" if path.endswith(".png") else "*/*"
+    return Api(issuer.api.client, None).call("GET", path, headers={"Accept": accept})
+
+
+def credential(issuer, assertion_id: str) -> dict:
+    response = get(issuer, f"/public/credentials/{assertion_id}")
+    assert response.status_code == 200, response.body
+    assert response.headers["Content-Type"] == "application/vc+ld+json"
+    return response.json
+
+
+def controller_key(issuer, document: dict) -> bytes:
+    """The public key of the credential's verification method, read from its issuer's controller document."""
+    method_id = document["proof"]["verificationMethod"]
+    controller_id = method_id.split("#")[0]
+    assert controller_id == (
+        document["issuer"]["id"] if isinstance(document["issuer"], dict) else document["issuer"]
+    )
+    response = get(issuer, controller_id.removeprefix(BASE))
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/ld+json"
+    controller = response.json
+    assert controller["id"] == controller_id and method_id in controller["assertionMethod"]
+    (method,) = [m for m in controller["verificationMethod"] if m["id"] == method_id]
+    assert method["type"] == "Multikey" and method["controller"] == controller_id
+    return dataintegrity.public_key_from_multikey(method["publicKeyMultibase"])
+
+
+def verifies(issuer, document: dict) -> bool:
+    return dataintegrity.verify(document, controller_key(issuer, document))
+
+
+def status_list(issuer, document: dict) -> dict:
+    url = document["credentialStatus"]["statusListCredential"]
+    response = get(issuer, url.removeprefix(BASE))
+    assert response.status_code == 200, response.body
+    assert "max-age=60" in response.headers["Cache-Control"]
+    listed = response.json
+    assert verifies(issuer, listed)
+    assert listed["issuer"] == document["issuer"]["id"]
+    return listed
+
+
+def revoked(issuer, document: dict) -> bool:
+    return ob3.is_revoked(status_list(issuer, document), int(document["credentialStatus"]["statusListIndex"]))
+
+
+@contextmanager
+def dynamodb_calls():
+    """Every DynamoDB call made inside the block, as (operation, params)."""
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+    calls: list[tuple[str, dict]] = []
+
+    def counted(client, operation_name, api_params):
+        if client.meta.service_model.endpoint_prefix == "dynamodb":
+            calls.append((operation_name, api_params))
+        return original(client, operation_name, api_params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseClient, "_make_api_call", counted)
+        yield calls
+
+
+def test_credential_shape(issuer, badge_class):
+    from chalicelib.services import awards
+
+    made = award(
+        issuer,
+        badge_class,
+        recipient_name="Ada Lovelace",
+        narrative="Built the analysis.",
+        evidence=[{"url": "https://skills.example/e/1", "narrative": "The report."}],
+    )
+    response = get(issuer, f"/public/credentials/{made['id']}")
+    assert ADA not in response.body.decode() and "Ada Lovelace" not in response.body.decode()
+    document = credential(issuer, made["id"])
+    item = awards.get(None, made["id"])
+
+    assert document["@context"] == [CREDENTIALS_V2, OB_V3P0]
+    assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert document["id"] == f"{BASE}/public/credentials/{made['id']}"
+    assert document["issuer"] == {
+        "id": f"{BASE}/public/issuers/{issuer.id}/controller",
+        "type": ["Profile"],
+        "name": "Open Skills Consortium",
+        "url": "https://skills.example",
+        "email": "badges@skills.example",
+    }
+    assert document["validFrom"] == ob2.iso8601(item.issued_on)
+    assert document["validUntil"] == ob2.iso8601(item.expires)  # the class's two-year rule
+    subject = document["credentialSubject"]
+    (identifier,) = subject["identifier"]
+    hosted = get(issuer, f"/public/assertions/{made['id']}").json
+    assert (
+        identifier["identityHash"] == hosted["recipient"]["identity"] == ob2.hashed_identity(ADA, item.salt)
+    )
+    assert identifier == {
+        "type": "IdentityObject",
+        "identityType": "emailAddress",
+        "hashed": True,
+        "identityHash": identifier["identityHash"],
+        "salt": item.salt,
+    }
+    assert subject["narrative"] == "Built the analysis."
+    achievement = subject["achievement"]
+    assert achievement["id"] == f"{BASE}/public/badges/{badge_class['id']}"
+    assert achievement["name"] == "Data Literacy" and achievement["type"] == ["Achievement"]
+    assert achievement["criteria"] == {"narrative": "Pass the **data** assessment."}
+    assert achievement["image"]["id"] == badge_class["image"]
+    assert achievement["tag"] == ["data", "statistics"]
+    assert achievement["alignment"][0]["targetName"] == "ESCO data skills"
+    assert document["evidence"] == [
+        {"type": ["Evidence"], "id": "https://skills.example/e/1", "narrative": "The report."}
+    ]
+    assert document["image"] == {"id": f"{document['id']}/baked.png", "type": "Image"}
+    status = document["credentialStatus"]
+    assert status["type"] == "BitstringStatusListEntry" and status["statusPurpose"] == "revocation"
+    assert status["statusListCredential"] == f"{BASE}/public/issuers/{issuer.id}/status/0"
+    assert status["id"] == f"{status['statusListCredential']}#{status['statusListIndex']}"
+    proof = document["proof"]
+    assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "eddsa-rdfc-2022"
+    assert proof["proofPurpose"] == "assertionMethod"
+    assert verifies(issuer, document)
+    assert document == credential(issuer, made["id"])  # the same bytes until the award changes
+
+
+def test_tampered_credential_does_not_verify(issuer, badge_class):
+    document = credential(issuer, award(issuer, badge_class)["id"])
+    document["credentialSubject"]["achievement"]["name"] = "Brain Surgery"
+    assert not verifies(issuer, document)
+
+
+def test_status_index_is_given_once_and_awarding_costs_no_extra_call(issuer, badge_class):
+    with dynamodb_calls() as calls:
+        made = award(issuer, badge_class)
+        bulk = issuer.api.call(
+            "POST",
+            f"/api/v1/badgeclasses/{badge_class['id']}/assertions/bulk",
+            {"assertions": [{"recipient_email": "b1@example.org"}, {"recipient_email": "b2@example.org"}]},
+        )
+        from tests.unit.conftest import drain_queue
+
+        drain_queue()
+    assert bulk.status_code == 202, bulk.body
+    assert not [c for c in calls if "STATUS" in json.dumps(c[1]) or "status_index" in json.dumps(c[1])]
+
+    first = credential(issuer, made["id"])
+    with dynamodb_calls() as calls:
+        second = credential(issuer, made["id"])
+    assert first["credentialStatus"] == second["credentialStatus"]
+    assert {operation for operation, _ in calls} == {"GetItem"}, calls  # no second allocation
+    other = credential(issuer, award(issuer, badge_class, email="grace@example.org")["id"])
+    assert other["credentialStatus"]["statusListIndex"] != first["credentialStatus"]["statusListIndex"]
+
+
+def test_revoke_sets_the_bit_and_leaves_others_alone(client, issuer, badge_class):
+    from chalicelib.services import issuers
+
+    kept, gone = award(issuer, badge_class), award(issuer, badge_class, email="eve@example.org")
+    kept_doc, gone_doc = credential(issuer, kept["id"]), credential(issuer, gone["id"])
+    assert not revoked(issuer, gone_doc)
+    r = issuer.api.call("POST", f"/api/v1/assertions/{gone['id']}/revoke", {"reason": "Fraud"})
+    assert r.status_code == 200, r.body
+    assert revoked(issuer, gone_doc) and not revoked(issuer, kept_doc)
+    assert credential(issuer, gone["id"])["credentialStatus"] == gone_doc["credentialStatus"]  # still served
+
+    item, key = issuers.create_issuer(name="Other", url="https://other.example", email="o@other.example")
+    other = type(issuer)(id=item.id, key=key, api=Api(client, key))
+    other_badge = other.api.call(
+        "POST",
+        "/api/v1/badgeclasses",
+        {"name": "B", "description": "D", "image": data_uri(_png()), "criteria_narrative": "C"},
+    ).json
+    other_docs = [
+        credential(other, award(other, other_badge, email=f"o{i}@example.org")["id"]) for i in range(2)
+    ]
+    assert other_docs[0]["issuer"]["id"] != gone_doc["issuer"]["id"]
+    assert not any(revoked(other, d) for d in other_docs)
+
+
+def test_an_award_revoked_before_its_credential_is_served_revoked(issuer, badge_class):
+    made = award(issuer, badge_class)
+    issuer.api.call("POST", f"/api/v1/assertions/{made['id']}/revoke", {"reason": "Error"})
+    document = credential(issuer, made["id"])
+    assert verifies(issuer, document) and revoked(issuer, document)
+
+
+def test_revoke_racing_the_first_credential_request_still_sets_the_bit(issuer, badge_class, monkeypatch):
+    from chalicelib.services import award_changes, awards
+
+    made = award(issuer, badge_class)
+    stale = awards.get(None, made["id"])  # read by revoke before the credential request gave an index
+    document = credential(issuer, made["id"])
+    monkeypatch.setattr(award_changes.awards, "get", lambda *_: stale)
+    award_changes.revoke(issuer.id, made["id"], "Race")
+    assert revoked(issuer, document)
+
+
+def test_erased_award_has_no_credential(issuer, badge_class):
+    made = award(issuer, badge_class)
+    credential(issuer, made["id"])
+    assert get(issuer, f"/public/credentials/{made['id']}/baked.png").status_code == 200
+    assert issuer.api.call("POST", f"/api/v1/assertions/{made['id']}/erase").status_code == 204
+    assert get(issuer, f"/public/credentials/{made['id']}").status_code == 404
+    assert get(issuer, f"/public/credentials/{made['id']}/baked.png").status_code == 404
+    from tests.unit.conftest import store_snapshot
+
+    assert not [k for k in store_snapshot()["objects"] if made["id"] in k]  # the 3.0 bake is gone too
+
+
+def test_recertify_re_signs_with_the_new_expiry(issuer, badge_class):
+    made = award(issuer, badge_class)
+    before = credential(issuer, made["id"])
+    r = issuer.api.call(
+        "POST", f"/api/v1/assertions/{made['id']}/recertify", {"expires": "2040-01-01T00:00:00Z"}
+    )
+    assert r.status_code == 200, r.body
+    after = credential(issuer, made["id"])
+    assert after["validUntil"] == "2040-01-01T00:00:00Z" != before["validUntil"]
+    assert verifies(issuer, after) and after["credentialStatus"] == before["credentialStatus"]
+
+
+def test_rotation_keeps_old_credentials_verifiable(issuer, badge_class):
+    made = award(issuer, badge_class)
+    old = credential(issuer, made["id"])
+    r = issuer.api.call("POST", "/api/v1/issuer/rotate-credential-key")
+    assert r.status_code == 200, r.body
+    assert r.json["verification_method"] != old["proof"]["verificationMethod"]
+    new = credential(issuer, made["id"])
+    assert new["proof"]["verificationMethod"] == r.json["verification_method"]
+    assert verifies(issuer, old) and verifies(issuer, new)
+    controller = get(issuer, f"/public/issuers/{issuer.id}/controller").json
+    assert controller["assertionMethod"] == [
+        old["proof"]["verificationMethod"],
+        r.json["verification_method"],
+    ]
+    assert verifies(issuer, status_list(issuer, new))  # the list is signed with the new key
+
+
+def test_baked_png_and_svg_carry_the_signed_credential(issuer, badge_class):
+    made = award(issuer, badge_class)
+    png = get(issuer, f"/public/credentials/{made['id']}/baked.png")
+    assert png.status_code == 200 and png.headers["Content-Type"] == "image/png"
+    baked = json.loads(baking.unbake_png(png.body, keyword="openbadgecredential"))
+    assert baked == credential(issuer, made["id"]) and verifies(issuer, baked)
+    assert get(issuer, f"/public/credentials/{made['id']}/baked.svg").status_code == 404
+
+    svg_class = issuer.api.call(
+        "POST",
+        "/api/v1/badgeclasses",
+        {
+            "name": "Mentor",
+            "description": "Mentored.",
+            "image": data_uri(SVG.encode(), "image/svg+xml"),
+            "criteria_url": "https://skills.example/mentor",
+        },
+    ).json
+    svg_award = award(issuer, svg_class)
+    svg = get(issuer, f"/public/credentials/{svg_award['id']}/baked.svg")
+    assert svg.status_code == 200 and svg.headers["Content-Type"] == "image/svg+xml"
+    text = svg.body.decode()
+    assert 'xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"' in text
+    assert verifies(issuer, json.loads(baking.unbake_svg(text)))
+
+
+def test_unknown_things_answer_404(issuer, badge_class):
+    assert get(issuer, "/public/credentials/nope").status_code == 404
+    assert get(issuer, "/public/issuers/nope/controller").status_code == 404
+    assert get(issuer, f"/public/issuers/{issuer.id}/status/0").status_code == 404  # no index given yet
+    credential(issuer, award(issuer, badge_class)["id"])
+    assert get(issuer, f"/public/issuers/{issuer.id}/status/0").status_code == 200
+    for number in ("1", "-1", "x", "99999999999"):
+        assert get(issuer, f"/public/issuers/{issuer.id}/status/{number}").status_code == 404
+    assert (
+        get(
+            issuer, f"/public/credentials/{award(issuer, badge_class, email='z@example.org')['id']}/x"
+        ).status_code
+        == 404
+    )
+    # an issuer with no key yet has an empty controller document
+    from chalicelib.services import issuers
+
+    fresh, _ = issuers.create_issuer(name="New", url="https://new.example", email="n@new.example")
+    empty = get(issuer, f"/public/issuers/{fresh.id}/controller").json
+    assert empty["verificationMethod"] == [] and empty["assertionMethod"] == []
+
+
+def _png() -> bytes:
+    from tests.unit.conftest import png_bytes
+
+    return png_bytes()
