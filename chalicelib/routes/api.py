@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import award_changes, awards, badgeclasses, bulk, credentials, issuers
+from chalicelib.services import award_changes, awards, badgeclasses, bulk, issuers
 from chalicelib.services.errors import Invalid, NotFound, Unsupported
 from chalicelib.web import forms
 from chalicelib.web.http import content_type, json_body, json_response, query, raw_body, route
@@ -55,6 +55,8 @@ def update_issuer():
 
 @route(blueprint, "/issuer/rotate-credential-key", methods=["POST"])
 def rotate_credential_key():
+    from chalicelib.services import credentials  # lazy: OB 3.0 crypto stays out of the cold start
+
     issuer_id = _issuer_id()
     return credentials.key_to_api(issuer_id, credentials.rotate_key(issuer_id))
 

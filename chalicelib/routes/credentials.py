@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import credentials
 from chalicelib.services.errors import NotFound
 from chalicelib.web.http import json_response, route
 
@@ -14,9 +13,16 @@ LD_JSON = "application/ld+json"
 OPEN = {"Access-Control-Allow-Origin": "*"}
 
 
+def _credentials():
+    """The OB 3.0 service, imported on first use: its crypto and JSON-LD stay out of the cold start."""
+    from chalicelib.services import credentials
+
+    return credentials
+
+
 @route(blueprint, "/public/credentials/{assertion_id}", methods=["GET"])
 def credential(assertion_id):
-    document = credentials.signed_credential(assertion_id)
+    document = _credentials().signed_credential(assertion_id)
     return json_response(document, content_type=VC_JSON, headers={**OPEN, "Cache-Control": "no-cache"})
 
 
@@ -25,7 +31,7 @@ def credential_file(assertion_id, filename):
     if filename not in ("baked.png", "baked.svg"):
         raise NotFound("No such file.")
     kind = filename[-3:]
-    data = credentials.baked_image(assertion_id, kind)
+    data = _credentials().baked_image(assertion_id, kind)
     headers = {
         "Content-Type": "image/svg+xml" if kind == "svg" else "image/png",
         "Cache-Control": "public, max-age=300",
@@ -37,7 +43,7 @@ def credential_file(assertion_id, filename):
 
 @route(blueprint, "/public/issuers/{issuer_id}/controller", methods=["GET"])
 def controller(issuer_id):
-    document = credentials.controller_document(issuer_id)
+    document = _credentials().controller_document(issuer_id)
     return json_response(
         document, content_type=LD_JSON, headers={**OPEN, "Cache-Control": "public, max-age=300"}
     )
@@ -47,7 +53,7 @@ def controller(issuer_id):
 def status_list(issuer_id, number):
     if not (number.isdigit() and len(number) < 10):
         raise NotFound(f"No status list {number}.")
-    document = credentials.status_list(issuer_id, int(number))
+    document = _credentials().status_list(issuer_id, int(number))
     return json_response(
         document, content_type=VC_JSON, headers={**OPEN, "Cache-Control": "public, max-age=60"}
     )

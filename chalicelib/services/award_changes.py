@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.services import awards, baked, credentials, expiry, ids
+from chalicelib.services import awards, baked, expiry, ids
 from chalicelib.services.errors import Conflict, Invalid
 from chalicelib.services.fields import Fields
 from chalicelib.store.models import (
@@ -33,6 +33,8 @@ def read_revocation(body: object) -> tuple[list[str] | None, str]:
 
 def revoke(issuer_id: str, assertion_id: str, reason: str) -> AssertionItem:
     """Revoke for good; revoking again changes nothing. Sets the OB 3.0 status bit in the same write."""
+    from chalicelib.services import credentials  # lazy: OB 3.0 crypto stays out of the cold start
+
     item = awards.get(issuer_id, assertion_id)
     for attempt in range(2):
         if item.state == "revoked":
