@@ -16,6 +16,10 @@ export AWS_DEFAULT_REGION ?= us-east-1
 validator:
 	bash tests/validator/setup.sh
 
+# Debian's chromium (apt-get, when missing) and Playwright for the browser tests; never a browser download.
+browser: .venv/.stamp
+	bash tests/browser/setup.sh
+
 run: .venv/.stamp
 	PORT=$(PORT) $(PY) local/serve.py
 
@@ -31,7 +35,7 @@ keys: .venv/.stamp
 tests/dcc/node_modules/.package-lock.json: tests/dcc/package-lock.json
 	cd tests/dcc && npm ci --no-audit --no-fund
 
-test: .venv/.stamp validator tests/dcc/node_modules/.package-lock.json
+test: .venv/.stamp validator browser tests/dcc/node_modules/.package-lock.json
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
