@@ -51,6 +51,7 @@ IMPORT_NAMES = {
     "pillow": "PIL",
     "markdown-it-py": "markdown_it",
     "pyyaml": "yaml",
+    "argon2-cffi": "argon2",
     "python-dateutil": "dateutil",
 }
 

@@ -50,6 +50,7 @@ def stack_env(moto_port: int, app_port: int, base: dict[str, str] | None = None)
         PUBLIC_BASE_URL=f"http://127.0.0.1:{app_port}",
         MOTO_PORT=str(moto_port),
         PORT=str(app_port),
+        FETCH_ALLOW_LOOPBACK_PORTS=str(app_port),  # the verifier may fetch this app's own hosted badges
         PYTHONUNBUFFERED="1",
     )
     return env

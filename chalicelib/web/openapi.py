@@ -307,6 +307,20 @@ def _paths() -> dict:
                 "401 404",
             ),
         },
+        "/api/v1/verify": {
+            "post": _op(
+                "verify",
+                "Verify any Open Badge (2.0 hosted or signed, 3.0 eddsa-rdfc-2022); no key needed",
+                "verify",
+                {"200": _ok("VerifyReport", "The report: a verdict and each check with a sentence.")},
+                "400 413 415 422",
+                security=[],
+                description="The same verifier as the /verify page. A badge that is not valid is still "
+                "a 200 report (verdict invalid); 422 is for input that is not a badge at all, or an "
+                "address Laurel will not fetch (private networks).",
+                requestBody=_body("VerifyInput"),
+            ),
+        },
         "/api/v1/jobs/{job_id}": {
             "parameters": [_path_param("job_id")],
             "get": _op(
@@ -334,7 +348,7 @@ def document() -> dict:
         },
         "servers": [{"url": get_settings().public_base_url}],
         "security": [{"bearer": []}],
-        "tags": [{"name": n} for n in ("issuer", "badge classes", "awards", "meta")],
+        "tags": [{"name": n} for n in ("issuer", "badge classes", "awards", "verify", "meta")],
         "paths": _paths(),
         "components": {
             "securitySchemes": {

@@ -6,6 +6,7 @@ notices when a service answers with a field this document does not describe.
 
 from __future__ import annotations
 
+from chalicelib.openbadges.verify_base import CHECKS as VERIFY_CHECKS
 from chalicelib.services import bulk, expiry
 
 STATES = ["pending", "accepted", "rejected", "revoked", "expired"]
@@ -350,5 +351,55 @@ SCHEMAS: dict = {
     "RecertifyInput": obj(
         {"expires": TIME_IN, "expires_after": ref("ExpiryRule")},
         description="Both optional: without them the badge class's expires_after counts from now.",
+    ),
+    "VerifyInput": {
+        **obj(
+            {
+                "url": text(2000, "A hosted OB 2.0 assertion or an OB 3.0 credential's address."),
+                "json": {"type": ["string", "object"], "description": "An assertion or credential."},
+                "jws": text(description="A signed OB 2.0 assertion (compact JWS)."),
+                "image": text(description="A baked PNG or SVG as a base64 data URI, at most 2 MB decoded."),
+                "expected_email": text(254, "When given, the recipient check compares it with the badge's."),
+            }
+        ),
+        "minProperties": 1,
+        "description": "Exactly one of url, json, jws or image; an address in a private network is refused "
+        "(422).",
+    },
+    "VerifyCheck": obj(
+        {
+            "id": {"type": "string", "enum": list(VERIFY_CHECKS)},
+            "name": {"type": "string", "enum": list(VERIFY_CHECKS.values())},
+            "passed": {
+                "type": ["boolean", "null"],
+                "description": "null: not checked (an earlier check failed).",
+            },
+            "sentence": text(description="What was found, for a person."),
+        },
+        required="all",
+    ),
+    "VerifyReport": obj(
+        {
+            "verdict": {"type": "string", "enum": ["valid", "invalid"]},
+            "version": {"type": ["string", "null"], "enum": ["2.0-hosted", "2.0-signed", "3.0", None]},
+            "sentence": text(description="The verdict and, when invalid, the first failed check."),
+            "checks": {"type": "array", "items": ref("VerifyCheck")},
+            "badge": null_or(
+                obj(
+                    {
+                        "name": null_or(text()),
+                        "description": null_or(text()),
+                        "issuer_name": null_or(text()),
+                        "issuer_id": null_or(text()),
+                        "image": null_or(text(description="An image URL or data URI.")),
+                        "issued_on": null_or(text()),
+                        "expires": null_or(text()),
+                        "recipient_matched": {"type": ["boolean", "null"]},
+                    },
+                    required="all",
+                )
+            ),
+        },
+        required="all",
     ),
 }

@@ -141,6 +141,7 @@ def test_real_responses_match_the_document(call, issuer, badge_class):
     _profile_and_keys(call)
     _badge_classes(call, badge_class)
     _awards_jobs_and_errors(call, badge_class)
+    _verify(call.as_(None))
     exercised = {(method, path) for method, path, status in call.seen if status < 300}
     documented = {
         (method.upper(), path)
@@ -166,6 +167,13 @@ def _profile_and_keys(call: Checked) -> None:
     call.as_(key["api_key"])("GET", "/api/v1/issuer", 401)
     call.as_(None)("GET", "/api/v1/badgeclasses", 401)
     call.as_("lrl_unknown")("GET", "/api/v1/badgeclasses", 401)
+
+
+def _verify(anyone: Checked) -> None:
+    report = anyone("POST", "/api/v1/verify", 200, {"json": {"hello": "world"}, "expected_email": "a@b.org"})
+    assert report["verdict"] == "invalid" and report["checks"][0]["passed"] is False
+    anyone("POST", "/api/v1/verify", 422, {"url": "http://169.254.169.254/latest/meta-data/"})
+    anyone("POST", "/api/v1/verify", 422, {})
 
 
 def _badge_classes(call: Checked, badge_class: dict) -> None:

@@ -19,7 +19,7 @@ ZIP = OUT / "deployment.zip"
 SAM = OUT / "sam.json"
 BIN = Path(sys.executable).parent
 # Distribution name -> import package, where they differ.
-IMPORT_NAMES = {"pillow": "PIL", "markdown-it-py": "markdown_it"}
+IMPORT_NAMES = {"pillow": "PIL", "markdown-it-py": "markdown_it", "argon2-cffi": "argon2"}
 # Services whose actions have no resource-level permissions, so "*" is the only valid Resource.
 # X-Ray (only when tracing is on). Logs and SES do accept ARNs, and the policy scopes them.
 STAR_RESOURCE_SIDS = {"XRay"}

@@ -1,0 +1,102 @@
+"""Verification for everyone: the /verify page (a form and its report) and POST /api/v1/verify (JSON)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+
+from chalicelib.services import verification
+from chalicelib.services.errors import Invalid, LaurelError, TooLarge, Unsupported
+from chalicelib.web import csrf
+from chalicelib.web.http import content_type, json_body, json_response, raw_body, route
+from chalicelib.web.pages import render
+
+blueprint = Blueprint(__name__)
+MAX_FORM_BYTES = 3 * 1024 * 1024  # a 2 MB image plus the multipart framing and the other fields
+MAX_API_BYTES = 3 * 1024 * 1024  # a 2 MB image as base64
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@route(blueprint, "/verify", methods=["GET"])
+def verify_page():
+    return _form(blueprint.current_request)
+
+
+@route(blueprint, "/verify", methods=["POST"])
+def verify_submit():
+    request = blueprint.current_request
+    form: dict = {}
+    try:
+        form = _read_form(request)
+        csrf.check(request, form)
+        report = verification.verify(
+            url=_text(form, "url"),
+            text=_text(form, "text"),
+            image=_file(form, "image"),
+            expected_email=_text(form, "expected_email"),
+        )
+    except csrf.CsrfError as error:
+        return _form(request, status=403, message=error.detail)
+    except LaurelError as error:
+        fields = {e["field"]: e["detail"] for e in error.errors if "field" in e}
+        return _form(request, status=error.status, message=error.detail, errors=fields, values=form)
+    page = render("pages/verify_result.html", report=report, expected_email=_text(form, "expected_email"))
+    page.headers.update(NO_STORE)
+    return page
+
+
+@route(blueprint, "/api/v1/verify", methods=["POST"])
+def verify_api():
+    body = json_body(blueprint.current_request, max_bytes=MAX_API_BYTES)
+    return json_response(verification.verify_request(body), headers=NO_STORE)
+
+
+def _form(request, *, status: int = 200, message: str | None = None, errors=None, values=None) -> Response:
+    """The verify form, with a fresh CSRF token (and its cookie when the browser has none yet)."""
+    token, set_cookie = csrf.token_for(request)
+    values = {k: v for k, v in (values or {}).items() if isinstance(v, str) and k != csrf.FIELD}
+    page = render(
+        "pages/verify.html",
+        status=status,
+        csrf_token=token,
+        message=message,
+        errors=errors or {},
+        values=values,
+    )
+    page.headers.update(NO_STORE)
+    if set_cookie:
+        page.headers["Set-Cookie"] = set_cookie
+    return page
+
+
+def _read_form(request) -> dict:
+    """The posted fields: multipart (with the image file as bytes) or urlencoded."""
+    kind = content_type(request)
+    if kind not in FORM_TYPES:
+        raise Unsupported("Send the form as multipart/form-data or application/x-www-form-urlencoded.")
+    body = raw_body(request, MAX_FORM_BYTES)
+    if kind == "multipart/form-data":
+        from chalicelib.web.forms import parse_multipart
+
+        return parse_multipart(body, request.headers.get("content-type", ""))
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        raise Invalid("The form could not be read.") from None
+    return {name: values[0] for name, values in parsed.items()}
+
+
+def _text(form: dict, name: str) -> str | None:
+    """A text field, or None when it is empty or not text."""
+    value = form.get(name)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _file(form: dict, name: str) -> bytes | None:
+    """An uploaded file's bytes, or None when no file was chosen."""
+    value = form.get(name)
+    if isinstance(value, bytes) and len(value) > verification.MAX_UPLOAD_BYTES:
+        raise TooLarge("The image is larger than 2 MB.", errors=[{"field": name, "detail": "over 2 MB"}])
+    return value if isinstance(value, bytes) and value else None
