@@ -1,13 +1,11 @@
-"""Hosted Open Badges 2.0 (JSON-LD for machines, a readable page for people) and the claim link."""
+"""Hosted Open Badges 2.0 (JSON-LD for machines, a readable page for people)."""
 
 from __future__ import annotations
-
-import hmac
 
 from chalice import Blueprint, Response
 
 from chalicelib.openbadges import ob2
-from chalicelib.services import awards, badgeclasses, baked, hosting, ids, issuers, signing
+from chalicelib.services import awards, badgeclasses, baked, hosting, issuers, signing
 from chalicelib.services.errors import Gone, NotFound
 from chalicelib.store import images
 from chalicelib.web.http import json_response, route, wants_html
@@ -139,41 +137,3 @@ def assertion_file(assertion_id, filename):
         jws = signing.signed_assertion(item, issuers.get_issuer(item.issuer_id))
         return Response(body=jws, status_code=200, headers={"Content-Type": "application/jose"})
     raise NotFound("No such file.")
-
-
-@route(blueprint, "/claim/{token}", methods=["GET"])
-def claim(token):
-    item, problem = _claimable(token)
-    if problem:
-        return render("pages/claim_problem.html", status=problem[0], message=problem[1])
-    badge_item = badgeclasses.get(None, item.badge_id)
-    owner = issuers.get_issuer(item.issuer_id)
-    return render(
-        "pages/claim.html",
-        assertion=item,
-        badge=badge_item,
-        issuer=owner,
-        badge_image=hosting.badge_image_url(badge_item.id, badge_item.image_key),
-    )
-
-
-def _claimable(token: str):
-    """(assertion, None) for a live claim token, else (None, (status, sentence for a person))."""
-    assertion_id, _, secret = token.partition(".")
-    unknown = (
-        None,
-        (404, "This claim link is not valid. Check that you copied the whole link from your email."),
-    )
-    if not secret or len(token) > 200:
-        return unknown
-    try:
-        item = awards.get(None, assertion_id)
-    except NotFound:
-        return unknown
-    if not item.claim_hash or not hmac.compare_digest(item.claim_hash, ids.sha256_hex(secret)):
-        return unknown
-    if item.claim_expires and item.claim_expires <= ids.now():
-        return None, (410, "This claim link has expired. Ask the issuer to send your badge again.")
-    if item.state == "revoked":
-        return None, (410, "This badge has been revoked by its issuer.")
-    return item, None

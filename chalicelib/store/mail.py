@@ -35,3 +35,16 @@ def send_bulk(template: str, default_data: dict, destinations: list[tuple[str, d
     return [
         None if s.get("Status") == "Success" else s.get("Error", s.get("Status")) for s in result["Status"]
     ]
+
+
+def send_email(to: str, subject: str, html: str, text: str) -> str:
+    """Send one message with HTML and text parts (SES SendEmail); returns the SES message id."""
+    result = client("ses").send_email(
+        Source=get_settings().sender,
+        Destination={"ToAddresses": [to]},
+        Message={
+            "Subject": {"Data": subject, "Charset": "UTF-8"},
+            "Body": {"Html": {"Data": html, "Charset": "UTF-8"}, "Text": {"Data": text, "Charset": "UTF-8"}},
+        },
+    )
+    return result["MessageId"]

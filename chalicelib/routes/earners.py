@@ -1,0 +1,328 @@
+"""The earner's pages: claim, register, activate, sign in and out, passwords, backpack, terms."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from chalice import Blueprint, Response
+
+from chalicelib.services import (
+    accounts,
+    activation,
+    backpack,
+    badgeclasses,
+    claims,
+    hosting,
+    issuers,
+    ratelimit,
+)
+from chalicelib.services.errors import Invalid, LaurelError, NotFound
+from chalicelib.web import csrf
+from chalicelib.web.http import ANY_CONTENT
+from chalicelib.web.pages import render
+from chalicelib.web.sessions import (
+    clear_header,
+    client_ip,
+    cookie_header,
+    current_account,
+    form_body,
+    safe_next,
+    session_token,
+)
+
+blueprint = Blueprint(__name__)
+log = logging.getLogger(__name__)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def page(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
+    """Register an HTML view: domain errors become a readable page with their status, never a 500 body."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kw: Any) -> Response:
+            try:
+                return view(*args, **kw)
+            except LaurelError as error:
+                return _html(
+                    "pages/problem.html", status=error.status, title=error.title, message=error.detail
+                )
+            except Exception:
+                log.exception("unexpected error on %s", path)
+                message = "Something went wrong on our side; it has been logged. Please try again."
+                return _html("pages/problem.html", status=500, title="Sorry", message=message)
+
+        blueprint.route(path, methods=list(methods), content_types=ANY_CONTENT)(wrapper)
+        return wrapper
+
+    return decorate
+
+
+def _request():
+    return blueprint.current_request
+
+
+def _html(name: str, *, status: int = 200, **context: Any) -> Response:
+    """Render a page with a CSRF token for its forms (setting the cookie on first visit)."""
+    token, set_cookie = csrf.token_for(_request())
+    response = render(name, status=status, **{"errors": {}, **context, "csrf_token": token})
+    response.headers.update(NO_STORE)
+    if set_cookie:
+        response.headers["Set-Cookie"] = set_cookie
+    return response
+
+
+def _redirect(location: str, cookie: str | None = None) -> Response:
+    headers = {"Location": location, **NO_STORE}
+    if cookie:
+        headers["Set-Cookie"] = cookie
+    return Response(body="", status_code=303, headers=headers)
+
+
+def _form() -> dict[str, str]:
+    """The posted form, after the CSRF check (403 otherwise)."""
+    form = form_body(_request())
+    csrf.check(_request(), form)
+    return form
+
+
+def _errors(error: Invalid) -> dict[str, str]:
+    return {e["field"]: e["detail"] for e in error.errors} or {"form": error.detail}
+
+
+def _signed_in(account, nxt: str | None = None) -> Response:
+    """Replace any earlier session with a new one and go to the backpack (or a safe `next`)."""
+    accounts.end_session(session_token(_request()))
+    return _redirect(safe_next(nxt), cookie_header(accounts.start_session(account)))
+
+
+def _login_redirect() -> Response:
+    return _redirect("/login?next=" + quote(_request().path, safe="/"))
+
+
+# --- claim and registration ----------------------------------------------------------------------
+
+
+def _badge_context(item) -> dict:
+    badge_item = badgeclasses.get(None, item.badge_id)
+    return {
+        "assertion": item,
+        "badge": badge_item,
+        "issuer": issuers.get_issuer(item.issuer_id),
+        "badge_image": hosting.badge_image_url(badge_item.id, badge_item.image_key),
+    }
+
+
+def _claim_page(claim: claims.Claim, token: str, *, status: int = 200, **extra: Any) -> Response:
+    owner = accounts.owner_of(claim.email)
+    account = current_account(_request())
+    if owner and account and owner.account_id == account.id and owner.verified:
+        mode = "mine"
+    else:
+        mode = "login" if owner else "register"
+    context = {"mode": mode, "claim_token": token, "email": claim.email, "form": {}, **extra}
+    return _html("pages/claim.html", status=status, **_badge_context(claim.assertion), **context)
+
+
+@page("/claim/{token}")
+def claim(token):
+    found = claims.find(token)
+    if found.problem:
+        return _html(
+            "pages/claim_problem.html",
+            status=410,
+            message=claims.MESSAGES[found.problem],
+            token=token,
+            can_resend=found.problem != "revoked",
+        )
+    return _claim_page(found, token)
+
+
+@page("/claim/{token}/resend", methods=("POST",))
+def claim_resend(token):
+    _form()
+    masked = claims.send_fresh_link(token, client_ip(_request()))
+    message = f"A fresh link is on its way to {masked}. It replaces the old one."
+    return _html("pages/claim_problem.html", message=message, token=token, can_resend=False)
+
+
+@page("/register", methods=("POST",))
+def register():
+    form = _form()
+    token = form.get("claim", "")
+    found = claims.live(token)
+    if form.get("website"):  # the honeypot: people never see it, bots fill it in
+        log.info("registration honeypot filled from %s", client_ip(_request()))
+        return _html("pages/activate.html", email=found.email, sent=True)
+    if not ratelimit.CLIENT_FORMS.hit(client_ip(_request())):
+        raise ratelimit.TooMany("Too many requests from your network. Try again later.")
+    kept = {k: form.get(k, "") for k in ("first_name", "last_name")} | {"terms": form.get("terms")}
+    try:
+        reg = accounts.read_registration(form, found.email)
+        accounts.register(reg)
+    except Invalid as error:
+        return _claim_page(found, token, status=422, errors=_errors(error), form=kept)
+    except accounts.AddressTaken as error:
+        return _claim_page(found, token, status=409, notice=error.detail)
+    claims.mark_used(found)
+    return _html("pages/activate.html", email=found.email, sent=True)
+
+
+# --- activation ----------------------------------------------------------------------------------
+
+
+@page("/activate", methods=("GET", "POST"))
+def activate():
+    request = _request()
+    if request.method == "GET":
+        email = (request.query_params or {}).get("email", "")
+        return _html("pages/activate.html", email=accounts.normalise(email))
+    form = _form()
+    email = accounts.normalise(form.get("email", ""))
+    try:
+        account = activation.by_code(email, form.get("code", ""), client_ip(request))
+    except Invalid as error:
+        return _html("pages/activate.html", status=422, email=email, errors=_errors(error))
+    return _signed_in(account)
+
+
+@page("/activate/resend", methods=("POST",))
+def activate_resend():
+    form = _form()
+    email = accounts.normalise(form.get("email", ""))
+    activation.resend(email, client_ip(_request()))
+    return _html("pages/activate.html", email=email, resent=True)
+
+
+@page("/activate/{token}", methods=("GET", "POST"))
+def activate_link(token):
+    # GET only shows a button: mail scanners that open links must not spend the token.
+    if _request().method == "GET":
+        if activation.live_token(token, "activate") is None:
+            message = "This activation link is not valid, was already used or has expired."
+            return _html("pages/activate.html", status=410, email="", link_problem=message)
+        return _html("pages/activate_link.html", token=token)
+    _form()
+    return _signed_in(activation.by_token(token))
+
+
+# --- signing in and out --------------------------------------------------------------------------
+
+
+@page("/login", methods=("GET", "POST"))
+def login():
+    request = _request()
+    if request.method == "GET":
+        query = request.query_params or {}
+        nxt = safe_next(query.get("next"))
+        return _html("pages/login.html", email=accounts.normalise(query.get("email", "")), next=nxt)
+    form = _form()
+    email, nxt = accounts.normalise(form.get("email", "")), safe_next(form.get("next"))
+    try:
+        account = accounts.login(email, form.get("password", ""), client_ip(request))
+    except (accounts.BadLogin, accounts.NotActivated, ratelimit.TooMany) as error:
+        errors = {"password": error.detail}
+        not_active = isinstance(error, accounts.NotActivated)
+        return _html(
+            "pages/login.html", status=error.status, email=email, next=nxt, errors=errors, activate=not_active
+        )
+    _spend_claim(form.get("claim", ""), account)
+    return _signed_in(account, nxt)
+
+
+def _spend_claim(token: str, account) -> None:
+    """A claim link that brought its own earner to their account has done its job."""
+    if not token:
+        return
+    try:
+        found = claims.find(token)
+    except NotFound:
+        return
+    owner = accounts.owner_of(found.email)
+    if owner and owner.account_id == account.id and not found.problem:
+        claims.mark_used(found)
+
+
+@page("/logout", methods=("POST",))
+def logout():
+    _form()
+    accounts.end_session(session_token(_request()))
+    return _redirect("/login", clear_header())
+
+
+# --- passwords -----------------------------------------------------------------------------------
+
+
+@page("/password/forgot", methods=("GET", "POST"))
+def password_forgot():
+    if _request().method == "GET":
+        return _html("pages/password_forgot.html", email="")
+    form = _form()
+    accounts.request_reset(form.get("email", ""), client_ip(_request()))
+    return _html("pages/password_forgot.html", email="", sent=True)
+
+
+@page("/password/reset/{token}", methods=("GET", "POST"))
+def password_reset(token):
+    item = accounts.reset_token(token)
+    if _request().method == "GET":
+        return _html("pages/password_reset.html", token=token, email=item.email)
+    form = _form()
+    try:
+        account = accounts.reset_password(token, form)
+    except Invalid as error:
+        return _html(
+            "pages/password_reset.html", status=422, token=token, email=item.email, errors=_errors(error)
+        )
+    return _signed_in(account)
+
+
+@page("/password/change", methods=("GET", "POST"))
+def password_change():
+    account = current_account(_request())
+    if account is None:
+        return _login_redirect()
+    if _request().method == "GET":
+        return _html("pages/password_change.html", account=account)
+    form = _form()
+    try:
+        accounts.change_password(account, form)
+    except Invalid as error:
+        return _html("pages/password_change.html", status=422, account=account, errors=_errors(error))
+    account.refresh()
+    return _signed_in(account)
+
+
+# --- backpack and terms --------------------------------------------------------------------------
+
+
+@page("/backpack")
+def backpack_page():
+    account = current_account(_request())
+    if account is None:
+        return _login_redirect()
+    return _html("pages/backpack.html", account=account, badges=backpack.list_badges(account))
+
+
+ACTIONS = {"accept": backpack.accept, "reject": backpack.reject, "recover": backpack.recover}
+
+
+@page("/backpack/{assertion_id}/{action}", methods=("POST",))
+def backpack_action(assertion_id, action):
+    account = current_account(_request())
+    if account is None:
+        return _login_redirect()
+    _form()
+    if action not in ACTIONS:
+        raise NotFound("No such action.")
+    ACTIONS[action](account, assertion_id)
+    return _redirect(f"/backpack#badge-{assertion_id}")
+
+
+@page("/terms")
+def terms():
+    return _html("pages/terms.html")

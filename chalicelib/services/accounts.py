@@ -1,0 +1,271 @@
+"""Earner accounts: registration, sign-in, sessions, password reset and change."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DeleteError, TransactWriteError
+
+from chalicelib.services import activation, ids, passwords, ratelimit
+from chalicelib.services.errors import Conflict, Invalid, LaurelError
+from chalicelib.services.ratelimit import TooMany
+from chalicelib.store.models import (
+    AccountEmailItem,
+    AccountItem,
+    EmailItem,
+    OneTimeTokenItem,
+    SessionItem,
+    transaction,
+)
+
+SESSION_SECONDS = 14 * 86400
+RESET_SECONDS = 3600
+MAX_NAME = 100
+
+
+class BadLogin(LaurelError):
+    status = 401
+    title = "Unauthorized"
+
+
+class NotActivated(LaurelError):
+    status = 403
+    title = "Not activated"
+
+
+class AddressTaken(Conflict):
+    """The address already belongs to an account."""
+
+
+@dataclass
+class Registration:
+    """A validated registration: the address comes from the claim, never from the form."""
+
+    email: str
+    first_name: str
+    last_name: str
+    password: str
+
+
+def field_errors(errors: dict[str, str]) -> Invalid:
+    """One Invalid carrying a message per form field."""
+    first = next(iter(errors.values()))
+    return Invalid(first, errors=[{"field": k, "detail": v} for k, v in errors.items()])
+
+
+def _text(form: dict, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def new_password(form: dict, *, email: str, names: tuple[str, ...] = (), field: str = "password") -> str:
+    """The new password from `field` and its repeat `field`2, or Invalid naming the failing field."""
+    password = form.get(field) if isinstance(form.get(field), str) else ""
+    problem = passwords.problem(password, email=email, names=names)
+    if problem:
+        raise field_errors({field: problem})
+    if form.get(f"{field}2") != password:
+        raise field_errors({f"{field}2": "The two passwords are not the same."})
+    return password
+
+
+def read_registration(form: dict, email: str) -> Registration:
+    """Validate the registration form; Invalid lists every failing field."""
+    errors: dict[str, str] = {}
+    names = {}
+    for name, label in (("first_name", "first name"), ("last_name", "last name")):
+        names[name] = _text(form, name)
+        if not names[name]:
+            errors[name] = f"Enter your {label}."
+        elif len(names[name]) > MAX_NAME or any(ord(c) < 32 for c in names[name]):
+            errors[name] = f"Your {label} must be at most {MAX_NAME} characters, on one line."
+    password = ""
+    try:
+        password = new_password(form, email=email, names=tuple(names.values()))
+    except Invalid as error:
+        errors.update({e["field"]: e["detail"] for e in error.errors})
+    if form.get("terms") not in ("on", "yes", "1", "true"):
+        errors["terms"] = "Accept the terms to create your account."
+    if errors:
+        raise field_errors(errors)
+    return Registration(email, names["first_name"], names["last_name"], password)
+
+
+def register(reg: Registration) -> AccountItem:
+    """Create the account and its (unverified) address in one transaction, then mail the activation."""
+    at = ids.now()
+    account_id = ids.new_id()
+    account = AccountItem(
+        f"ACCOUNT#{account_id}",
+        "PROFILE",
+        id=account_id,
+        first_name=reg.first_name,
+        last_name=reg.last_name,
+        password_hash=passwords.hash_password(reg.password),
+        primary_email=reg.email,
+        created_at=at,
+        updated_at=at,
+    )
+    owner = EmailItem(f"EMAIL#{reg.email}", "EMAIL", email=reg.email, account_id=account_id, created_at=at)
+    listed = AccountEmailItem(f"ACCOUNT#{account_id}", f"EMAIL#{reg.email}", email=reg.email, created_at=at)
+    try:
+        with transaction() as tx:
+            tx.save(account, condition=AccountItem.pk.does_not_exist())
+            tx.save(owner, condition=EmailItem.pk.does_not_exist())
+            tx.save(listed)
+    except TransactWriteError:
+        raise AddressTaken("An account already uses this address: log in to add the badge.") from None
+    activation.send(account, reg.email)
+    return account
+
+
+def owner_of(email: str) -> EmailItem | None:
+    """Who holds this address, if anyone."""
+    try:
+        return EmailItem.get(f"EMAIL#{email}", "EMAIL")
+    except EmailItem.DoesNotExist:
+        return None
+
+
+def get_account(account_id: str) -> AccountItem | None:
+    try:
+        return AccountItem.get(f"ACCOUNT#{account_id}", "PROFILE")
+    except AccountItem.DoesNotExist:
+        return None
+
+
+def verified_addresses(account: AccountItem) -> list[str]:
+    """The account's verified addresses (one Query, at most 50)."""
+    items = AccountEmailItem.query(
+        account.pk, AccountEmailItem.sk.startswith("EMAIL#"), limit=50, page_size=50
+    )
+    return [item.email for item in items if item.verified]
+
+
+def normalise(email: str) -> str:
+    return (email or "").strip().lower()[:254]
+
+
+def login(email: str, password: str, client_ip: str) -> AccountItem:
+    """The account for this address and password; failures count against the address and the client."""
+    email = normalise(email)
+    if ratelimit.LOGIN_CLIENT.exceeded(client_ip) or ratelimit.LOGIN_ACCOUNT.exceeded(email):
+        raise TooMany("Too many failed attempts. Wait 15 minutes, or reset your password.")
+    owner = owner_of(email) if email else None
+    account = get_account(owner.account_id) if owner else None
+    if not passwords.verify(account.password_hash if account else None, password or ""):
+        ratelimit.LOGIN_ACCOUNT.hit(email)
+        ratelimit.LOGIN_CLIENT.hit(client_ip)
+        raise BadLogin("The email address or the password is not right.")
+    if not owner.verified:
+        raise NotActivated("Activate your account first: use the code or link we emailed you.")
+    if passwords.needs_rehash(account.password_hash):
+        account.update(actions=[AccountItem.password_hash.set(passwords.hash_password(password))])
+    return account
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def start_session(account: AccountItem) -> str:
+    """A new session for this account; returns the cookie's secret (only its SHA-256 is stored)."""
+    token = ids.new_secret()
+    SessionItem(
+        f"SESSION#{ids.sha256_hex(token)}",
+        "SESSION",
+        account_id=account.id,
+        epoch=account.session_epoch or 0,
+        created_at=ids.now(),
+        ttl=int(time.time()) + SESSION_SECONDS,
+    ).save()
+    return token
+
+
+def session_account(token: str) -> AccountItem | None:
+    """The signed-in account, or None when the session is unknown, expired or ended by a password change."""
+    if not token or len(token) > 100:
+        return None
+    try:
+        session = SessionItem.get(f"SESSION#{ids.sha256_hex(token)}", "SESSION")
+    except SessionItem.DoesNotExist:
+        return None
+    if session.ttl <= time.time():
+        return None  # TTL deletion can lag by hours
+    account = get_account(session.account_id)
+    if account is None or (account.session_epoch or 0) != session.epoch:
+        return None
+    return account
+
+
+def end_session(token: str) -> None:
+    if token and len(token) <= 100:
+        SessionItem(f"SESSION#{ids.sha256_hex(token)}", "SESSION").delete()
+
+
+# --- passwords -----------------------------------------------------------------------------------
+
+
+def request_reset(email: str, client_ip: str) -> None:
+    """Mail a reset link when the address has an account; the same answer either way."""
+    email = normalise(email)
+    if not ratelimit.CLIENT_FORMS.hit(client_ip):
+        raise TooMany("Too many requests from your network. Try again later.")
+    owner = owner_of(email) if email else None
+    if owner is None or not ratelimit.allow_mail("reset", email):
+        return
+    token = ids.new_secret()
+    expires = int(time.time()) + RESET_SECONDS
+    OneTimeTokenItem(
+        f"TOKEN#{ids.sha256_hex(token)}",
+        "TOKEN",
+        kind="reset",
+        account_id=owner.account_id,
+        email=email,
+        expires_at=expires,
+        ttl=expires,
+    ).save()
+    activation.mail(email, "password_reset", "Reset your Laurel password", token=token)
+
+
+def reset_token(token: str) -> OneTimeTokenItem:
+    """The live reset token (Conflict when unknown, used or expired)."""
+    item = activation.live_token(token, "reset")
+    if item is None:
+        raise Conflict("This reset link is not valid, was already used or has expired. Ask for a new one.")
+    return item
+
+
+def reset_password(token: str, form: dict) -> AccountItem:
+    """Use the link once: set the new password and end every session."""
+    item = reset_token(token)
+    password = new_password(form, email=item.email)
+    try:
+        item.delete(condition=OneTimeTokenItem.pk.exists())
+    except DeleteError:
+        raise Conflict("This reset link was already used. Ask for a new one.") from None
+    account = get_account(item.account_id)
+    if account is None:
+        raise Conflict("This account no longer exists.")
+    _set_password(account, password)
+    if not (owner := owner_of(item.email)) or not owner.verified:
+        activation.verify_owner(account, item.email)  # the link proved the mailbox
+    return account
+
+
+def change_password(account: AccountItem, form: dict) -> AccountItem:
+    """Check the current password, set the new one; other sessions end (the caller starts a new one)."""
+    if not passwords.verify(account.password_hash, form.get("current_password") or ""):
+        raise field_errors({"current_password": "This is not your current password."})
+    _set_password(account, new_password(form, email=account.primary_email))
+    return account
+
+
+def _set_password(account: AccountItem, password: str) -> None:
+    account.update(
+        actions=[
+            AccountItem.password_hash.set(passwords.hash_password(password)),
+            AccountItem.session_epoch.add(1),
+            AccountItem.updated_at.set(ids.now()),
+        ]
+    )

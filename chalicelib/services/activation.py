@@ -1,0 +1,204 @@
+"""Activation of an address: one mail with a link and a 6-digit code; either works once, for 24 hours."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from functools import cache
+from pathlib import Path
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+
+from chalicelib.config import get_settings
+from chalicelib.services import ids, ratelimit
+from chalicelib.services.errors import Conflict, Invalid
+from chalicelib.services.ratelimit import TooMany
+from chalicelib.store import mail as ses
+from chalicelib.store.models import (
+    AccountEmailItem,
+    AccountItem,
+    ActivationCodeItem,
+    EmailItem,
+    OneTimeTokenItem,
+    transaction,
+)
+
+LIFETIME = 24 * 3600
+MAX_ATTEMPTS = 5
+MAIL_DIR = Path(__file__).resolve().parents[2] / "templates" / "mail"
+
+
+@cache
+def _jinja():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape  # lazy: cold start
+
+    return Environment(
+        loader=FileSystemLoader(str(MAIL_DIR)), autoescape=select_autoescape(["html"], default=False)
+    )
+
+
+def mail(to: str, template: str, subject: str, **context) -> str:
+    """Render templates/mail/<template>.html and .txt and send both parts."""
+    context = {"base_url": get_settings().public_base_url, "email": to, **context}
+    html = _jinja().get_template(f"{template}.html").render(subject=subject, **context)
+    text = _jinja().get_template(f"{template}.txt").render(subject=subject, **context)
+    return ses.send_email(to, subject, html, text)
+
+
+def _code_hash(salt: str, code: str) -> str:
+    return ids.sha256_hex(f"{salt}:{code}")
+
+
+def send(account: AccountItem, email: str) -> None:
+    """Replace any earlier code and link for this address with new ones, and mail them."""
+    token, code = ids.new_secret(), f"{secrets.randbelow(10**6):06d}"
+    token_hash, salt = ids.sha256_hex(token), secrets.token_hex(8)
+    expires = int(time.time()) + LIFETIME
+    previous = _code_item(email)
+    with transaction() as tx:
+        if previous is not None:
+            tx.delete(OneTimeTokenItem(f"TOKEN#{previous.token_hash}", "TOKEN"))
+        tx.save(
+            OneTimeTokenItem(
+                f"TOKEN#{token_hash}",
+                "TOKEN",
+                kind="activate",
+                account_id=account.id,
+                email=email,
+                expires_at=expires,
+                ttl=expires,
+            )
+        )
+        tx.save(
+            ActivationCodeItem(
+                f"EMAIL#{email}",
+                "CODE",
+                account_id=account.id,
+                code_hash=_code_hash(salt, code),
+                salt=salt,
+                token_hash=token_hash,
+                attempts=0,
+                expires_at=expires,
+                ttl=expires,
+            )
+        )
+    base = get_settings().public_base_url
+    mail(
+        email,
+        "activation",
+        "Activate your Laurel account",
+        name=account.first_name,
+        code=code,
+        link=f"{base}/activate/{token}",
+        code_page=f"{base}/activate",
+    )
+
+
+def resend(email: str, client_ip: str) -> None:
+    """A new code and link, if the address waits for activation; rate-limited, silent otherwise."""
+    from chalicelib.services import accounts
+
+    email = accounts.normalise(email)
+    if not ratelimit.CLIENT_FORMS.hit(client_ip):
+        raise TooMany("Too many requests from your network. Try again later.")
+    owner = accounts.owner_of(email) if email else None
+    if owner is None or owner.verified:
+        return
+    if not ratelimit.allow_mail("activation", email):
+        raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check your inbox.")
+    account = accounts.get_account(owner.account_id)
+    if account is not None:
+        send(account, email)
+
+
+def _code_item(email: str) -> ActivationCodeItem | None:
+    try:
+        return ActivationCodeItem.get(f"EMAIL#{email}", "CODE")
+    except ActivationCodeItem.DoesNotExist:
+        return None
+
+
+def by_code(email: str, code: str, client_ip: str) -> AccountItem:
+    """Verify the address with its 6-digit code. Each try is counted before the check: 5 tries at most."""
+    from chalicelib.services import accounts
+
+    email, code = accounts.normalise(email), (code or "").strip().replace(" ", "")
+    if not ratelimit.CLIENT_FORMS.hit(client_ip):
+        raise TooMany("Too many requests from your network. Try again later.")
+    item = _code_item(email) if email else None
+    dead = Invalid(
+        "This code is no longer valid. Ask for a new one below.",
+        errors=[{"field": "code", "detail": "This code is no longer valid. Ask for a new one below."}],
+    )
+    if item is None or item.expires_at <= time.time():
+        raise dead
+    try:
+        item.update(
+            actions=[ActivationCodeItem.attempts.add(1)],
+            condition=ActivationCodeItem.attempts < MAX_ATTEMPTS,
+        )
+    except UpdateError:
+        raise dead from None
+    if not (len(code) == 6 and hmac.compare_digest(item.code_hash, _code_hash(item.salt, code))):
+        left = MAX_ATTEMPTS - item.attempts
+        detail = f"This code is not right; {left} tries left." if left else dead.detail
+        raise Invalid(detail, errors=[{"field": "code", "detail": detail}])
+    return _verify(item.account_id, email, item.token_hash)
+
+
+def live_token(token: str, kind: str) -> OneTimeTokenItem | None:
+    """The unexpired single-use token of this kind, or None."""
+    if not token or len(token) > 100:
+        return None
+    try:
+        item = OneTimeTokenItem.get(f"TOKEN#{ids.sha256_hex(token)}", "TOKEN")
+    except OneTimeTokenItem.DoesNotExist:
+        return None
+    return item if item.kind == kind and item.expires_at > time.time() else None
+
+
+def by_token(token: str) -> AccountItem:
+    """Verify the address with the emailed link (once)."""
+    item = live_token(token, "activate")
+    if item is None:
+        raise Conflict("This activation link is not valid, was already used or has expired.")
+    return _verify(item.account_id, item.email, ids.sha256_hex(token))
+
+
+def _verify(account_id: str, email: str, token_hash: str) -> AccountItem:
+    """Spend the code and the link together and mark the address verified, all or nothing."""
+    try:
+        with transaction() as tx:
+            tx.delete(
+                ActivationCodeItem(f"EMAIL#{email}", "CODE"),
+                condition=ActivationCodeItem.token_hash == token_hash,
+            )
+            tx.delete(
+                OneTimeTokenItem(f"TOKEN#{token_hash}", "TOKEN"), condition=OneTimeTokenItem.pk.exists()
+            )
+            _mark_verified(tx, account_id, email)
+    except TransactWriteError:
+        raise Conflict("This code or link was already used, or a newer one was sent.") from None
+    account = AccountItem.get(f"ACCOUNT#{account_id}", "PROFILE")
+    return account
+
+
+def verify_owner(account: AccountItem, email: str) -> None:
+    """Mark the address verified without a code (a password reset link proved the mailbox)."""
+    with transaction() as tx:
+        _mark_verified(tx, account.id, email)
+
+
+def _mark_verified(tx, account_id: str, email: str) -> None:
+    at = ids.now()
+    tx.update(
+        EmailItem(f"EMAIL#{email}", "EMAIL"),
+        actions=[EmailItem.verified.set(True), EmailItem.verified_at.set(at)],
+        condition=EmailItem.account_id == account_id,
+    )
+    tx.update(
+        AccountEmailItem(f"ACCOUNT#{account_id}", f"EMAIL#{email}"),
+        actions=[AccountEmailItem.verified.set(True)],
+        condition=AccountEmailItem.pk.exists(),
+    )

@@ -1,0 +1,65 @@
+"""Fixed-window rate limits as DynamoDB counters (atomic ADD, expired by TTL)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from chalicelib.services import ids
+from chalicelib.services.errors import LaurelError
+from chalicelib.store.models import RateItem
+
+
+class TooMany(LaurelError):
+    status = 429
+    title = "Too many requests"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `limit` events per `window` seconds for one key of a scope."""
+
+    scope: str
+    limit: int
+    window: int
+
+    def _item(self, key: str, at: float) -> RateItem:
+        start = int(at) // self.window * self.window
+        return RateItem(f"RATE#{self.scope}#{ids.sha256_hex(key)}", str(start))
+
+    def hit(self, key: str, *, at: float | None = None) -> bool:
+        """Count one event; True when it is within the limit (one UpdateItem)."""
+        at = time.time() if at is None else at
+        item = self._item(key, at)
+        item.update(
+            actions=[
+                RateItem.count.add(1),
+                RateItem.ttl.set(int(at) // self.window * self.window + 2 * self.window),
+            ]
+        )
+        return item.count <= self.limit
+
+    def exceeded(self, key: str, *, at: float | None = None) -> bool:
+        """True when the limit is already used up in this window (one GetItem)."""
+        at = time.time() if at is None else at
+        item = self._item(key, at)
+        try:
+            item.refresh()
+        except RateItem.DoesNotExist:
+            return False
+        return item.count >= self.limit
+
+    def clear(self, key: str, *, at: float | None = None) -> None:
+        self._item(key, time.time() if at is None else at).delete()
+
+
+LOGIN_ACCOUNT = Limit("login-account", 5, 900)  # failed logins per address per 15 minutes
+LOGIN_CLIENT = Limit("login-client", 50, 900)  # failed logins per client IP per 15 minutes
+MAIL_MINUTE = Limit("mail-minute", 1, 60)  # activation / reset / fresh-link mails per address
+MAIL_DAY = Limit("mail-day", 5, 86400)
+CLIENT_FORMS = Limit("client-forms", 300, 3600)  # registrations, code tries and mail requests per client IP
+
+
+def allow_mail(kind: str, key: str) -> bool:
+    """One mail of this kind per minute and five per day for this key."""
+    return MAIL_MINUTE.hit(f"{kind}:{key}") and MAIL_DAY.hit(f"{kind}:{key}")

@@ -1,0 +1,84 @@
+"""The earner's first visit in Chromium: claim → register → activate by code → accept, with screenshots."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import requests
+
+from tests.browser.conftest import check_page
+from tests.support.earners import PASSWORD, activation_code
+
+EARNER = "lin.browser@example.org"
+CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
+
+
+def png(colour: str, size: int = 96) -> str:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), colour).save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def award(live, make_issuer) -> dict:
+    issuer = make_issuer(name="Harbour College", url="https://harbour.example")
+    auth = {"Authorization": f"Bearer {issuer.key}"}
+    api = f"{live.base_url}/api/v1"
+    badge = {
+        "name": "First Aid at Work",
+        "description": "Can give first aid in the workplace.",
+        "image": png("crimson"),
+        "criteria_narrative": "Pass the practical assessment.",
+    }
+    r = requests.post(f"{api}/badgeclasses", json=badge, headers=auth, timeout=30)
+    assert r.status_code == 201, r.text
+    r = requests.post(
+        f"{api}/badgeclasses/{r.json()['id']}/assertions",
+        json={"recipient_email": EARNER, "recipient_name": "Lin"},
+        headers=auth,
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_claim_register_activate_by_code_and_accept(page, live, make_issuer):
+    awarded = award(live, make_issuer)
+    claim = CLAIM.search(live.wait_for_mail(EARNER)["text"]).group(1)
+
+    assert page.goto(claim).status == 200
+    assert page.get_by_role("img", name="First Aid at Work badge image").is_visible()
+    email = page.get_by_label("Email address")
+    assert email.input_value() == EARNER and email.get_attribute("readonly") is not None
+    check_page(page, "1-claim-register")
+
+    page.get_by_label("First name").fill("Lin")
+    page.get_by_label("Last name").fill("Okafor")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_label("Password again").fill("short")
+    page.get_by_role("button", name="Create account").click()
+    assert "at least 12 characters" in page.locator("#password-error").inner_text()
+    check_page(page, "2-register-error")
+
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_label("I accept the terms of use").check()
+    page.get_by_role("button", name="Create account").click()
+    assert page.get_by_role("heading", name="Activate your account").is_visible()
+    check_page(page, "3-activate")
+
+    code = activation_code(live.wait_for_mail(EARNER)["html"])
+    page.get_by_label("6-digit code").fill(code)
+    page.get_by_role("button", name="Activate", exact=True).click()
+    page.wait_for_url("**/backpack")
+    item = page.locator(f"#badge-{awarded['id']}")
+    assert "First Aid at Work" in item.inner_text() and "Pending" in item.inner_text()
+    check_page(page, "4-backpack")
+
+    item.get_by_role("button", name="Accept").click()
+    page.wait_for_url("**/backpack*")
+    assert "Accepted" in page.locator(f"#badge-{awarded['id']}").inner_text()
+    check_page(page, "5-accepted")

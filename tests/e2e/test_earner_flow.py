@@ -1,0 +1,236 @@
+"""The earner's path over HTTP: award mail → claim → register → activate → backpack → accept; abuses."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import uuid
+
+import boto3
+import pytest
+import requests
+
+from tests.support.earners import (
+    PASSWORD,
+    activation_code,
+    activation_path,
+    csrf_token,
+    registration,
+)
+
+CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
+
+
+def png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (96, 96), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
+def address(name: str = "ada") -> str:
+    return f"{name}-{uuid.uuid4().hex[:8]}@example.org"
+
+
+class Earner:
+    """One person's browser: a requests.Session on the live stack that never follows redirects itself."""
+
+    def __init__(self, live, email: str):
+        self.live, self.email, self.http = live, email, requests.Session()
+        self.http.headers["Accept"] = "text/html"
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(self.live.base_url + path, allow_redirects=False, timeout=30)
+
+    def post(self, path: str, form: dict) -> requests.Response:
+        return self.http.post(self.live.base_url + path, data=form, allow_redirects=False, timeout=30)
+
+    def csrf(self, path: str = "/login") -> str:
+        return csrf_token(self.get(path).text)
+
+    def claim_path(self) -> str:
+        return CLAIM.search(self.live.wait_for_mail(self.email)["text"]).group(1)
+
+    def register(self, claim: str, **overrides: str) -> requests.Response:
+        page = self.get(claim)
+        assert page.status_code == 200, page.text
+        token = claim.rsplit("/", 1)[-1]
+        return self.post("/register", registration(token, csrf_token(page.text), **overrides))
+
+    def activation_mail(self) -> dict:
+        return self.live.wait_for_mail(self.email)
+
+    def activate_by_code(self, code: str) -> requests.Response:
+        return self.post(
+            "/activate", {"csrf_token": self.csrf("/activate"), "email": self.email, "code": code}
+        )
+
+
+@pytest.fixture(scope="module")
+def badge(live, make_issuer):
+    """An issuer (whose name tries XSS) with one badge class, and a way to award it."""
+    issuer = make_issuer(name="<img src=x onerror=alert(1)> Academy")
+    auth = {"Authorization": f"Bearer {issuer.key}"}
+    r = requests.post(
+        f"{live.base_url}/api/v1/badgeclasses",
+        json={
+            "name": "Data Literacy",
+            "description": "Reads and questions data.",
+            "criteria_narrative": "Pass the data assessment.",
+            "image": "data:image/png;base64," + base64.b64encode(png()).decode(),
+        },
+        headers=auth,
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    badge_id = r.json()["id"]
+
+    def award(email: str) -> dict:
+        r = requests.post(
+            f"{live.base_url}/api/v1/badgeclasses/{badge_id}/assertions",
+            json={"recipient_email": email},
+            headers=auth,
+            timeout=30,
+        )
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    return award
+
+
+def activated(live, badge, name: str = "ada", **overrides: str) -> Earner:
+    """An earner who claimed, registered and activated by code; signed in on /backpack."""
+    earner = Earner(live, address(name))
+    earner.assertion = badge(earner.email)
+    r = earner.register(earner.claim_path(), **overrides)
+    assert r.status_code == 200, r.text
+    r = earner.activate_by_code(activation_code(earner.activation_mail()["html"]))
+    assert r.status_code == 303 and r.headers["Location"] == "/backpack"
+    return earner
+
+
+def test_claim_register_activate_by_code_and_accept(live, badge):
+    earner = Earner(live, address())
+    awarded = badge(earner.email)
+    claim = earner.claim_path()
+    page = earner.get(claim)
+    assert page.status_code == 200 and "Data Literacy" in page.text and "readonly" in page.text
+    r = earner.register(claim)
+    assert r.status_code == 200 and "6-digit code" in r.text
+    mail = earner.activation_mail()
+    assert mail["subject"] == "Activate your Laurel account"
+    r = earner.activate_by_code(activation_code(mail["html"]))
+    assert r.status_code == 303 and r.headers["Location"] == "/backpack"
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    backpack = earner.get("/backpack")
+    assert backpack.status_code == 200 and f'id="badge-{awarded["id"]}"' in backpack.text
+    assert "Pending" in backpack.text
+    r = earner.post(f"/backpack/{awarded['id']}/accept", {"csrf_token": csrf_token(backpack.text)})
+    assert r.status_code == 303
+    assert "Accepted" in earner.get("/backpack").text
+    assert earner.get(claim).status_code == 410  # used: it explains itself
+
+
+def test_activate_by_link_once(live, badge):
+    earner = Earner(live, address("grace"))
+    badge(earner.email)
+    assert earner.register(earner.claim_path()).status_code == 200
+    mail = earner.activation_mail()
+    path = activation_path(mail["html"])
+    page = earner.get(path)
+    assert page.status_code == 200
+    r = earner.post(path, {"csrf_token": csrf_token(page.text)})
+    assert r.status_code == 303 and r.headers["Location"] == "/backpack"
+    assert "Data Literacy" in earner.get("/backpack").text
+    assert earner.get(path).status_code == 410
+    assert earner.activate_by_code(activation_code(mail["html"])).status_code == 422
+
+
+def test_wrong_claim_tokens_are_404_and_expired_ones_offer_a_fresh_link(live, badge):
+    earner = Earner(live, address("kim"))
+    awarded = badge(earner.email)
+    claim = earner.claim_path()
+    assert earner.get(f"/claim/{awarded['id']}.wrong-secret").status_code == 404
+    assert earner.get("/claim/nothing").status_code == 404
+    table = live.env.get("ASSERTIONS_TABLE", "laurel-assertions")
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=live.moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    dynamodb.update_item(
+        TableName=table,
+        Key={"pk": {"S": f"ASSERTION#{awarded['id']}"}, "sk": {"S": "ASSERTION"}},
+        UpdateExpression="SET claim_expires = :past",
+        ExpressionAttributeValues={":past": {"S": "2000-01-01T00:00:00.000000+0000"}},
+    )
+    page = earner.get(claim)
+    assert page.status_code == 410 and "expired" in page.text
+    r = earner.post(claim + "/resend", {"csrf_token": csrf_token(page.text)})
+    assert r.status_code == 200 and "fresh link" in r.text
+    fresh = earner.claim_path()
+    assert fresh != claim and earner.get(fresh).status_code == 200
+
+
+def test_code_brute_force_is_locked_after_five(live, badge):
+    earner = Earner(live, address("eve"))
+    badge(earner.email)
+    earner.register(earner.claim_path())
+    code = activation_code(earner.activation_mail()["html"])
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    statuses = [earner.activate_by_code(wrong).status_code for _ in range(5)]
+    assert statuses == [422] * 5
+    r = earner.activate_by_code(code)
+    assert r.status_code == 422 and "no longer valid" in r.text
+    r = earner.post("/activate/resend", {"csrf_token": earner.csrf("/activate"), "email": earner.email})
+    assert r.status_code == 200
+    assert earner.activate_by_code(activation_code(earner.activation_mail()["html"])).status_code == 303
+
+
+def test_login_brute_force_is_rate_limited(live, badge):
+    earner = activated(live, badge, "lin")
+    intruder = Earner(live, earner.email)
+    for _ in range(5):
+        form = {"csrf_token": intruder.csrf(), "email": earner.email, "password": "guess guess guess"}
+        assert intruder.post("/login", form).status_code == 401
+    form = {"csrf_token": intruder.csrf(), "email": earner.email, "password": PASSWORD}
+    assert intruder.post("/login", form).status_code == 429
+
+
+def test_csrf_missing_or_wrong_is_403(live, badge):
+    earner = activated(live, badge, "max")
+    target = f"/backpack/{earner.assertion['id']}/accept"
+    assert earner.post(target, {}).status_code == 403
+    assert earner.post(target, {"csrf_token": "forged" * 7}).status_code == 403
+    stranger = Earner(live, earner.email)  # no CSRF cookie at all
+    assert stranger.post("/login", {"email": earner.email, "password": PASSWORD}).status_code == 403
+    assert "Pending" in earner.get("/backpack").text
+
+
+@pytest.mark.parametrize("target", ["//evil.com", "\\\\evil.com", "https://evil.com/", "/\\evil.com"])
+def test_open_redirects_in_next_are_refused(live, badge, target):
+    earner = activated(live, badge, "ola")
+    other = Earner(live, earner.email)
+    form = {"csrf_token": other.csrf(f"/login?next={target}"), "email": earner.email, "password": PASSWORD}
+    r = other.post("/login", {**form, "next": target})
+    assert r.status_code == 303 and r.headers["Location"] == "/backpack"
+
+
+def test_xss_in_earner_names_and_issuer_names_is_escaped(live, badge):
+    earner = activated(live, badge, "xss", first_name="<script>alert(1)</script>")
+    page = earner.get("/backpack").text
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x onerror" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_another_earners_badge_is_404(live, badge):
+    ada, bob = activated(live, badge, "ada"), activated(live, badge, "bob")
+    csrf = csrf_token(ada.get("/backpack").text)
+    for action in ("accept", "reject", "recover"):
+        assert ada.post(f"/backpack/{bob.assertion['id']}/{action}", {"csrf_token": csrf}).status_code == 404
+    assert f"badge-{bob.assertion['id']}" not in ada.get("/backpack").text

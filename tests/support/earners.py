@@ -1,0 +1,91 @@
+"""Helpers for earner tests: read forms' CSRF tokens, codes and links out of pages and mail."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlsplit
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CODE = re.compile(r'id="code">\s*(\d{6})\s*<')
+ACTIVATE_LINK = re.compile(r'href="([^"]*/activate/[A-Za-z0-9_\-]+)"')
+RESET_LINK = re.compile(r"(https?://\S+/password/reset/[A-Za-z0-9_\-]+)")
+PASSWORD = "correct horse battery staple 42"
+
+
+def csrf_token(page: str) -> str:
+    match = CSRF.search(page)
+    assert match, "no CSRF field on the page"
+    return html.unescape(match.group(1))
+
+
+def activation_code(mail_html: str) -> str:
+    match = CODE.search(mail_html)
+    assert match, mail_html
+    return match.group(1)
+
+
+def activation_path(mail_html: str) -> str:
+    match = ACTIVATE_LINK.search(mail_html)
+    assert match, mail_html
+    return urlsplit(html.unescape(match.group(1))).path
+
+
+def reset_path(mail_text: str) -> str:
+    match = RESET_LINK.search(mail_text)
+    assert match, mail_text
+    return urlsplit(match.group(1)).path
+
+
+def registration(token: str, csrf: str, **overrides: str) -> dict:
+    """A complete, valid registration form for a claim token."""
+    form = {
+        "csrf_token": csrf,
+        "claim": token,
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "password": PASSWORD,
+        "password2": PASSWORD,
+        "terms": "on",
+        "website": "",
+    }
+    return {**form, **overrides}
+
+
+class Browser:
+    """Chalice's in-process test client with a cookie jar, answering like a browser posting forms."""
+
+    def __init__(self, client):
+        self.client, self.cookies = client, {}
+
+    def _headers(self, extra: dict | None) -> dict:
+        headers = {"Accept": "text/html"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return {**headers, **(extra or {})}
+
+    def _keep(self, response):
+        raw = response.headers.get("Set-Cookie") or response.headers.get("set-cookie")
+        for cookie in [raw] if isinstance(raw, str) else raw or []:
+            name, _, rest = cookie.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in cookie:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        response.text = response.body.decode() if isinstance(response.body, bytes) else response.body
+        return response
+
+    def get(self, path: str, headers: dict | None = None):
+        return self._keep(self.client.http.get(path, headers=self._headers(headers)))
+
+    def post(self, path: str, form: dict, headers: dict | None = None):
+        from urllib.parse import urlencode
+
+        extra = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        body = urlencode(form).encode()
+        return self._keep(self.client.http.post(path, headers=self._headers(extra), body=body))
+
+    def csrf(self, path: str = "/login") -> str:
+        """The CSRF token of a form page (sets the cookie on first visit)."""
+        return csrf_token(self.get(path).text)
