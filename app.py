@@ -3,7 +3,19 @@
 from chalice import Chalice
 
 from chalicelib.config import get_settings
-from chalicelib.routes import api, credentials, earners, outbox, public, verify, workers
+from chalicelib.routes import (
+    addresses,
+    api,
+    backpack,
+    credentials,
+    earners,
+    imports,
+    outbox,
+    public,
+    sharing,
+    verify,
+    workers,
+)
 
 app = Chalice(app_name="laurel")
 app.api.binary_types.extend(["image/png", "multipart/form-data", "application/octet-stream"])
@@ -13,5 +25,9 @@ app.register_blueprint(outbox.blueprint)
 app.register_blueprint(credentials.blueprint)
 app.register_blueprint(verify.blueprint)
 app.register_blueprint(earners.blueprint)
+app.register_blueprint(backpack.blueprint)
+app.register_blueprint(sharing.blueprint)
+app.register_blueprint(addresses.blueprint)
+app.register_blueprint(imports.blueprint)
 
 mail_worker = app.on_sqs_message(queue=get_settings().mail_queue, batch_size=1)(workers.mail_worker)
