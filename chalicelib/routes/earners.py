@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
@@ -20,16 +18,13 @@ from chalicelib.services import (
     issuers,
     ratelimit,
 )
-from chalicelib.services.errors import Invalid, LaurelError, NotFound
-from chalicelib.web import csrf
-from chalicelib.web.http import ANY_CONTENT
-from chalicelib.web.pages import render
+from chalicelib.services.errors import Invalid, NotFound
+from chalicelib.web import pagekit
 from chalicelib.web.sessions import (
     clear_header,
     client_ip,
     cookie_header,
     current_account,
-    form_body,
     safe_next,
     session_token,
 )
@@ -40,26 +35,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def page(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
-    """Register an HTML view: domain errors become a readable page with their status, never a 500 body."""
-
-    def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kw: Any) -> Response:
-            try:
-                return view(*args, **kw)
-            except LaurelError as error:
-                return _html(
-                    "pages/problem.html", status=error.status, title=error.title, message=error.detail
-                )
-            except Exception:
-                log.exception("unexpected error on %s", path)
-                message = "Something went wrong on our side; it has been logged. Please try again."
-                return _html("pages/problem.html", status=500, title="Sorry", message=message)
-
-        blueprint.route(path, methods=list(methods), content_types=ANY_CONTENT)(wrapper)
-        return wrapper
-
-    return decorate
+    return pagekit.page(blueprint, path, methods)
 
 
 def _request():
@@ -67,31 +43,15 @@ def _request():
 
 
 def _html(name: str, *, status: int = 200, **context: Any) -> Response:
-    """Render a page with a CSRF token for its forms (setting the cookie on first visit)."""
-    token, set_cookie = csrf.token_for(_request())
-    response = render(name, status=status, **{"errors": {}, **context, "csrf_token": token})
-    response.headers.update(NO_STORE)
-    if set_cookie:
-        response.headers["Set-Cookie"] = set_cookie
-    return response
-
-
-def _redirect(location: str, cookie: str | None = None) -> Response:
-    headers = {"Location": location, **NO_STORE}
-    if cookie:
-        headers["Set-Cookie"] = cookie
-    return Response(body="", status_code=303, headers=headers)
+    return pagekit.html(_request(), name, status=status, **context)
 
 
 def _form() -> dict[str, str]:
-    """The posted form, after the CSRF check (403 otherwise)."""
-    form = form_body(_request())
-    csrf.check(_request(), form)
-    return form
+    return pagekit.posted_form(_request())
 
 
-def _errors(error: Invalid) -> dict[str, str]:
-    return {e["field"]: e["detail"] for e in error.errors} or {"form": error.detail}
+_redirect = pagekit.redirect
+_errors = pagekit.field_errors
 
 
 def _signed_in(account, nxt: str | None = None) -> Response:
@@ -101,7 +61,7 @@ def _signed_in(account, nxt: str | None = None) -> Response:
 
 
 def _login_redirect() -> Response:
-    return _redirect("/login?next=" + quote(_request().path, safe="/"))
+    return pagekit.login_redirect(_request())
 
 
 # --- claim and registration ----------------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""What every HTML blueprint needs: a page decorator, CSRF-carrying renders, redirects, checked forms."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from chalice import Blueprint, Response
+
+from chalicelib.services.errors import Invalid, LaurelError
+from chalicelib.web import csrf
+from chalicelib.web.http import ANY_CONTENT
+from chalicelib.web.pages import render
+from chalicelib.web.sessions import form_body
+
+log = logging.getLogger(__name__)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def page(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
+    """Register an HTML view: domain errors become a readable page with their status, never a 500 body."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kw: Any) -> Response:
+            request = bp.current_request
+            try:
+                return view(*args, **kw)
+            except LaurelError as error:
+                return html(
+                    request,
+                    "pages/problem.html",
+                    status=error.status,
+                    title=error.title,
+                    message=error.detail,
+                )
+            except Exception:
+                log.exception("unexpected error on %s", path)
+                message = "Something went wrong on our side; it has been logged. Please try again."
+                return html(request, "pages/problem.html", status=500, title="Sorry", message=message)
+
+        bp.route(path, methods=list(methods), content_types=ANY_CONTENT)(wrapper)
+        return wrapper
+
+    return decorate
+
+
+def html(request: Any, name: str, *, status: int = 200, **context: Any) -> Response:
+    """Render a page with a CSRF token for its forms (setting the cookie on first visit)."""
+    token, set_cookie = csrf.token_for(request)
+    response = render(name, status=status, **{"errors": {}, **context, "csrf_token": token})
+    response.headers.update(NO_STORE)
+    if set_cookie:
+        response.headers["Set-Cookie"] = set_cookie
+    return response
+
+
+def redirect(location: str, cookie: str | None = None) -> Response:
+    headers = {"Location": location, **NO_STORE}
+    if cookie:
+        headers["Set-Cookie"] = cookie
+    return Response(body="", status_code=303, headers=headers)
+
+
+def posted_form(request: Any) -> dict[str, str]:
+    """The posted form, after the CSRF check (403 otherwise)."""
+    form = form_body(request)
+    csrf.check(request, form)
+    return form
+
+
+def field_errors(error: Invalid) -> dict[str, str]:
+    return {e["field"]: e["detail"] for e in error.errors} or {"form": error.detail}
+
+
+def login_redirect(request: Any) -> Response:
+    return redirect("/login?next=" + quote(request.path, safe="/"))
