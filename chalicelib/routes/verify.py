@@ -6,11 +6,12 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import verification
+from chalicelib.services import ratelimit, verification
 from chalicelib.services.errors import Invalid, LaurelError, TooLarge, Unsupported
 from chalicelib.web import csrf
 from chalicelib.web.http import content_type, json_body, json_response, raw_body, route
 from chalicelib.web.pages import render
+from chalicelib.web.sessions import client_ip
 
 blueprint = Blueprint(__name__)
 MAX_FORM_BYTES = 3 * 1024 * 1024  # a 2 MB image plus the multipart framing and the other fields
@@ -31,6 +32,7 @@ def verify_submit():
     try:
         form = _read_form(request)
         csrf.check(request, form)
+        _count(request)
         report = verification.verify(
             url=_text(form, "url"),
             text=_text(form, "text"),
@@ -50,7 +52,14 @@ def verify_submit():
 @route(blueprint, "/api/v1/verify", methods=["POST"])
 def verify_api():
     body = json_body(blueprint.current_request, max_bytes=MAX_API_BYTES)
+    _count(blueprint.current_request)
     return json_response(verification.verify_request(body), headers=NO_STORE)
+
+
+def _count(request) -> None:
+    """429 past the per-client limit: each verification may make the server fetch up to 12 URLs."""
+    if not ratelimit.VERIFY_CLIENT.hit(client_ip(request)):
+        raise ratelimit.TooMany("Too many verifications from your network. Try again in a few minutes.")
 
 
 def _form(request, *, status: int = 200, message: str | None = None, errors=None, values=None) -> Response:

@@ -63,3 +63,6 @@ CLIENT_FORMS = Limit("client-forms", 300, 3600)  # registrations, code tries and
 def allow_mail(kind: str, key: str) -> bool:
     """One mail of this kind per minute and five per day for this key."""
     return MAIL_MINUTE.hit(f"{kind}:{key}") and MAIL_DAY.hit(f"{kind}:{key}")
+
+
+VERIFY_CLIENT = Limit("verify-client", 120, 600)  # verifications per client IP: each may fetch 12 URLs

@@ -22,6 +22,7 @@ ERRORS = {
     "413": ("TooLarge", "The body is too large (JSON 1 MB; badge class 2 MB; bulk 10 MB)."),
     "415": ("Unsupported", "The Content-Type is not one this operation accepts."),
     "422": ("Invalid", "Invalid request; `errors` lists the failing fields."),
+    "429": ("TooMany", "Too many requests from this client; try again in a few minutes."),
     "503": ("Unavailable", "A service behind the API is unavailable; try again shortly."),
 }
 PARAMETERS = {
@@ -313,7 +314,7 @@ def _paths() -> dict:
                 "Verify any Open Badge (2.0 hosted or signed, 3.0 eddsa-rdfc-2022); no key needed",
                 "verify",
                 {"200": _ok("VerifyReport", "The report: a verdict and each check with a sentence.")},
-                "400 413 415 422",
+                "400 413 415 422 429",
                 security=[],
                 description="The same verifier as the /verify page. A badge that is not valid is still "
                 "a 200 report (verdict invalid); 422 is for input that is not a badge at all, or an "

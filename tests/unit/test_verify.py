@@ -458,3 +458,19 @@ def test_url_serving_a_broken_image_is_an_input_error(web):
     web.put(loop, b"\x89PNG not really", kind="image/png")
     with pytest.raises(InputError):
         run(web, loop)
+
+
+def test_verify_api_is_rate_limited_per_client(client, monkeypatch):
+    import json as _json
+
+    from chalicelib.services import ratelimit
+
+    monkeypatch.setattr(ratelimit, "VERIFY_CLIENT", ratelimit.Limit("verify-client-test", 2, 600))
+    statuses = []
+    for _ in range(3):
+        r = client.http.post(
+            "/api/v1/verify", headers={"Content-Type": "application/json"}, body=_json.dumps({"json": "{}"})
+        )
+        statuses.append(r.status_code)
+    assert statuses[:2] != [429, 429] and statuses[2] == 429
+    assert _json.loads(r.body)["title"] == "Too many requests"
