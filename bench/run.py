@@ -1,4 +1,5 @@
-"""`make bench`: cold start and AWS calls per request path, printed as one table and written to
+"""`make bench`: cold start, AWS calls per request path, and Open Badges 2.0/3.0 verification and signing
+speed against the 1EdTech validator and the DCC Node libraries, printed as one table and written to
 bench/RESULTS.md. Figures only: nothing here is asserted as a timing by the test suite."""
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ sys.path.insert(0, str(HERE))
 
 import aws_calls  # noqa: E402  (sets the environment before anything imports chalicelib)
 import cold_start  # noqa: E402
+import verify_speed  # noqa: E402
 
 IMPORT_RATIO_TARGET = 1.25
 HOSTED_GET_DYNAMODB_TARGET = 1
 BULK_DYNAMODB_TARGET = 420
 BULK_SES_TARGET = 210
+OB2_VERIFY_RATIO_TARGET = 10
+OB3_SIGN_RATIO_TARGET = 2
 COLUMNS = ("Figure", "Value", "DynamoDB", "SQS", "SES", "S3", "KMS")
 
 
@@ -45,12 +49,98 @@ def _verdict(name: str, met: bool, figure: str) -> str:
     return f"{'met   ' if met else 'MISSED'}  {name}: {figure}"
 
 
+def _ob2_rows(r: dict) -> list[list[str]]:
+    rows = [
+        _value_row(
+            f"OB 2.0 hosted verify: ours, real HTTP (median of {r['runs']})",
+            f"{r['ours_s'] * 1000:.2f} ms, {r['ours_requests']} requests",
+        )
+    ]
+    v = r["validator"]
+    if v is None:
+        return [*rows, _value_row("OB 2.0 hosted verify: 1EdTech validator", r["validator_missing"])]
+    return [
+        *rows,
+        _value_row(
+            f"OB 2.0 hosted verify: 1EdTech validator, in-process (median of {v['runs']})",
+            f"{v['median_s'] * 1000:.2f} ms, {r['validator_requests']} requests",
+        ),
+        _value_row(
+            "OB 2.0 hosted verify: 1EdTech validator, subprocess per call"
+            f" (median of {r['subprocess_runs']})",
+            f"{r['validator_subprocess_s'] * 1000:.0f} ms",
+        ),
+        _value_row(
+            "OB 2.0 hosted verify: ratio validator (in-process) / ours",
+            f"{r['ratio']:.1f}x (fastest runs {r['min_ratio']:.1f}x)",
+        ),
+    ]
+
+
+def _ob3_rows(r: dict) -> list[list[str]]:
+    def rate(ms: float) -> str:
+        return f"{ms:.2f} ms ({1000 / ms:,.0f}/s)"
+
+    rows = [
+        _value_row(f"OB 3.0 eddsa-rdfc-2022 sign, ours, one core (mean of {r['runs']})", rate(r["sign_ms"])),
+        _value_row(
+            f"OB 3.0 eddsa-rdfc-2022 verify, ours, one core (mean of {r['runs']})", rate(r["verify_ms"])
+        ),
+    ]
+    d = r["dcc"]
+    if d is None:
+        return [*rows, _value_row("OB 3.0: DCC Node", r["dcc_missing"])]
+    return [
+        *rows,
+        _value_row(f"OB 3.0 sign, DCC Node, same credential and key (mean of {d['n']})", rate(d["sign_ms"])),
+        _value_row(
+            f"OB 3.0 verify, DCC Node, same credential and key (mean of {d['n']})", rate(d["verify_ms"])
+        ),
+        _value_row(
+            "OB 3.0: ratio DCC / ours",
+            f"sign {r['sign_ratio']:.1f}x, verify {r['verify_ratio']:.1f}x"
+            + ("" if d["same_proof_value"] else " (proofValue differs!)"),
+        ),
+    ]
+
+
+def _speed_verdicts(ob2: dict, ob3: dict) -> list[str]:
+    target = f"2.0 verification >= {OB2_VERIFY_RATIO_TARGET}x faster than the 1EdTech validator"
+    if ob2["validator"] is None:
+        first = _verdict(target, False, f"not measured: {ob2['validator_missing']}")
+    else:
+        theirs_ms, ours_ms = ob2["validator"]["median_s"] * 1000, ob2["ours_s"] * 1000
+        first = _verdict(
+            target,
+            ob2["ratio"] >= OB2_VERIFY_RATIO_TARGET,
+            f"{ob2['ratio']:.1f}x ({theirs_ms:.1f} ms / {ours_ms:.2f} ms,"
+            " medians, in-process, same hosted badge)",
+        )
+    target = f"3.0 sign >= {OB3_SIGN_RATIO_TARGET}x faster than DCC Node"
+    if ob3["dcc"] is None:
+        second = _verdict(target, False, f"not measured: {ob3['dcc_missing']}")
+    else:
+        second = _verdict(
+            target,
+            ob3["sign_ratio"] >= OB3_SIGN_RATIO_TARGET and ob3["dcc"]["same_proof_value"],
+            f"{ob3['sign_ratio']:.1f}x ({ob3['dcc']['sign_ms']:.2f} ms / {ob3['sign_ms']:.2f} ms),"
+            f" same proofValue: {'yes' if ob3['dcc']['same_proof_value'] else 'NO'}",
+        )
+    return [first, second]
+
+
 def main() -> int:
     logging.basicConfig(level=logging.ERROR)
     started = time.perf_counter()
     print("cold start: timing fresh interpreters ...", flush=True)
     cold = cold_start.measure(runs=11)
     found = cold_start.offenders(top=6)
+    # Before the AWS calls: the moto bulk leaves a large heap behind, and Python's garbage collector
+    # walking it would slow our in-process side and not the validator's or Node's.
+    print("OB 2.0 verification: ours and the 1EdTech validator on one hosted badge ...", flush=True)
+    ob2 = verify_speed.ob2_hosted()
+    print("OB 3.0 eddsa-rdfc-2022: ours and DCC Node on one credential ...", flush=True)
+    ob3 = verify_speed.ob3()
     print(f"AWS calls: in-process moto, bulk of {aws_calls.BULK_ROWS:,} rows ...", flush=True)
     calls = aws_calls.run(aws_calls.BULK_ROWS)
     by_path = {row["path"]: row for row in calls["rows"]}
@@ -74,6 +164,8 @@ def main() -> int:
         _value_row(f"bulk {n:,}: wall time, request + worker (moto)", f"{bulk['total_s']:.1f} s"),
         _value_row(f"bulk {n:,}: time per award (moto)", f"{bulk['total_s'] / n * 1000:.2f} ms"),
         _value_row(f"bulk {n:,}: awards per second (moto)", f"{bulk['awards_per_s']:.0f}"),
+        *_ob2_rows(ob2),
+        *_ob3_rows(ob3),
     ]
 
     hosted = by_path["hosted assertion GET (ld+json)"]["dynamodb"]
@@ -108,6 +200,7 @@ def main() -> int:
             and bulk["notices"] == {"sent": n},
             f"job {job}, {bulk['mails_sent']:,} mails, notices {bulk['notices']}",
         ),
+        *_speed_verdicts(ob2, ob3),
     ]
 
     operations = [f"- {row['path']}: {row['operations'] or 'no AWS call'}" for row in calls["rows"]]

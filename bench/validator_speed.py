@@ -1,10 +1,12 @@
 """Time the 1EdTech Open Badges 2.0 validator in-process; run by bench/verify_speed.py inside .venv-validator.
 
-`.venv-validator/bin/python bench/validator_speed.py URL RECIPIENT N` imports the validator once, installs
+`.venv-validator/bin/python bench/validator_speed.py URL RECIPIENT` imports the validator once, installs
 the offline network policy of tests/validator/run.py (the same bundled-context loader the tests use;
-requests to 127.0.0.1 reach the real server), verifies URL once to warm up, then times N verifications
-of it, each `openbadges.verify(url, recipient_profile={"email": RECIPIENT}, use_cache=False)` as the
-harness calls it. Interpreter start-up and imports are not counted. Prints one JSON line.
+requests to 127.0.0.1 reach the real server) and verifies URL once to warm up, printing one JSON line
+(the report's verdict and the import time). Then, for each line K read from stdin, it times K
+verifications, each `openbadges.verify(url, recipient_profile={"email": RECIPIENT}, use_cache=False)` as
+the harness calls it, and prints their durations in seconds as a JSON list. This lets the caller
+interleave these runs with its own, so a busy machine slows both alike. Start-up is never counted.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,8 +28,17 @@ def _harness():
     return module
 
 
+REPLIES = sys.stdout
+sys.stdout = sys.stderr  # anything the validator itself prints stays out of the replies
+
+
+def _reply(value: object) -> None:
+    REPLIES.write(json.dumps(value) + "\n")
+    REPLIES.flush()
+
+
 def main() -> int:
-    url, recipient, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    url, recipient = sys.argv[1], sys.argv[2]
     started = time.perf_counter()
     harness = _harness()
     harness.install_network_policy()
@@ -38,27 +48,29 @@ def main() -> int:
     import_s = time.perf_counter() - started
 
     def once() -> dict:
-        return openbadges.verify(url, recipient_profile={"email": recipient}, use_cache=False, cache_backend=None)
+        return openbadges.verify(
+            url, recipient_profile={"email": recipient}, use_cache=False, cache_backend=None
+        )
 
     report = once()["report"]
-    runs = []
-    for _ in range(n):
-        start = time.perf_counter()
-        once()
-        runs.append(time.perf_counter() - start)
-    json.dump(
+    _reply(
         {
             "valid": bool(report["valid"]),
             "errorCount": int(report["errorCount"]),
             "warningCount": int(report["warningCount"]),
-            "errors": [f"{m['name']}: {m['result']}" for m in report["messages"] if m["messageLevel"] == "ERROR"],
-            "median_s": statistics.median(runs),
-            "runs_s": runs,
+            "errors": [
+                f"{m['name']}: {m['result']}" for m in report["messages"] if m["messageLevel"] == "ERROR"
+            ],
             "import_s": import_s,
-        },
-        sys.stdout,
+        }
     )
-    sys.stdout.write("\n")
+    for line in sys.stdin:
+        runs = []
+        for _ in range(int(line)):
+            start = time.perf_counter()
+            once()
+            runs.append(time.perf_counter() - start)
+        _reply(runs)
     return 0
 
 
