@@ -160,6 +160,10 @@ def main() -> int:
             "cold start: ratio app / (chalice+boto3)",
             f"{cold['cpu_ratio']:.2f} CPU, {cold['ratio']:.2f} wall",
         ),
+        _value_row(
+            "cold start: ratio app + modules of a hosted GET / (chalice+boto3)",
+            f"{cold['hosted_get_cpu_ratio']:.2f} CPU",
+        ),
         *(_calls_row(row) for row in calls["rows"]),
         _value_row(f"bulk {n:,}: wall time, request + worker (moto)", f"{bulk['total_s']:.1f} s"),
         _value_row(f"bulk {n:,}: time per award (moto)", f"{bulk['total_s'] / n * 1000:.2f} ms"),

@@ -233,6 +233,12 @@ def parameters() -> dict:
             "Description": "SES-verified From address for award notices",
             "AllowedPattern": "^[^@\\s]+@[^@\\s]+$",
         },
+        "UnsubscribeSecret": {
+            "Type": "String",
+            "NoEcho": True,
+            "MinLength": 32,
+            "Description": "HMAC key of the signed unsubscribe links (random, at least 32 characters)",
+        },
     }
 
 
@@ -247,6 +253,7 @@ def environment() -> dict:
         KMS_KEY_ID={"Ref": "SigningKeyAlias"},
         PUBLIC_BASE_URL={"Ref": "PublicBaseUrl"},
         AWARD_NOTICE_TEMPLATE=s.award_notice_template,
+        UNSUBSCRIBE_SECRET={"Ref": "UnsubscribeSecret"},
         STAGE=STAGE,
     )
     return env

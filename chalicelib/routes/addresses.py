@@ -1,7 +1,222 @@
-"""(being built)"""
+"""Settings → email addresses (add, verify by code or link, primary, remove), merging an account that
+holds an address, and the one-click unsubscribe link of notification mail."""
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from chalice import Blueprint, Response
+
+from chalicelib.services import accounts, activation, addresses, merge, unsubscribe
+from chalicelib.services.errors import Invalid
+from chalicelib.web import pagekit
+from chalicelib.web.sessions import client_ip, current_account, form_body
 
 blueprint = Blueprint(__name__)
+SETTINGS = "/settings/emails"
+# What a redirect back to the settings page says (?done=…), so no text travels in URLs.
+DONE = {
+    "verified": "Address confirmed. Every badge sent to it is now in your backpack.",
+    "primary": "Primary address changed.",
+    "removed": "Address removed.",
+    "merged": "Accounts merged: the other account's addresses and badges are now here, and it is closed.",
+    "mine": "This address is already confirmed on your account.",
+}
+
+
+def page(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
+    return pagekit.page(blueprint, path, methods)
+
+
+def _request():
+    return blueprint.current_request
+
+
+def _html(name: str, *, status: int = 200, **context: Any) -> Response:
+    return pagekit.html(_request(), name, status=status, **context)
+
+
+def _email(form: dict) -> str:
+    return accounts.normalise(form.get("email", ""))
+
+
+def _settings(account, *, status: int = 200, **extra: Any) -> Response:
+    merge.resume_pending(account.id)  # finish a merge a crash left halfway
+    account.refresh()
+    listed = addresses.listing(account)
+    done = DONE.get(((_request().query_params or {}).get("done")) or "")
+    return _html(
+        "pages/settings_emails.html",
+        status=status,
+        account=account,
+        addresses=listed,
+        suggest_personal=len(listed) <= 1,
+        done=done,
+        **{"form": {}, **extra},
+    )
+
+
+def _signed_in():
+    account = current_account(_request())
+    if account is None:
+        return None, pagekit.login_redirect(_request())
+    return account, None
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+@page(SETTINGS)
+def settings_emails():
+    account, away = _signed_in()
+    return away or _settings(account)
+
+
+@page(SETTINGS + "/add", methods=("POST",))
+def add_address():
+    account, away = _signed_in()
+    if away:
+        return away
+    form = pagekit.posted_form(_request())
+    try:
+        added = addresses.add(account, form.get("email", ""), client_ip(_request()))
+    except Invalid as error:
+        return _settings(account, status=422, errors=pagekit.field_errors(error), form=form)
+    if added.outcome == "other":
+        return pagekit.redirect(f"{SETTINGS}/merge?email={quote(added.email)}")
+    if added.outcome == "mine":
+        return pagekit.redirect(f"{SETTINGS}?done=mine")
+    return _settings(account, sent=added.email)
+
+
+@page(SETTINGS + "/resend", methods=("POST",))
+def resend_code():
+    account, away = _signed_in()
+    if away:
+        return away
+    email = _email(pagekit.posted_form(_request()))
+    addresses.send_code(account, email)
+    return _settings(account, sent=email)
+
+
+@page(SETTINGS + "/verify", methods=("GET", "POST"))
+def verify_code():
+    account, away = _signed_in()
+    if away:
+        return away
+    if _request().method == "GET":  # the mail's "enter the code" address
+        return pagekit.redirect(SETTINGS)
+    form = pagekit.posted_form(_request())
+    email = _email(form)
+    try:
+        addresses.verify_code(account, email, form.get("code", ""), client_ip(_request()))
+    except Invalid as error:
+        detail = pagekit.field_errors(error).get("code", error.detail)
+        return _settings(account, status=422, code_errors={email: detail})
+    return pagekit.redirect(f"{SETTINGS}?done=verified")
+
+
+@page(SETTINGS + "/verify/{token}", methods=("GET", "POST"))
+def verify_link(token):
+    # GET only shows a button: mail scanners that open links must not spend the token.
+    if _request().method == "GET":
+        item = activation.live_token(token, "activate")
+        if item is None:
+            message = "This link is not valid, was used already or has expired. Ask for a new one."
+            return _html("pages/problem.html", status=410, title="Link expired", message=message)
+        return _html("pages/settings_emails.html", confirm_token=token, confirm_email=item.email)
+    pagekit.posted_form(_request())
+    verified = addresses.verify_link(token)
+    signed_in = current_account(_request())
+    if signed_in is not None and signed_in.id == verified.id:
+        return pagekit.redirect(f"{SETTINGS}?done=verified")
+    return pagekit.redirect(f"/login?next={quote(SETTINGS + '?done=verified', safe='/')}")
+
+
+@page(SETTINGS + "/primary", methods=("POST",))
+def make_primary():
+    account, away = _signed_in()
+    if away:
+        return away
+    addresses.set_primary(account, _email(pagekit.posted_form(_request())))
+    return pagekit.redirect(f"{SETTINGS}?done=primary")
+
+
+@page(SETTINGS + "/remove", methods=("POST",))
+def remove_address():
+    account, away = _signed_in()
+    if away:
+        return away
+    addresses.remove(account, _email(pagekit.posted_form(_request())))
+    return pagekit.redirect(f"{SETTINGS}?done=removed")
+
+
+# --- merging the account that holds an address ----------------------------------------------------
+
+
+def _merge_page(account, email: str, *, status: int = 200, **extra: Any) -> Response:
+    owner = accounts.owner_of(email) if email else None
+    if owner is None or owner.account_id == account.id:
+        return pagekit.redirect(SETTINGS)
+    return _html("pages/merge.html", status=status, account=account, email=email, **extra)
+
+
+@page(SETTINGS + "/merge", methods=("GET", "POST"))
+def merge_account():
+    account, away = _signed_in()
+    if away:
+        return away
+    request = _request()
+    if request.method == "GET":
+        return _merge_page(account, accounts.normalise((request.query_params or {}).get("email", "")))
+    form = pagekit.posted_form(request)
+    email = _email(form)
+    try:
+        if form.get("method") == "code":
+            merge.by_code(account, email, form.get("code", ""), client_ip(request))
+        else:
+            merge.by_password(account, email, form.get("password", ""), client_ip(request))
+    except Invalid as error:
+        return _merge_page(account, email, status=422, errors=pagekit.field_errors(error))
+    return pagekit.redirect(f"{SETTINGS}?done=merged")
+
+
+@page(SETTINGS + "/merge/code", methods=("POST",))
+def merge_code():
+    account, away = _signed_in()
+    if away:
+        return away
+    email = _email(pagekit.posted_form(_request()))
+    merge.send_code(account, email, client_ip(_request()))
+    return _merge_page(account, email, code_sent=True)
+
+
+# --- unsubscribe ---------------------------------------------------------------------------------
+
+
+def _unsubscribe_page(token: str, **extra: Any) -> Response:
+    email = unsubscribe.address(token)
+    return _html("pages/unsubscribe.html", token=token, email=email, **extra)
+
+
+@page("/unsubscribe/{token}", methods=("GET", "POST"))
+def unsubscribe_link(token):
+    """GET asks to confirm (link scanners must not unsubscribe anyone); POST opts out. The POST is
+    RFC 8058's one-click (List-Unsubscribe=One-Click from a mail client, without cookies), so the
+    signed token is its only credential: no CSRF token is asked for."""
+    email = unsubscribe.address(token)
+    if _request().method == "GET":
+        return _unsubscribe_page(token, done=unsubscribe.is_opted_out(email))
+    form_body(_request())
+    unsubscribe.opt_out(email)
+    return _unsubscribe_page(token, done=True)
+
+
+@page("/unsubscribe/{token}/undo", methods=("POST",))
+def resubscribe(token):
+    email = unsubscribe.address(token)
+    pagekit.posted_form(_request())
+    unsubscribe.opt_in(email)
+    return _unsubscribe_page(token, undone=True)

@@ -1,4 +1,4 @@
-"""The earner's pages: claim, register, activate, sign in and out, passwords, backpack, terms."""
+"""The earner's pages: claim, register, activate, sign in and out, passwords, terms."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from chalice import Blueprint, Response
 from chalicelib.services import (
     accounts,
     activation,
-    backpack,
     badgeclasses,
     claims,
     hosting,
@@ -184,7 +183,7 @@ def login():
     email, nxt = accounts.normalise(form.get("email", "")), safe_next(form.get("next"))
     try:
         account = accounts.login(email, form.get("password", ""), client_ip(request))
-    except (accounts.BadLogin, accounts.NotActivated, ratelimit.TooMany) as error:
+    except (accounts.BadLogin, accounts.NotActivated, accounts.Merged, ratelimit.TooMany) as error:
         errors = {"password": error.detail}
         not_active = isinstance(error, accounts.NotActivated)
         return _html(
@@ -257,30 +256,7 @@ def password_change():
     return _signed_in(account)
 
 
-# --- backpack and terms --------------------------------------------------------------------------
-
-
-@page("/backpack")
-def backpack_page():
-    account = current_account(_request())
-    if account is None:
-        return _login_redirect()
-    return _html("pages/backpack.html", account=account, badges=backpack.list_badges(account))
-
-
-ACTIONS = {"accept": backpack.accept, "reject": backpack.reject, "recover": backpack.recover}
-
-
-@page("/backpack/{assertion_id}/{action}", methods=("POST",))
-def backpack_action(assertion_id, action):
-    account = current_account(_request())
-    if account is None:
-        return _login_redirect()
-    _form()
-    if action not in ACTIONS:
-        raise NotFound("No such action.")
-    ACTIONS[action](account, assertion_id)
-    return _redirect(f"/backpack#badge-{assertion_id}")
+# --- terms (the backpack and dashboard are in routes/backpack.py) --------------------------------
 
 
 @page("/terms")

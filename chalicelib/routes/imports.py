@@ -1,7 +1,137 @@
-"""(being built)"""
+"""Backpack import and export: bring in a badge from elsewhere, see it re-verified, download everything."""
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+
+from chalicelib.services import imports
+from chalicelib.services.errors import Invalid, LaurelError, Unsupported
+from chalicelib.web import csrf, pagekit
+from chalicelib.web.http import content_type, raw_body
+from chalicelib.web.sessions import current_account
 
 blueprint = Blueprint(__name__)
+MAX_FORM_BYTES = 3 * 1024 * 1024  # a 2 MB image plus the multipart framing and the other fields
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def page(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
+    return pagekit.page(blueprint, path, methods)
+
+
+def _request():
+    return blueprint.current_request
+
+
+def _html(request, name: str, *, status: int = 200, **context: Any) -> Response:
+    # The request read when the view began: verifying may run other requests in-process (tests, local).
+    return pagekit.html(request, name, status=status, **context)
+
+
+def _read_form(request) -> dict:
+    """The posted fields, multipart (files as bytes) or urlencoded, after the CSRF check."""
+    kind = content_type(request)
+    if kind not in FORM_TYPES:
+        raise Unsupported("Send the form as multipart/form-data or application/x-www-form-urlencoded.")
+    body = raw_body(request, MAX_FORM_BYTES)
+    if kind == "multipart/form-data":
+        from chalicelib.web.forms import parse_multipart
+
+        form = parse_multipart(body, request.headers.get("content-type", ""))
+    else:
+        try:
+            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+        except (UnicodeDecodeError, ValueError):
+            raise Invalid("The form could not be read.") from None
+        form = {name: values[0] for name, values in parsed.items()}
+    csrf.check(request, form)
+    return form
+
+
+def _text(form: dict, name: str) -> str | None:
+    value = form.get(name)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _file(form: dict, name: str) -> bytes | None:
+    value = form.get(name)
+    return value if isinstance(value, bytes) and value else None
+
+
+@page("/backpack/import", methods=("GET", "POST"))
+def import_page():
+    request = _request()
+    account = current_account(request)
+    if account is None:
+        return pagekit.login_redirect(request)
+    if request.method == "GET":
+        return _html(
+            request, "pages/import.html", account=account, values={}, imported=imports.list_imported(account)
+        )
+    form = _read_form(request)
+    values = {k: v for k, v in form.items() if k in ("url", "text") and isinstance(v, str)}
+    try:
+        done = imports.import_badge(
+            account, url=_text(form, "url"), text=_text(form, "text"), image=_file(form, "image")
+        )
+    except LaurelError as error:
+        errors = {e["field"]: e["detail"] for e in error.errors if "field" in e} or {"form": error.detail}
+        return _html(
+            request, "pages/import.html", status=error.status, account=account, values=values, errors=errors
+        )
+    flag = "new" if done.created else "already"
+    return pagekit.redirect(f"/backpack/imported/{done.item.digest}?{flag}=1")
+
+
+@page("/backpack/imported/{digest}")
+def imported_page(digest):
+    request = _request()
+    account = current_account(request)
+    if account is None:
+        return pagekit.login_redirect(request)
+    item = imports.get(account, digest)
+    report = imports.reverify(account, item)
+    query = request.query_params or {}
+    return _html(
+        request,
+        "pages/imported.html",
+        account=account,
+        item=item,
+        report=report,
+        new="new" in query,
+        already="already" in query,
+    )
+
+
+@page("/backpack/imported/{digest}/delete", methods=("POST",))
+def imported_delete(digest):
+    request = _request()
+    account = current_account(request)
+    if account is None:
+        return pagekit.login_redirect(request)
+    pagekit.posted_form(request)
+    imports.delete(account, digest)
+    return pagekit.redirect("/backpack")
+
+
+@page("/backpack/export")
+def export_zip():
+    """All my badges as a zip (`application/zip` is one of Chalice's default binary types)."""
+    request = _request()
+    account = current_account(request)
+    if account is None:
+        return pagekit.login_redirect(request)
+    from chalicelib.services import export
+
+    data = export.build(account)
+    headers = {
+        "Content-Type": "application/zip",
+        "Content-Disposition": f'attachment; filename="{export.FILENAME}"',
+        **NO_STORE,
+    }
+    return Response(body=data, status_code=200, headers=headers)

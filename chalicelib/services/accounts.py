@@ -38,6 +38,13 @@ class AddressTaken(Conflict):
     """The address already belongs to an account."""
 
 
+class Merged(LaurelError):
+    """The account was closed by a merge into another account."""
+
+    status = 403
+    title = "Account merged"
+
+
 @dataclass
 class Registration:
     """A validated registration: the address comes from the claim, never from the form."""
@@ -157,12 +164,25 @@ def login(email: str, password: str, client_ip: str) -> AccountItem:
     if not passwords.verify(account.password_hash if account else None, password or ""):
         ratelimit.LOGIN_ACCOUNT.hit(email)
         ratelimit.LOGIN_CLIENT.hit(client_ip)
+        _say_if_merged(owner, password)
         raise BadLogin("The email address or the password is not right.")
+    if account.merged_into:  # closed by a merge that is still moving its addresses
+        raise Merged("This account was merged into another one. Sign in with that account's password.")
     if not owner.verified:
         raise NotActivated("Activate your account first: use the code or link we emailed you.")
     if passwords.needs_rehash(account.password_hash):
         account.update(actions=[AccountItem.password_hash.set(passwords.hash_password(password))])
     return account
+
+
+def _say_if_merged(owner: EmailItem | None, password: str) -> None:
+    """The right password of an account that a merge closed: say so instead of "wrong password"."""
+    closed = get_account(owner.merged_from) if owner and owner.merged_from else None
+    if closed and closed.merged_into and passwords.verify(closed.password_hash, password or ""):
+        raise Merged(
+            "This account was merged into another Laurel account and is closed. "
+            "Sign in with the password of the account it was merged into."
+        )
 
 
 # --- sessions ------------------------------------------------------------------------------------
@@ -193,7 +213,7 @@ def session_account(token: str) -> AccountItem | None:
     if session.ttl <= time.time():
         return None  # TTL deletion can lag by hours
     account = get_account(session.account_id)
-    if account is None or (account.session_epoch or 0) != session.epoch:
+    if account is None or (account.session_epoch or 0) != session.epoch or account.merged_into:
         return None
     return account
 

@@ -50,8 +50,16 @@ def _code_hash(salt: str, code: str) -> str:
     return ids.sha256_hex(f"{salt}:{code}")
 
 
-def send(account: AccountItem, email: str) -> None:
-    """Replace any earlier code and link for this address with new ones, and mail them."""
+def send(
+    account: AccountItem,
+    email: str,
+    *,
+    template: str = "activation",
+    subject: str = "Activate your Laurel account",
+    link_path: str = "/activate",
+) -> None:
+    """Replace any earlier code and link for this address with new ones, and mail them
+    (an added address gets templates/mail/address_verify.*, its link on /settings/emails/verify)."""
     token, code = ids.new_secret(), f"{secrets.randbelow(10**6):06d}"
     token_hash, salt = ids.sha256_hex(token), secrets.token_hex(8)
     expires = int(time.time()) + LIFETIME
@@ -86,12 +94,12 @@ def send(account: AccountItem, email: str) -> None:
     base = get_settings().public_base_url
     mail(
         email,
-        "activation",
-        "Activate your Laurel account",
+        template,
+        subject,
         name=account.first_name,
         code=code,
-        link=f"{base}/activate/{token}",
-        code_page=f"{base}/activate",
+        link=f"{base}{link_path}/{token}",
+        code_page=f"{base}{link_path}",
     )
 
 

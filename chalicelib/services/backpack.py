@@ -1,8 +1,13 @@
-"""An earner's badges: listing by verified address, accept, reject, recover."""
+"""An earner's badges: listing by verified address, tabs by derived status, accept, reject, recover.
+
+Cost of one backpack page: one Query per verified address (100 awards a page, at most 500 an address),
+then one BatchGet of badge classes and one of issuers for the (at most 50) badges shown.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from pynamodb.exceptions import UpdateError
 
@@ -12,6 +17,15 @@ from chalicelib.store.models import AccountItem, AssertionItem, BadgeClassItem, 
 
 PAGE = 100
 MAX_PER_ADDRESS = 500  # bounded: at most 5 Query pages per address
+PER_TAB = 50
+TABS = ("pending", "accepted", "expired", "revoked", "rejected")
+TAB_LABELS = {
+    "pending": "Pending",
+    "accepted": "Accepted",
+    "expired": "Expired",
+    "revoked": "Revoked",
+    "rejected": "Rejected",
+}
 
 
 @dataclass
@@ -35,6 +49,10 @@ class BackpackBadge:
     def public_url(self) -> str:
         return hosting.assertion_url(self.assertion.id)
 
+    @property
+    def detail_url(self) -> str:
+        return f"/backpack/{self.assertion.id}"
+
 
 def _awards_to(email: str) -> list[AssertionItem]:
     """Awards to one address, newest first, paginated and capped."""
@@ -57,21 +75,108 @@ def _awards_to(email: str) -> list[AssertionItem]:
 
 
 def _lookup(model, keys: set[tuple[str, str]]) -> dict:
-    """BatchGet by (pk, sk), keyed by the item's id."""
+    """One BatchGet by (pk, sk) (PynamoDB splits it at 100 keys), keyed by the item's id."""
     return {item.id: item for item in model.batch_get(list(keys))} if keys else {}
 
 
-def list_badges(account: AccountItem) -> list[BackpackBadge]:
-    """Every badge awarded to the account's verified addresses, newest first."""
-    items = [a for email in accounts.verified_addresses(account) for a in _awards_to(email)]
+def _all_awards(account: AccountItem) -> tuple[list[AssertionItem], bool]:
+    """Awards to every verified address, newest first; and whether an address hit the cap."""
+    items: list[AssertionItem] = []
+    capped = False
+    for email in accounts.verified_addresses(account):
+        found = _awards_to(email)
+        capped |= len(found) >= MAX_PER_ADDRESS
+        items.extend(found)
     items.sort(key=lambda a: a.listing, reverse=True)
+    return items, capped
+
+
+def describe(items: list[AssertionItem], at: datetime | None = None) -> list[BackpackBadge]:
+    """Badge classes and issuers for these awards: one BatchGet per model, never one GetItem per badge."""
     badges = _lookup(BadgeClassItem, {(f"BADGE#{a.badge_id}", "BADGE") for a in items})
     issuers = _lookup(IssuerItem, {(f"ISSUER#{a.issuer_id}", "PROFILE") for a in items})
-    at = ids.now()
+    at = at or ids.now()
     return [
         BackpackBadge(a, badges.get(a.badge_id), issuers.get(a.issuer_id), awards.status(a, at))
         for a in items
     ]
+
+
+def list_badges(account: AccountItem) -> list[BackpackBadge]:
+    """Every badge awarded to the account's verified addresses, newest first."""
+    return describe(_all_awards(account)[0])
+
+
+@dataclass
+class Awards:
+    """All of an earner's awards with their derived status (no badge classes or issuers yet)."""
+
+    items: list[tuple[AssertionItem, str]]
+    capped: bool
+    at: datetime
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(TABS, 0)
+        for _, state in self.items:
+            if state in counts:
+                counts[state] += 1
+        return counts
+
+    def in_tab(self, tab: str) -> list[AssertionItem]:
+        return [item for item, state in self.items if state == tab]
+
+
+def load(account: AccountItem) -> Awards:
+    """One Query page (or a few) per verified address; statuses derived once, at one instant."""
+    items, capped = _all_awards(account)
+    at = ids.now()
+    return Awards([(a, awards.status(a, at)) for a in items], capped, at)
+
+
+@dataclass
+class Tab:
+    name: str
+    label: str
+    count: int
+
+
+@dataclass
+class TabPage:
+    """One tab of the backpack: its badges (at most PER_TAB), the tab bar, and the next page's cursor."""
+
+    tab: str
+    tabs: list[Tab]
+    badges: list[BackpackBadge]
+    after: str | None  # listing of the last badge shown, when there are more
+    capped: bool
+    first_page: bool
+
+
+def pick_tab(requested: str | None, counts: dict[str, int]) -> str:
+    """The asked-for tab; with none (or an unknown one), the first tab that holds badges."""
+    if requested in TABS:
+        return requested
+    return next((name for name in TABS if counts[name]), TABS[0])
+
+
+def tab_page(account: AccountItem, requested: str | None = None, after: str | None = None) -> TabPage:
+    """One page of one tab. `after` is the listing key of the previous page's last badge."""
+    found = load(account)
+    counts = found.counts()
+    tab = pick_tab(requested, counts)
+    items = found.in_tab(tab)
+    if after:
+        items = [a for a in items if a.listing < after]
+    shown = items[:PER_TAB]
+    more = shown[-1].listing if len(items) > PER_TAB else None
+    return TabPage(
+        tab=tab,
+        tabs=[Tab(name, TAB_LABELS[name], counts[name]) for name in TABS],
+        badges=describe(shown, found.at),
+        after=more,
+        capped=found.capped,
+        first_page=not after,
+    )
 
 
 def owned(account: AccountItem, assertion_id: str) -> AssertionItem:

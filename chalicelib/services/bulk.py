@@ -7,7 +7,7 @@ import io
 import json
 from datetime import timedelta
 
-from chalicelib.services import awards, ids, notices
+from chalicelib.services import awards, ids, notices, unsubscribe
 from chalicelib.services.errors import Invalid, Unavailable
 from chalicelib.store import queue
 from chalicelib.store.models import BadgeClassItem, IssuerItem, JobItem, JobRowItem
@@ -121,7 +121,12 @@ def start(issuer: IssuerItem, badge: BadgeClassItem, rows: list) -> tuple[JobIte
     at = ids.now()
     job_id = ids.new_id()
     shared = {"mail": notices.shared_data(issuer, badge), "badge": _badge_snapshot(badge)}
-    batches = _batches([_row_message(row, request) for row, request in valid])
+    # Opted-out recipients get no notice: one BatchGet of the opt-out digest for the whole job.
+    opted_out = unsubscribe.opted_out_among([r.recipient_email for _, r in valid if r.notify])
+    rows_out = [_row_message(row, request) for row, request in valid]
+    for message in rows_out:
+        message["notify"] = message["notify"] and message["recipient_email"] not in opted_out
+    batches = _batches(rows_out)
     messages = [
         {"kind": "bulk", "job_id": job_id, "batch": n, "rows": b, **shared} for n, b in enumerate(batches)
     ]

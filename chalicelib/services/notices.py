@@ -8,7 +8,7 @@ from datetime import timedelta
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
-from chalicelib.services import hosting, ids
+from chalicelib.services import hosting, ids, unsubscribe
 from chalicelib.store import mail
 from chalicelib.store.models import AssertionItem, BadgeClassItem, IssuerItem
 
@@ -43,6 +43,7 @@ def recipient_data(item: AssertionItem, token: str) -> dict:
         "claim_url": claim_url(token),
         "greeting": f"Hi {item.recipient_name}," if item.recipient_name else "Hi there,",
         "validity": f"This badge is valid until {expires}." if expires else "",
+        "unsubscribe_url": unsubscribe.url(item.recipient_email),
     }
 
 
@@ -63,6 +64,14 @@ def send_notice(assertion_id: str) -> str:
         )
     except UpdateError:
         return "skipped"  # already claimed by an earlier delivery, or revoked/erased meanwhile
+    if unsubscribe.is_opted_out(item.recipient_email):  # one GetItem: opted-out addresses get no notice
+        item.update(
+            actions=[
+                AssertionItem.notice.set("none"),
+                AssertionItem.notice_error.set("the recipient unsubscribed from award notices"),
+            ]
+        )
+        return "opted out"
     try:
         issuer = IssuerItem.get(f"ISSUER#{item.issuer_id}", "PROFILE")
         badge = BadgeClassItem.get(f"BADGE#{item.badge_id}", "BADGE")

@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     NumberSetAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -287,8 +288,13 @@ class AccountItem(_Item):
     password_hash = UnicodeAttribute()
     primary_email = UnicodeAttribute()
     session_epoch = NumberAttribute(default=0)
+    public = BooleanAttribute(default=False)  # profile shown at /u/{slug}; private by default
+    slug = UnicodeAttribute(null=True)  # held through a SlugItem
+    career_goals = UnicodeAttribute(null=True)  # the earner's own text on the dashboard, <= 2,000 chars
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    merged_into = UnicodeAttribute(null=True)  # closed: merged into this account (services/merge.py)
+    closed_at = UTCDateTimeAttribute(null=True)
 
 
 class EmailItem(_Item):
@@ -300,6 +306,7 @@ class EmailItem(_Item):
     verified = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
     verified_at = UTCDateTimeAttribute(null=True)
+    merged_from = UnicodeAttribute(null=True)  # the closed account it came from by a merge
 
 
 class AccountEmailItem(_Item):
@@ -363,3 +370,101 @@ ALL_MODELS = (
     ActivationCodeItem,
     RateItem,
 )
+
+
+# --- public profiles (accounts table) -----------------------------------------------------------
+
+
+class SlugItem(_Item):
+    """Who holds a public profile address /u/{slug}: pk SLUG#slug, sk SLUG (a conditional put)."""
+
+    Meta = _meta(_settings.accounts_table)
+    account_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+ALL_MODELS = (*ALL_MODELS, SlugItem)
+
+
+# --- imported badges (accounts table) -------------------------------------------------------------
+
+
+class ImportedBadgeItem(_Item):
+    """A badge from elsewhere in an earner's backpack: pk ACCOUNT#id, sk IMPORT#sha256(badge id).
+
+    The original input is `source` (a URL, or JSON/JWS text) or S3 `source_key` (a baked image, or text
+    too long for an item); `document` / `document_key` is the badge's JSON (or JWS) as read at import.
+    The display fields are what the verifier read; they are shown marked "imported", never trusted.
+    """
+
+    Meta = _meta(_settings.accounts_table)
+    digest = UnicodeAttribute()
+    badge_id = UnicodeAttribute()
+    source_kind = UnicodeAttribute()  # url | json | jws | png | svg
+    source = UnicodeAttribute(null=True)
+    source_key = UnicodeAttribute(null=True)
+    document = UnicodeAttribute(null=True)
+    document_key = UnicodeAttribute(null=True)
+    matched_email = UnicodeAttribute()
+    version = UnicodeAttribute(null=True)  # 2.0-hosted | 2.0-signed | 3.0
+    name = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    issuer_name = UnicodeAttribute(null=True)
+    issuer_id = UnicodeAttribute(null=True)
+    image = UnicodeAttribute(null=True)
+    issued_on = UnicodeAttribute(null=True)
+    expires = UnicodeAttribute(null=True)
+    imported_at = UTCDateTimeAttribute()
+
+
+ALL_MODELS = (*ALL_MODELS, ImportedBadgeItem)
+
+
+# --- accounts table: addresses, merges, unsubscribes ----------------------------------------------
+
+
+class MergeItem(_Item):
+    """A merge of account `from_id` into `into_id`: pk ACCOUNT#into, sk MERGE#from (running → done)."""
+
+    Meta = _meta(_settings.accounts_table)
+    from_id = UnicodeAttribute()
+    into_id = UnicodeAttribute()
+    state = UnicodeAttribute()  # running | done
+    proof = UnicodeAttribute()  # password | code
+    email = UnicodeAttribute()  # the address that was brought over
+    moved = ListAttribute(of=UnicodeAttribute, default=list)  # addresses moved so far
+    steps = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+
+
+class MergeCodeItem(_Item):
+    """A 6-digit code mailed to an address another account wants: pk EMAIL#addr, sk MERGECODE."""
+
+    Meta = _meta(_settings.accounts_table)
+    requester_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    code_hash = UnicodeAttribute()
+    salt = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+    ttl = NumberAttribute()
+
+
+class OptOutItem(_Item):
+    """An address that unsubscribed from notification mail (award notices): pk OPTOUT#addr, sk OPTOUT."""
+
+    Meta = _meta(_settings.accounts_table)
+    email = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class OptOutDigestItem(_Item):
+    """64-bit hashes of opted-out addresses in 16 shards, pk OPTOUT, sk DIGEST#<hex digit>:
+    a bulk job checks all its recipients with one BatchGet."""
+
+    Meta = _meta(_settings.accounts_table)
+    hashes = UnicodeSetAttribute(null=True)
+
+
+ALL_MODELS = (*ALL_MODELS, MergeItem, MergeCodeItem, OptOutItem, OptOutDigestItem)

@@ -1,0 +1,138 @@
+"""The dashboard and the tabbed backpack in Chromium at desktop and phone width: accept from the
+pending tab moves the badge to accepted; reject then recover brings it back."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime, timedelta
+
+import requests
+
+from tests.browser.conftest import check_page
+from tests.support.earners import PASSWORD, activation_code
+
+EARNER = "noor.backpack@example.org"
+CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
+
+
+def png(colour: str, size: int = 96) -> str:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), colour).save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def setup_awards(live, make_issuer) -> dict:
+    issuer = make_issuer(name="Riverside Polytechnic", email="badges@riverside.example")
+    auth = {"Authorization": f"Bearer {issuer.key}"}
+    api = f"{live.base_url}/api/v1"
+
+    def post(path, body):
+        r = requests.post(api + path, json=body, headers=auth, timeout=30)
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    badges = [
+        post(
+            "/badgeclasses",
+            {"name": name, "description": "A badge.", "criteria_narrative": "Do it.", "image": png(colour)},
+        )["id"]
+        for name, colour in (
+            ("Welding Safety", "orange"),
+            ("Team Leadership", "navy"),
+            ("Spreadsheets", "green"),
+        )
+    ]
+    first = post(f"/badgeclasses/{badges[0]}/assertions", {"recipient_email": EARNER})["id"]
+    quiet = {"recipient_email": EARNER, "notify": False}
+    second = post(f"/badgeclasses/{badges[1]}/assertions", quiet)["id"]
+    revoked = post(f"/badgeclasses/{badges[2]}/assertions", quiet)["id"]
+    post(f"/assertions/{revoked}/revoke", {"reason": "Assessment not completed"})
+    past = datetime.now(UTC) - timedelta(days=400)
+    expired = post(
+        f"/badgeclasses/{badges[2]}/assertions",
+        {**quiet, "issued_on": past.isoformat(), "expires": (past + timedelta(days=60)).isoformat()},
+    )["id"]
+    return {"first": first, "second": second, "revoked": revoked, "expired": expired}
+
+
+def sign_up(page, live) -> None:
+    claim = CLAIM.search(live.wait_for_mail(EARNER)["text"]).group(1)
+    page.goto(claim)
+    page.get_by_label("First name").fill("Noor")
+    page.get_by_label("Last name").fill("Haddad")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_label("I accept the terms of use").check()
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label("6-digit code").fill(activation_code(live.wait_for_mail(EARNER)["html"]))
+    page.get_by_role("button", name="Activate", exact=True).click()
+    page.wait_for_url("**/backpack")
+
+
+def tab(page, name: str):
+    return page.get_by_role("navigation", name="Badges by status").get_by_role(
+        "link", name=re.compile(f"^{name}")
+    )
+
+
+def test_backpack_tabs_accept_reject_recover_and_dashboard(page, live, make_issuer):
+    made = setup_awards(live, make_issuer)
+    sign_up(page, live)
+
+    assert tab(page, "Pending").get_attribute("aria-current") == "page"
+    assert tab(page, "Pending").inner_text() == "Pending (2)"
+    assert tab(page, "Revoked").inner_text() == "Revoked (1)"
+    check_page(page, "1-pending")
+
+    page.locator(f"#badge-{made['first']}").get_by_role("button", name="Accept").click()
+    page.wait_for_url("**/backpack?tab=accepted*")
+    assert tab(page, "Accepted").get_attribute("aria-current") == "page"
+    assert "Badge accepted" in page.get_by_role("status").inner_text()
+    assert "Welding Safety" in page.locator(f"#badge-{made['first']}").inner_text()
+    assert tab(page, "Pending").inner_text() == "Pending (1)"
+    check_page(page, "2-accepted")
+
+    tab(page, "Pending").click()
+    page.locator(f"#badge-{made['second']}").get_by_role("button", name="Reject").click()
+    page.wait_for_url("**/backpack?tab=rejected*")
+    assert page.locator(f"#badge-{made['second']}").is_visible()
+    check_page(page, "3-rejected")
+    page.locator(f"#badge-{made['second']}").get_by_role("button", name="Recover").click()
+    page.wait_for_url("**/backpack?tab=pending*")
+    assert "Team Leadership" in page.locator(f"#badge-{made['second']}").inner_text()
+    assert tab(page, "Rejected").inner_text() == "Rejected (0)"
+
+    tab(page, "Rejected").click()
+    assert "recover it at any time" in page.locator("p.empty").inner_text()
+    tab(page, "Revoked").click()
+    revoked = page.locator(f"#badge-{made['revoked']}")
+    assert "Assessment not completed" in revoked.inner_text()
+    assert (
+        revoked.get_by_role("link", name="badges@riverside.example")
+        .get_attribute("href")
+        .startswith("mailto:badges@riverside.example?subject=")
+    )
+    check_page(page, "4-revoked")
+    tab(page, "Expired").click()
+    assert "expired on" in page.locator(f"#badge-{made['expired']}").inner_text()
+    check_page(page, "5-expired")
+
+    page.get_by_role("link", name="Dashboard").click()
+    page.wait_for_url("**/dashboard")
+    assert (
+        "Welding Safety" in page.locator("#latest-badge").inner_text()
+        or "Team Leadership" in page.locator("#latest-badge").inner_text()
+    )
+    assert page.locator("#count-accepted strong").inner_text() == "1"
+    assert page.locator("#count-revoked strong").inner_text() == "1"
+    check_page(page, "6-dashboard")
+    page.get_by_label("Your career goals").fill("Run a workshop <b>by June</b>.")
+    page.get_by_role("button", name="Save career goals").click()
+    page.wait_for_url("**/dashboard?saved=1*")
+    assert page.locator("#goals-text").inner_text() == "Run a workshop <b>by June</b>."
+    check_page(page, "7-dashboard-goals")

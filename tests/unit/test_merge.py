@@ -1,0 +1,246 @@
+"""Merging accounts in-process: proof by password or emailed code, what moves, crashes, races."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.earners import PASSWORD, Browser, activation_code, csrf_token
+from tests.unit.test_accounts import award
+
+OTHER_PASSWORD = "another long passphrase 77"
+
+
+@pytest.fixture
+def mails(monkeypatch):
+    from chalicelib.store import mail
+
+    sent: list[dict] = []
+    original = mail.send_email
+
+    def capture(to, subject, html, text):
+        sent.append({"to": to, "subject": subject, "html": html, "text": text})
+        return original(to, subject, html, text)
+
+    monkeypatch.setattr(mail, "send_email", capture)
+    return sent
+
+
+def make_account(email: str, password: str = PASSWORD, *extra: str, first: str = "Ada"):
+    """A verified account holding `email` (primary) and the `extra` addresses, all verified."""
+    from chalicelib.services import accounts, activation
+    from chalicelib.store.models import AccountEmailItem, EmailItem
+
+    account = accounts.register(accounts.Registration(email, first, "Lovelace", password))
+    activation.verify_owner(account, email)
+    for address in extra:
+        at = account.created_at
+        EmailItem(f"EMAIL#{address}", "EMAIL", email=address, account_id=account.id, created_at=at).save()
+        AccountEmailItem(account.pk, f"EMAIL#{address}", email=address, created_at=at).save()
+        activation.verify_owner(account, address)
+    return account
+
+
+def sign_in(client, email: str, password: str = PASSWORD) -> Browser:
+    browser = Browser(client)
+    r = browser.post("/login", {"csrf_token": browser.csrf(), "email": email, "password": password})
+    assert r.status_code == 303, r.text
+    return browser
+
+
+def merge_form(browser, email: str, **form):
+    page = browser.get(f"/settings/emails/merge?email={email}")
+    assert page.status_code == 200, page.text
+    form = {"csrf_token": csrf_token(page.text), "email": email, **form}
+    return browser.post("/settings/emails/merge", form)
+
+
+def owner(email):
+    from chalicelib.services import accounts
+
+    return accounts.owner_of(email).account_id
+
+
+def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_account(
+    client, issuer, badge_class, mails
+):
+    from chalicelib.services import accounts, backpack
+    from chalicelib.store.models import AccountItem, MergeItem
+
+    ada = make_account("ada@example.org")
+    old = make_account("ada@school.example", OTHER_PASSWORD, "ada.old@school.example", first="Ada B")
+    AccountItem(old.pk, "PROFILE").update(actions=[AccountItem.career_goals.set("Become a data scientist")])
+    a1 = award(issuer, badge_class, email="ada@school.example")
+    a2 = award(issuer, badge_class, email="ada.old@school.example")
+    backpack.accept(old, a1["id"])
+    backpack.reject(old, a2["id"])
+    old_session = sign_in(client, "ada@school.example", OTHER_PASSWORD)
+
+    browser = sign_in(client, "ada@example.org")
+    r = merge_form(browser, "ada@school.example", method="password", password="wrong password here")
+    assert r.status_code == 422 and 'id="password-error"' in r.text
+    r = merge_form(browser, "ada@school.example", method="password", password=OTHER_PASSWORD)
+    assert r.status_code == 303 and r.headers["Location"] == "/settings/emails?done=merged"
+
+    assert owner("ada@school.example") == owner("ada.old@school.example") == ada.id
+    mine = {b.id: b.status for b in backpack.list_badges(accounts.get_account(ada.id))}
+    assert mine == {a1["id"]: "accepted", a2["id"]: "rejected"}
+    page = browser.get("/settings/emails?done=merged").text
+    assert "ada.old@school.example" in page and "Accounts merged" in page
+    assert accounts.get_account(ada.id).career_goals == "Become a data scientist"  # settings came along
+    closed = accounts.get_account(old.id)
+    assert closed.merged_into == ada.id and closed.closed_at is not None
+    record = MergeItem.get(ada.pk, f"MERGE#{old.id}")
+    assert (
+        record.state == "done"
+        and record.steps == 1
+        and sorted(record.moved) == sorted(["ada@school.example", "ada.old@school.example"])
+    )
+    # The old account's session ended and its password now says it was merged.
+    assert old_session.get("/backpack").status_code == 303
+    stranger = Browser(client)
+    r = stranger.post(
+        "/login", {"csrf_token": stranger.csrf(), "email": "ada@school.example", "password": OTHER_PASSWORD}
+    )
+    assert r.status_code == 403 and "merged into another" in r.text
+    # nothing doubled: one listing per address, one owner
+    listed = accounts.AccountEmailItem.query(old.pk, accounts.AccountEmailItem.sk.startswith("EMAIL#"))
+    assert list(listed) == []
+
+
+def test_merge_with_code_sent_to_the_address(client, issuer, badge_class, mails):
+    from chalicelib.services import accounts, backpack
+
+    ada = make_account("ada@example.org")
+    old = make_account("lin@example.org", OTHER_PASSWORD)
+    a1 = award(issuer, badge_class, email="lin@example.org")
+    browser = sign_in(client, "ada@example.org")
+    page = browser.get("/settings/emails/merge?email=lin@example.org")
+    form = {"csrf_token": csrf_token(page.text), "email": "lin@example.org"}
+    r = browser.post("/settings/emails/merge/code", form)
+    assert r.status_code == 200 and "We emailed a 6-digit code" in r.text
+    mail = [m for m in mails if m["to"] == "lin@example.org"][-1]
+    assert mail["subject"] == "Your code to merge Laurel accounts" and mail["text"].strip()
+    code = activation_code(mail["html"])
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    r = merge_form(browser, "lin@example.org", method="code", code=wrong)
+    assert r.status_code == 422 and "tries left" in r.text
+    r = merge_form(browser, "lin@example.org", method="code", code=code)
+    assert r.status_code == 303
+    assert owner("lin@example.org") == ada.id
+    assert [b.id for b in backpack.list_badges(accounts.get_account(ada.id))] == [a1["id"]]
+    assert accounts.get_account(old.id).merged_into == ada.id
+
+
+def test_code_for_someone_else_is_refused_and_dies_after_five(client, mails):
+    from chalicelib.services import merge
+    from chalicelib.services.errors import Invalid
+
+    ada = make_account("ada@example.org")
+    make_account("lin@example.org", OTHER_PASSWORD)
+    eve = make_account("eve@example.org")
+    merge.send_code(ada, "lin@example.org", "1.2.3.4")
+    code = activation_code([m for m in mails if m["to"] == "lin@example.org"][-1]["html"])
+    with pytest.raises(Invalid):
+        merge.by_code(eve, "lin@example.org", code, "1.2.3.4")  # asked by Ada, not Eve
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        with pytest.raises(Invalid):
+            merge.by_code(ada, "lin@example.org", wrong, "1.2.3.4")
+    with pytest.raises(Invalid, match="no longer valid"):
+        merge.by_code(ada, "lin@example.org", code, "1.2.3.4")
+    assert owner("lin@example.org") != ada.id
+
+
+def test_a_crash_halfway_resumes_without_loss_or_doubles(client, issuer, badge_class, monkeypatch):
+    from chalicelib.services import accounts, backpack, merge
+    from chalicelib.store.models import AccountEmailItem, MergeItem
+
+    extra = [f"old{i}@example.org" for i in range(7)]
+    ada = make_account("ada@example.org")
+    old = make_account("old@example.org", OTHER_PASSWORD, *extra)
+    awarded = {award(issuer, badge_class, email=e)["id"] for e in ["old@example.org", *extra]}
+    monkeypatch.setattr(merge, "MAX_ITEMS", 7)  # 2 addresses (6 items) + the record per step
+
+    def crash(into_id, old_id, step):
+        if step == 2:
+            raise RuntimeError("Lambda timed out")
+
+    monkeypatch.setattr(merge, "before_step", crash)
+    with pytest.raises(RuntimeError):
+        merge.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
+    record = MergeItem.get(ada.pk, f"MERGE#{old.id}")
+    assert record.state == "running" and len(record.moved) == 2
+    assert accounts.get_account(old.id).merged_into == ada.id  # closed from the first step
+
+    monkeypatch.setattr(merge, "before_step", None)
+    browser = sign_in(client, "ada@example.org")
+    assert "old6@example.org" in browser.get("/settings/emails").text  # the page resumes it
+    record = MergeItem.get(ada.pk, f"MERGE#{old.id}")
+    assert record.state == "done" and sorted(record.moved) == sorted(["old@example.org", *extra])
+    assert record.steps == 4
+    listed = [i.email for i in AccountEmailItem.query(ada.pk, AccountEmailItem.sk.startswith("EMAIL#"))]
+    assert sorted(listed) == sorted(["ada@example.org", "old@example.org", *extra])
+    assert list(AccountEmailItem.query(old.pk, AccountEmailItem.sk.startswith("EMAIL#"))) == []
+    assert {b.id for b in backpack.list_badges(accounts.get_account(ada.id))} == awarded
+    assert merge.resume(ada.id, old.id).steps == 4  # running it again changes nothing
+
+
+def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issuer, badge_class, monkeypatch):
+    """The old account's browser accepts while the merge moves its address: the state is on the award."""
+    from chalicelib.services import accounts, backpack, merge
+
+    ada = make_account("ada@example.org")
+    old = make_account("old@example.org", OTHER_PASSWORD)
+    a1 = award(issuer, badge_class, email="old@example.org")
+    a2 = award(issuer, badge_class, email="old@example.org", allow_duplicate=True)
+    stale = accounts.get_account(old.id)  # the old session's request loaded its account before the close
+
+    def accept_meanwhile(into_id, old_id, step):
+        backpack.accept(stale, a1["id"])  # between the close and the move
+
+    monkeypatch.setattr(merge, "before_step", accept_meanwhile)
+    real_owned = backpack.owned
+
+    def owned_then_merged(account, assertion_id):
+        item = real_owned(account, assertion_id)  # checked while the address was still the old one's
+        if assertion_id == a2["id"]:
+            merge.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
+        return item
+
+    monkeypatch.setattr(backpack, "owned", owned_then_merged)
+    backpack.reject(stale, a2["id"])  # the merge commits between its ownership check and its write
+    monkeypatch.setattr(backpack, "owned", real_owned)
+
+    mine = {b.id: b.status for b in backpack.list_badges(accounts.get_account(ada.id))}
+    assert mine == {a1["id"]: "accepted", a2["id"]: "rejected"}
+    # and after the merge the old account can do nothing to them
+    with pytest.raises(Exception):  # noqa: B017
+        backpack.recover(stale, a2["id"])
+
+
+def test_concurrent_address_add_and_merge_lose_nothing(client, monkeypatch):
+    from chalicelib.services import addresses, merge
+    from chalicelib.services.errors import Conflict
+
+    ada = make_account("ada@example.org")
+    old = make_account("old@example.org", OTHER_PASSWORD)
+    merge.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
+    with pytest.raises(Conflict):  # the closed account cannot gain an address the merge would miss
+        addresses.add(old, "late@example.org", "1.2.3.4")
+    assert addresses.add(ada, "late@example.org", "1.2.3.4").outcome == "sent"
+
+
+def test_merging_twice_or_into_itself_is_refused(client):
+    from chalicelib.services import merge
+    from chalicelib.services.errors import Conflict
+
+    ada = make_account("ada@example.org")
+    bob = make_account("bob@example.org", OTHER_PASSWORD)
+    cy = make_account("cy@example.org", OTHER_PASSWORD)
+    with pytest.raises(Conflict):
+        merge.by_password(ada, "ada@example.org", PASSWORD, "1.2.3.4")
+    merge.by_password(ada, "bob@example.org", OTHER_PASSWORD, "1.2.3.4")
+    with pytest.raises(Conflict):
+        merge.merge(cy.id, bob.id, proof="password", email="bob@example.org")  # bob is closed
+    with pytest.raises(Conflict):
+        merge.merge(bob.id, cy.id, proof="password", email="cy@example.org")  # into a closed account
