@@ -30,7 +30,7 @@ issuer: .venv/.stamp
 
 # API keys of an issuer: make keys ISSUER=<id> [ACTION=list|create|revoke] [KEY=<key id>]
 keys: .venv/.stamp
-	@PORT=$(PORT) $(PY) local/issuer.py keys $(or $(ACTION),list) --issuer "$(ISSUER)" $(if $(KEY),--key "$(KEY)")
+	@PORT=$(PORT) $(PY) local/issuer.py keys $(or $(ACTION),list) --issuer "$(ISSUER)" $(if $(KEY),--key="$(KEY)")
 
 tests/dcc/node_modules/.package-lock.json: tests/dcc/package-lock.json
 	cd tests/dcc && npm ci --no-audit --no-fund

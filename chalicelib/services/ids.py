@@ -8,8 +8,13 @@ from datetime import UTC, datetime
 
 
 def new_id() -> str:
-    """An unguessable, URL-safe identifier (128 bits)."""
-    return secrets.token_urlsafe(16)
+    """An unguessable, URL-safe identifier (128 bits) that starts with a letter or digit.
+
+    A leading "-" would read as an option on command lines (`make keys KEY=-x…`)."""
+    while True:
+        value = secrets.token_urlsafe(16)
+        if value[0].isalnum():
+            return value
 
 
 def new_secret() -> str:

@@ -76,3 +76,7 @@ def test_bad_and_expired_claim_links_explain_themselves(issuer, badge_class):
     url = json.loads(sent_mail()[-1].template_data)["claim_url"]
     expired = issuer.api.call("GET", url.replace("https://badges.example", ""), headers=HTML)
     assert expired.status_code == 410 and "expired" in expired.body.decode()
+
+
+def test_ids_never_start_with_a_dash_or_underscore():
+    assert all(ids.new_id()[0].isalnum() for _ in range(2000))
