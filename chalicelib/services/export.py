@@ -8,6 +8,7 @@ Bounded: at most MAX_BADGES badges and MAX_BYTES of files; what is left out is n
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -83,50 +84,42 @@ def _imported_files(item, folder: str) -> dict[str, bytes]:
     return files
 
 
-def build(account: AccountItem) -> bytes:
-    """The zip of the account's badges (see the module's doc), README.txt first."""
-    archive = _Zip()
-    ours = backpack.list_badges(account)
-    theirs = imports.list_imported(account)
-    count = 0
-    for badge in ours:
+def _entries(account: AccountItem):
+    """(label, folder, files maker, README note, reason to leave out) per badge: ours, then imported."""
+    for badge in backpack.list_badges(account):
         name = badge.badge.name if badge.badge else "badge"
         label = f"{name} — {badge.issuer.name if badge.issuer else 'unknown issuer'} ({badge.status})"
         folder = f"{_slug(name, 'badge')}-{badge.id}"
-        if badge.status == "revoked":
-            archive.left_out.append(f"{label}: revoked by its issuer, so there is nothing to keep.")
-            continue
-        if count >= MAX_BADGES:
-            archive.left_out.append(f"{label}: more than {MAX_BADGES} badges in one download.")
-            continue
-        try:
-            files = _our_files(badge, folder)
-        except LaurelError as error:
-            archive.left_out.append(f"{label}: {error.detail}")
-            continue
-        if not archive.fits(files):
-            archive.left_out.append(f"{label}: the download is limited to {MAX_BYTES // 2**20} MB.")
-            continue
-        archive.add(files)
-        archive.lines.append(f"{folder}/  {label}; issued {badge.assertion.issued_on:%Y-%m-%d}")
-        count += 1
-    for item in theirs:
+        revoked = "revoked by its issuer, so there is nothing to keep." if badge.status == "revoked" else None
+        note = f"issued {badge.assertion.issued_on:%Y-%m-%d}"
+        yield label, folder, functools.partial(_our_files, badge, folder), note, revoked
+    for item in imports.list_imported(account):
         issuer = item.issuer_name or item.issuer_id or "unknown issuer"
-        label = f"{item.name or 'badge'} — {issuer} (imported)"
         folder = f"imported/{_slug(item.name, 'badge')}-{item.digest[:12]}"
-        if count >= MAX_BADGES:
-            archive.left_out.append(f"{label}: more than {MAX_BADGES} badges in one download.")
-            continue
-        try:
-            files = _imported_files(item, folder)
-        except LaurelError as error:
-            archive.left_out.append(f"{label}: {error.detail}")
-            continue
-        if not archive.fits(files):
-            archive.left_out.append(f"{label}: the download is limited to {MAX_BYTES // 2**20} MB.")
+        label = f"{item.name or 'badge'} — {issuer} (imported)"
+        yield label, folder, functools.partial(_imported_files, item, folder), f"from {item.badge_id}", None
+
+
+def build(account: AccountItem) -> bytes:
+    """The zip of the account's badges (see the module's doc), README.txt first."""
+    archive = _Zip()
+    count = 0
+    for label, folder, files_of, note, reason in _entries(account):
+        if reason is None and count >= MAX_BADGES:
+            reason = f"more than {MAX_BADGES} badges in one download."
+        files: dict[str, bytes] = {}
+        if reason is None:
+            try:
+                files = files_of()
+            except LaurelError as error:
+                reason = error.detail
+        if reason is None and not archive.fits(files):
+            reason = f"the download is limited to {MAX_BYTES // 2**20} MB."
+        if reason is not None:
+            archive.left_out.append(f"{label}: {reason}")
             continue
         archive.add(files)
-        archive.lines.append(f"{folder}/  {label}; from {item.badge_id}")
+        archive.lines.append(f"{folder}/  {label}; {note}")
         count += 1
     archive.zip.writestr(zipfile.ZipInfo("README.txt", date_time=_STAMP), _readme(account, archive))
     archive.zip.close()
