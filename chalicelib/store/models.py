@@ -107,15 +107,20 @@ class BadgeClassItem(_Item):
     updated_at = UTCDateTimeAttribute()
 
 
-class SigningKeyItem(_Item):
-    """An issuer's RSA key for signed OB 2.0: pk ISSUER#id, sk RSAKEY#kid. Private part KMS-enveloped."""
+class _SealedKeyItem(_Item):
+    """A signing key whose private part is sealed with a KMS data key (store/keys.py)."""
 
-    Meta = _meta(_settings.badges_table)
     kid = UnicodeAttribute()
-    public_pem = UnicodeAttribute()
     encrypted_key = BinaryAttribute(legacy_encoding=False)
     sealed_private = BinaryAttribute(legacy_encoding=False)
     created_at = UTCDateTimeAttribute()
+
+
+class SigningKeyItem(_SealedKeyItem):
+    """An issuer's RSA key for signed OB 2.0: pk ISSUER#id, sk RSAKEY#kid."""
+
+    Meta = _meta(_settings.badges_table)
+    public_pem = UnicodeAttribute()
 
 
 class RevocationItem(_Item):
@@ -247,15 +252,11 @@ def transaction():
 # --- Open Badges 3.0 (badges table) ---------------------------------------------------------------
 
 
-class CredentialKeyItem(_Item):
-    """An issuer's Ed25519 key for OB 3.0: pk ISSUER#id, sk EDKEY#kid. Seed KMS-enveloped; never deleted."""
+class CredentialKeyItem(_SealedKeyItem):
+    """An issuer's Ed25519 key for OB 3.0: pk ISSUER#id, sk EDKEY#kid (the seed sealed); never deleted."""
 
     Meta = _meta(_settings.badges_table)
-    kid = UnicodeAttribute()
     public_multikey = UnicodeAttribute()
-    encrypted_key = BinaryAttribute(legacy_encoding=False)
-    sealed_private = BinaryAttribute(legacy_encoding=False)
-    created_at = UTCDateTimeAttribute()
 
 
 class StatusCounterItem(_Item):
