@@ -1,11 +1,13 @@
-"""Laurel: the Chalice app. Creates `app`, registers the blueprints and the queue worker. Nothing else."""
+"""Laurel: the Chalice app. Registers the blueprints, the security headers and the queue worker."""
 
 from chalice import Chalice
 
+from chalicelib import logs
 from chalicelib.config import get_settings
 from chalicelib.routes import (
     addresses,
     api,
+    assets,
     backpack,
     credentials,
     earners,
@@ -16,7 +18,9 @@ from chalicelib.routes import (
     verify,
     workers,
 )
+from chalicelib.web import headers
 
+logs.install()
 app = Chalice(app_name="laurel")
 app.api.binary_types.extend(["image/png", "multipart/form-data", "application/octet-stream"])
 app.register_blueprint(api.blueprint, url_prefix="/api/v1")
@@ -29,5 +33,14 @@ app.register_blueprint(backpack.blueprint)
 app.register_blueprint(sharing.blueprint)
 app.register_blueprint(addresses.blueprint)
 app.register_blueprint(imports.blueprint)
+app.register_blueprint(assets.blueprint)
+
+
+@app.middleware("http")
+def security_headers(event, get_response):
+    response = get_response(event)
+    headers.secure(event.path, response.headers, https=get_settings().public_base_url.startswith("https://"))
+    return response
+
 
 mail_worker = app.on_sqs_message(queue=get_settings().mail_queue, batch_size=1)(workers.mail_worker)

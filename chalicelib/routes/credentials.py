@@ -35,7 +35,6 @@ def credential_file(assertion_id, filename):
     headers = {
         "Content-Type": "image/svg+xml" if kind == "svg" else "image/png",
         "Cache-Control": "public, max-age=300",
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
         **OPEN,
     }
     return Response(body=data.decode() if kind == "svg" else data, status_code=200, headers=headers)

@@ -31,11 +31,7 @@ def _image(data: bytes | None, key: str) -> Response:
         raise NotFound("No such image.")
     kind = "image/svg+xml" if key.endswith(".svg") else "image/png"
     body = data.decode() if kind == "image/svg+xml" else data
-    headers = {
-        "Content-Type": kind,
-        **CACHE,
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    }
+    headers = {"Content-Type": kind, **CACHE}
     return Response(body=body, status_code=200, headers=headers)
 
 

@@ -22,7 +22,6 @@ from chalicelib.web.sessions import current_account, safe_next
 
 blueprint = Blueprint(__name__)
 PUBLIC = {"Cache-Control": "no-cache", "Referrer-Policy": "strict-origin-when-cross-origin"}
-FRAMEABLE = {**PUBLIC, "Content-Security-Policy": "frame-ancestors *"}
 
 
 def page(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
@@ -178,8 +177,8 @@ def embed(assertion_id):
     try:
         shown = privacy.public_badge(assertion_id)
     except (privacy.PrivateBadge, NotFound):
-        return _public("pages/embed.html", status=404, headers=FRAMEABLE, item=None)
-    return _public("pages/embed.html", headers=FRAMEABLE, item=shown)
+        return _public("pages/embed.html", status=404, item=None)
+    return _public("pages/embed.html", item=shown)
 
 
 @page("/u/{slug}")

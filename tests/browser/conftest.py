@@ -85,12 +85,18 @@ def context(browser: Browser, live) -> Iterator[BrowserContext]:
 
 @pytest.fixture
 def page(context: BrowserContext) -> Iterator[Page]:
-    """A page that fails the test on any uncaught JavaScript error."""
+    """A page that fails the test on any uncaught JavaScript error or Content-Security-Policy violation."""
     errors: list[str] = []
     tab = context.new_page()
     tab.on("pageerror", lambda error: errors.append(f"{tab.url}: {error}"))
+    tab.on("console", lambda message: _csp_violation(message) and errors.append(f"{tab.url}: {message.text}"))
     yield tab
     assert not errors, f"JavaScript errors: {errors}"
+
+
+def _csp_violation(message) -> bool:
+    """Chromium reports a blocked script, style or image as a console error naming the policy."""
+    return message.type == "error" and "Content Security Policy" in message.text
 
 
 # --- helpers ------------------------------------------------------------------------------------

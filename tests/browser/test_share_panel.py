@@ -102,6 +102,12 @@ def test_share_a_badge_then_hide_it(page, live, make_issuer):
     embed = page.get_by_label("Embed on a web page").input_value()
     assert embed.startswith(f'<iframe src="{live.base_url}/embed/{assertion_id}" width="360" height="180"')
     assert f'href="{public_url}"' in page.get_by_label("Email signature").input_value()
+    # The copy button is shown by /assets/share.js: proof that our script runs under the CSP.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy = panel.get_by_role("button", name="Copy link")
+    copy.click()
+    assert panel.get_by_role("button", name="Copied").is_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == public_url
     qr = panel.get_by_role("img", name="QR code of the link to this badge")
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
     check_page(page, "2-detail-public-share-panel")

@@ -234,3 +234,19 @@ def test_another_earners_badge_is_404(live, badge):
     for action in ("accept", "reject", "recover"):
         assert ada.post(f"/backpack/{bob.assertion['id']}/{action}", {"csrf_token": csrf}).status_code == 404
     assert f"badge-{bob.assertion['id']}" not in ada.get("/backpack").text
+
+
+def test_the_stack_logs_no_address(live, badge):
+    """Every process's output (moto, queue pump, chalice local) after a journey with failures in it."""
+    earner = activated(live, badge, "logged")
+    stranger = Earner(live, address("stranger"))
+    login = {"csrf_token": stranger.csrf(), "email": earner.email.upper(), "password": "wrong password 123"}
+    assert stranger.post("/login", login).status_code == 401
+    forgot = {"csrf_token": stranger.csrf("/password/forgot"), "email": stranger.email}
+    assert stranger.post("/password/forgot", forgot).status_code == 200
+    bad = requests.post(f"{live.base_url}/api/v1/verify", json={"assertion": earner.email}, timeout=30)
+    assert bad.status_code in (400, 422), bad.text
+    logged = live.log_path.read_text(errors="replace").lower()
+    assert "/register" in logged and "/login" in logged  # the log holds the journey's requests
+    for email in (earner.email, stranger.email):
+        assert email not in logged and email.split("@")[0] not in logged

@@ -91,6 +91,12 @@ def test_zip_has_every_jsonld_context(names):
     assert sorted(set(contexts) - names) == []
 
 
+def test_zip_has_every_served_asset(names):
+    from chalicelib.routes.assets import FILES
+
+    assert sorted({f"chalicelib/assets/{name}" for name in FILES} - names) == []
+
+
 def test_zip_has_every_requirement(names):
     tops = {n.split("/", 1)[0].removesuffix(".py") for n in names}
     wanted = {r: IMPORT_NAMES.get(r, r.replace("-", "_")) for r in requirement_names()}
