@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test issuer keys package bench lint format validator browser
+.PHONY: run test issuer keys package bench fuzz lint format validator browser replay-dead-letters
 
 .venv/.stamp: requirements.txt requirements-dev.txt
 	@python3 -m venv .venv
@@ -32,6 +32,11 @@ issuer: .venv/.stamp
 keys: .venv/.stamp
 	@PORT=$(PORT) $(PY) local/issuer.py keys $(or $(ACTION),list) --issuer "$(ISSUER)" $(if $(KEY),--key="$(KEY)")
 
+# Dead letters of the mail queue: make replay-dead-letters [ACTION=list] — the `make run` stack by default;
+# a deployed stage with STAGE=<stage> MAIL_QUEUE=<its queue> and the usual AWS credentials.
+replay-dead-letters: .venv/.stamp
+	@$(PY) local/deadletters.py $(or $(ACTION),replay) $(if $(filter-out local,$(or $(STAGE),local)),,--local)
+
 tests/dcc/node_modules/.package-lock.json: tests/dcc/package-lock.json
 	cd tests/dcc && npm ci --no-audit --no-fund
 
@@ -49,6 +54,10 @@ format: .venv/.stamp
 
 bench: .venv/.stamp
 	$(PY) bench/run.py
+
+# Fuzz the issuer API (schemathesis, >= 5,000 requests) on a fresh local stack; EXAMPLES per operation, SEED.
+fuzz: .venv/.stamp
+	$(PY) tests/fuzz/run.py $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(SEED),--seed $(SEED))
 
 # The deployable bundle: build/package/{sam.json,deployment.zip}; offline, no AWS credentials needed.
 package: .venv/.stamp

@@ -18,6 +18,7 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,11 +75,12 @@ class CallCounter:
 
     @contextmanager
     def pause(self):
-        self.paused = True
+        """No counting inside the block (nestable)."""
+        was, self.paused = self.paused, True
         try:
             yield
         finally:
-            self.paused = False
+            self.paused = was
 
 
 def speed_up_moto_transactions() -> None:
@@ -186,20 +188,24 @@ class Harness:
                 name="Bench Issuer", url="https://bench.example", email="badges@bench.example"
             )
             self.issuer_id = item.id
-            response = self.call(
-                "POST",
-                "/api/v1/badgeclasses",
-                {
-                    "name": "Bench Badge",
-                    "description": "Measured, not asserted.",
-                    "image": png_data_uri(),
-                    "criteria_narrative": "Run the bench.",
-                    "tags": ["bench"],
-                    "expires_after": {"amount": 2, "unit": "years"},
-                },
-            )
+            self.badge_id = self.new_badge_class("Bench Badge")
+
+    def new_badge_class(self, name: str) -> str:
+        """A badge class of this issuer, made through the API; returns its id."""
+        response = self.call(
+            "POST",
+            "/api/v1/badgeclasses",
+            {
+                "name": name,
+                "description": "Measured, not asserted.",
+                "image": png_data_uri(),
+                "criteria_narrative": "Run the bench.",
+                "tags": ["bench"],
+                "expires_after": {"amount": 2, "unit": "years"},
+            },
+        )
         assert response.status_code == 201, response.body
-        self.badge_id = json.loads(response.body)["id"]
+        return json.loads(response.body)["id"]
 
     def call(self, method: str, path: str, body=None, *, headers=None, raw: str | None = None):
         headers = {
@@ -246,15 +252,16 @@ class Harness:
         return json.loads(response.body)["id"]
 
 
-def _sent_count() -> int:
+def sent_count() -> int:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
     return ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_message_count
 
 
-def _row(name: str, calls: Counter, **extra) -> dict:
-    return {"path": name, **per_service(calls), "operations": operations(calls), **extra}
+def calls_row(name: str, calls: Counter, **extra) -> dict:
+    """A table row: calls per service and by operation (and the Counter itself, to add rows up)."""
+    return {"path": name, **per_service(calls), "operations": operations(calls), "calls": calls, **extra}
 
 
 def hosted_paths(h: Harness) -> list[dict]:
@@ -265,12 +272,14 @@ def hosted_paths(h: Harness) -> list[dict]:
 
     with h.counter.measure() as calls:
         assertion_id = h.award("single@bench.example")
-    rows.append(_row("single award: request", calls))
-    sent_before = _sent_count()
+    rows.append(calls_row("single award: request", calls))
+    sent_before = sent_count()
     with h.counter.measure() as calls:
         handled = h.drain_queue()
     assert handled == 1, handled
-    rows.append(_row("single award: worker (notice)", calls, note=f"{_sent_count() - sent_before} mail sent"))
+    rows.append(
+        calls_row("single award: worker (notice)", calls, note=f"{sent_count() - sent_before} mail sent")
+    )
 
     path = f"/public/assertions/{assertion_id}"
     for label, accept in (
@@ -280,7 +289,7 @@ def hosted_paths(h: Harness) -> list[dict]:
         with h.counter.measure() as calls:
             response = h.get(path, accept)
         assert response.status_code == 200, response.body
-        rows.append(_row(label, calls))
+        rows.append(calls_row(label, calls))
 
     for label, accept in (
         ("public badge GET (ld+json)", "application/ld+json"),
@@ -289,13 +298,13 @@ def hosted_paths(h: Harness) -> list[dict]:
         with h.counter.measure() as calls:
             response = h.get(f"/public/badges/{h.badge_id}", accept)
         assert response.status_code == 200, response.body
-        rows.append(_row(label, calls))
+        rows.append(calls_row(label, calls))
 
     for label in ("baked PNG GET, first (bakes, stores)", "baked PNG GET, second (S3 hit)"):
         with h.counter.measure() as calls:
             response = h.get(f"{path}/baked.png", "image/png")
         assert response.status_code == 200, response.body
-        rows.append(_row(label, calls))
+        rows.append(calls_row(label, calls))
     return rows
 
 
@@ -303,7 +312,7 @@ def bulk_path(h: Harness, rows_wanted: int = BULK_ROWS) -> tuple[list[dict], dic
     """A JSON bulk award of `rows_wanted` distinct emails, then the worker on every queued message."""
     body = {"assertions": [{"recipient_email": f"earner{i:05d}@bench.example"} for i in range(rows_wanted)]}
     raw = json.dumps(body)
-    sent_before = _sent_count()
+    sent_before = sent_count()
     started = time.perf_counter()
     with h.counter.measure() as request_calls:
         response = h.call("POST", f"/api/v1/badgeclasses/{h.badge_id}/assertions/bulk", raw=raw)
@@ -321,7 +330,7 @@ def bulk_path(h: Harness, rows_wanted: int = BULK_ROWS) -> tuple[list[dict], dic
 
         report = json.loads(h.call("GET", f"/api/v1/jobs/{job['id']}?limit=1").body)
         notices = Counter(a.notice for a in AssertionItem.by_job.query(job["id"]))
-    sent = _sent_count() - sent_before
+    sent = sent_count() - sent_before
     facts = {
         "rows": rows_wanted,
         "messages": messages,
@@ -335,20 +344,31 @@ def bulk_path(h: Harness, rows_wanted: int = BULK_ROWS) -> tuple[list[dict], dic
     }
     total = request_calls + worker_calls
     rows = [
-        _row(f"bulk {rows_wanted:,}: request", request_calls),
-        _row(f"bulk {rows_wanted:,}: worker ({messages} messages)", worker_calls),
-        _row(f"bulk {rows_wanted:,}: total", total, note=f"{sent:,} mails sent"),
+        calls_row(f"bulk {rows_wanted:,}: request", request_calls),
+        calls_row(f"bulk {rows_wanted:,}: worker ({messages} messages)", worker_calls),
+        calls_row(f"bulk {rows_wanted:,}: total", total, note=f"{sent:,} mails sent"),
     ]
     return rows, facts
 
 
-def run(bulk_rows: int = BULK_ROWS) -> dict:
-    """Every path, in one moto world. Returns {"rows": [...], "bulk": {...}}."""
+_COUNTER: list[CallCounter] = []  # the one counter installed in botocore, made on first use
+
+
+def shared_counter() -> CallCounter:
+    """The process's CallCounter, installed once (a second install would wrap botocore twice)."""
+    if not _COUNTER:
+        _COUNTER.append(CallCounter())
+        _COUNTER[0].install()
+    return _COUNTER[0]
+
+
+@contextmanager
+def moto_world() -> Iterator[Harness]:
+    """A fresh in-process moto world (resources from local.bootstrap) and a Harness on Chalice's client."""
     from chalice.test import Client
     from moto import mock_aws
 
-    counter = CallCounter()
-    counter.install()
+    counter = shared_counter()
     speed_up_moto_transactions()
     _sqs_record_message_id()
     with mock_aws():
@@ -362,10 +382,19 @@ def run(bulk_rows: int = BULK_ROWS) -> dict:
             bootstrap(None)
         from app import app
 
-        with Client(app) as client:
-            harness = Harness(counter, client)
-            rows = hosted_paths(harness)
-            bulk_rows_out, bulk = bulk_path(harness, bulk_rows)
+        try:
+            with Client(app) as client:
+                yield Harness(counter, client)
+        finally:
+            aws_clients.reset()
+            reset_connections()
+
+
+def run(bulk_rows: int = BULK_ROWS) -> dict:
+    """Every path, in one moto world. Returns {"rows": [...], "bulk": {...}}."""
+    with moto_world() as harness:
+        rows = hosted_paths(harness)
+        bulk_rows_out, bulk = bulk_path(harness, bulk_rows)
     return {"rows": rows + bulk_rows_out, "bulk": bulk}
 
 

@@ -1,5 +1,6 @@
-"""`make bench`: cold start, AWS calls per request path, and Open Badges 2.0/3.0 verification and signing
-speed against the 1EdTech validator and the DCC Node libraries, printed as one table and written to
+"""`make bench`: cold start, AWS calls per request path (issuer API, public pages, the earner's backpack and
+claim flow), Open Badges 2.0/3.0 verification and signing speed against the 1EdTech validator and the DCC
+Node libraries, and baking speed against openbadges-bakery, printed as one table and written to
 bench/RESULTS.md. Figures only: nothing here is asserted as a timing by the test suite."""
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import aws_calls  # noqa: E402  (sets the environment before anything imports chalicelib)
+import baking_speed  # noqa: E402
 import cold_start  # noqa: E402
+import earner_calls  # noqa: E402
 import verify_speed  # noqa: E402
 
 IMPORT_RATIO_TARGET = 1.25
@@ -25,6 +28,7 @@ BULK_DYNAMODB_TARGET = 420
 BULK_SES_TARGET = 210
 OB2_VERIFY_RATIO_TARGET = 10
 OB3_SIGN_RATIO_TARGET = 2
+BAKE_RATIO_TARGET = 5
 COLUMNS = ("Figure", "Value", "DynamoDB", "SQS", "SES", "S3", "KMS")
 
 
@@ -104,6 +108,57 @@ def _ob3_rows(r: dict) -> list[list[str]]:
     ]
 
 
+def _baking_rows(b: dict) -> list[list[str]]:
+    if "missing" in b:
+        return [_value_row("baking: openbadges-bakery", b["missing"])]
+    rows = []
+    for r in b["rows"]:
+        for what in ("bake", "unbake"):
+            t = r[what]
+            rows.append(
+                _value_row(
+                    f"{r['kind'].upper()} {what}, {r['size']} ({r['bytes']:,} B): ours / openbadges-bakery",
+                    f"{baking_speed.ms(t['ours_s'])} / {baking_speed.ms(t['bakery_s'])}"
+                    f" = {baking_speed.ratio(t['ratio'])}",
+                )
+            )
+    for kind in baking_speed.KINDS:
+        mine = [r for r in b["rows"] if r["kind"] == kind]
+        theirs_read = _yes(all(r["bakery_reads_ours"] for r in mine))
+        ours_read = _yes(all(r["ours_reads_bakery"] for r in mine))
+        identical = ", byte-identical" if all(r["identical"] for r in mine) else ""
+        rows.append(
+            _value_row(
+                f"{kind.upper()} cross-check: bakery unbakes ours / ours unbakes the bakery's",
+                f"{theirs_read} / {ours_read}{identical}",
+            )
+        )
+    return rows
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "NO"
+
+
+def _baking_verdict(b: dict) -> str:
+    target = f"baking >= {BAKE_RATIO_TARGET}x faster than openbadges-bakery (bake, PNG and SVG, every size)"
+    if "missing" in b:
+        return _verdict(target, False, f"not measured: {b['missing']}")
+    ratios = {
+        kind: [r["bake"]["ratio"] for r in b["rows"] if r["kind"] == kind] for kind in baking_speed.KINDS
+    }
+    crossed = all(r["bakery_reads_ours"] and r["ours_reads_bakery"] for r in b["rows"])
+    figure = "; ".join(
+        f"{kind.upper()} " + " / ".join(f"{x:.1f}x" for x in values) for kind, values in ratios.items()
+    )
+    sizes = " / ".join(baking_speed.SIZES)
+    return _verdict(
+        target,
+        crossed and min(min(v) for v in ratios.values()) >= BAKE_RATIO_TARGET,
+        f"{figure} ({sizes}, medians); cross-check {_yes(crossed)}",
+    )
+
+
 def _speed_verdicts(ob2: dict, ob3: dict) -> list[str]:
     target = f"2.0 verification >= {OB2_VERIFY_RATIO_TARGET}x faster than the 1EdTech validator"
     if ob2["validator"] is None:
@@ -135,14 +190,18 @@ def main() -> int:
     print("cold start: timing fresh interpreters ...", flush=True)
     cold = cold_start.measure(runs=11)
     found = cold_start.offenders(top=6)
-    # Before the AWS calls: the moto bulk leaves a large heap behind, and Python's garbage collector
-    # walking it would slow our in-process side and not the validator's or Node's.
+    # Timings before the AWS calls: the moto bulk leaves a large heap behind, and Python's garbage
+    # collector walking it would slow our in-process side and not the validator's or Node's.
     print("OB 2.0 verification: ours and the 1EdTech validator on one hosted badge ...", flush=True)
     ob2 = verify_speed.ob2_hosted()
     print("OB 3.0 eddsa-rdfc-2022: ours and DCC Node on one credential ...", flush=True)
     ob3 = verify_speed.ob3()
+    print("baking: ours and openbadges-bakery, PNG and SVG, three sizes ...", flush=True)
+    baking = baking_speed.measure()
     print(f"AWS calls: in-process moto, bulk of {aws_calls.BULK_ROWS:,} rows ...", flush=True)
     calls = aws_calls.run(aws_calls.BULK_ROWS)
+    print(f"AWS calls: the earner's pages, {earner_calls.BACKPACK_BADGES} badges, claim flow ...", flush=True)
+    earner = earner_calls.run()
     by_path = {row["path"]: row for row in calls["rows"]}
     bulk = calls["bulk"]
     n = bulk["rows"]
@@ -168,8 +227,10 @@ def main() -> int:
         _value_row(f"bulk {n:,}: wall time, request + worker (moto)", f"{bulk['total_s']:.1f} s"),
         _value_row(f"bulk {n:,}: time per award (moto)", f"{bulk['total_s'] / n * 1000:.2f} ms"),
         _value_row(f"bulk {n:,}: awards per second (moto)", f"{bulk['awards_per_s']:.0f}"),
+        *(_calls_row(row) for row in earner["rows"]),
         *_ob2_rows(ob2),
         *_ob3_rows(ob3),
+        *_baking_rows(baking),
     ]
 
     hosted = by_path["hosted assertion GET (ld+json)"]["dynamodb"]
@@ -205,9 +266,13 @@ def main() -> int:
             f"job {job}, {bulk['mails_sent']:,} mails, notices {bulk['notices']}",
         ),
         *_speed_verdicts(ob2, ob3),
+        _baking_verdict(baking),
     ]
+    notes = [*earner_calls.notes(earner), *baking_speed.notes(baking, BAKE_RATIO_TARGET)]
 
-    operations = [f"- {row['path']}: {row['operations'] or 'no AWS call'}" for row in calls["rows"]]
+    operations = [
+        f"- {row['path']}: {row['operations'] or 'no AWS call'}" for row in calls["rows"] + earner["rows"]
+    ]
     where = [
         "- our modules, self time: " + ", ".join(f"{m} {ms:.1f} ms" for m, ms in found["ours"]),
         "- packages the app imports beyond chalice+boto3, self time: "
@@ -226,6 +291,8 @@ def main() -> int:
     print()
     print("\n".join(verdicts))
     print()
+    print("\n".join(notes))
+    print()
     print("Import time (python -X importtime, one run; inflated by the tracing itself):")
     print("\n".join(where))
 
@@ -233,8 +300,13 @@ def main() -> int:
         "# Laurel bench results\n\n"
         f"{header}. Written by `make bench`; see bench/README.md for what each figure means.\n\n"
         f"{_markdown(table)}\n\n"
-        "## Targets\n\n```\n" + "\n".join(verdicts) + "\n```\n\n"
-        "## Calls by operation\n\n" + "\n".join(operations) + "\n\n"
+        "## Targets\n\n```\n"
+        + "\n".join(verdicts)
+        + "\n```\n\n"
+        + ("## Notes\n\n" + "\n".join(notes) + "\n\n" if notes else "")
+        + "## Calls by operation\n\n"
+        + "\n".join(operations)
+        + "\n\n"
         "## Where the import time goes\n\n"
         "From one `python -X importtime -c 'import app'` (the tracing inflates it).\n\n"
         + "\n".join(where)

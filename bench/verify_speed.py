@@ -29,7 +29,7 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -130,13 +130,22 @@ def _ours_once(url: str, port: int) -> dict:
     return verify(url, fetch=fetch, now=lambda: datetime.now(UTC), expected_email=RECIPIENT)
 
 
-def _ours(url: str, port: int, n: int) -> list[float]:
+def _durations(
+    call: Callable[[], object], n: int, check: Callable[[object], None] | None = None
+) -> list[float]:
+    """Seconds taken by each of n calls; `check` (untimed) sees each call's result."""
     runs = []
     for _ in range(n):
         start = time.perf_counter()
-        _ours_once(url, port)
+        result = call()
         runs.append(time.perf_counter() - start)
+        if check is not None:
+            check(result)
     return runs
+
+
+def _ours(url: str, port: int, n: int) -> list[float]:
+    return _durations(lambda: _ours_once(url, port), n)
 
 
 class _Validator:
@@ -176,14 +185,11 @@ class _Validator:
 def _validator_subprocess(url: str, n: int) -> list[float]:
     from tests.support import validator
 
-    runs = []
-    for _ in range(n):
-        start = time.perf_counter()
-        report = validator.validate(recipient=RECIPIENT, url=url)
-        runs.append(time.perf_counter() - start)
+    def valid(report) -> None:
         if not report["valid"]:
             raise RuntimeError(f"the validator rejects the bench badge: {validator.errors(report)}")
-    return runs
+
+    return _durations(lambda: validator.validate(recipient=RECIPIENT, url=url), n, valid)
 
 
 def ob2_hosted(rounds: int = 10, ours_per_round: int = 8, validator_per_round: int = 4) -> dict:

@@ -10,7 +10,7 @@ import warnings
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, tostring
 
-from chalicelib.openbadges.baking import BakingError, png_chunks
+from chalicelib.openbadges.baking import BakingError, is_text_chunk, png_chunks, png_from_chunks
 
 MAX_IMAGE_BYTES = 1_048_576
 MAX_SIDE = 4096
@@ -75,7 +75,7 @@ class ImageError(ValueError):
 
 @dataclass(frozen=True)
 class BadgeImage:
-    """A validated image: PNG bytes as uploaded, or SVG bytes after sanitising."""
+    """A validated image: PNG bytes without text chunks or trailing bytes, or SVG bytes after sanitising."""
 
     kind: str
     data: bytes
@@ -136,19 +136,24 @@ def svg_to_png(svg: bytes, size: int = 512) -> bytes:
 
 
 def _validate_png(data: bytes) -> BadgeImage:
-    """Check chunks and IHDR size by hand before Pillow decodes a single pixel."""
+    """Check chunks and IHDR size by hand before Pillow decodes a single pixel; keep no text chunks.
+
+    Text chunks are where badges are baked: a class image carrying someone's assertion would verify as
+    that badge, and compressed text is inflated by Pillow. Bytes after IEND (polyglot files) go too.
+    """
     try:
         chunks = png_chunks(data)
     except BakingError as exc:
-        raise ImageError("image is not a valid PNG") from exc
+        raise ImageError(f"image is not a valid PNG: {exc}") from exc
     ihdr = chunks[0][1]
     if len(ihdr) != 13:
         raise ImageError("image is not a valid PNG")
     width, height = struct.unpack(">II", ihdr[:8])
     if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE) or width * height > MAX_PIXELS:
         raise ImageError(f"image is larger than {MAX_SIDE}x{MAX_SIDE} pixels")
-    if sum(kind in (b"tEXt", b"zTXt", b"iTXt") for kind, _ in chunks) > MAX_TEXT_CHUNKS:
+    if sum(is_text_chunk(kind) for kind, _ in chunks) > MAX_TEXT_CHUNKS:
         raise ImageError("image has too many text chunks")
+    data = png_from_chunks([(kind, body) for kind, body in chunks if not is_text_chunk(kind)])
     _decode_png(data)
     return BadgeImage("png", data, width, height)
 

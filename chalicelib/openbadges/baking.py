@@ -38,38 +38,58 @@ class BakingError(ValueError):
 # --- PNG ---------------------------------------------------------------------------------------------
 
 
-def png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
-    """The (type, data) chunks of a PNG up to IEND, with signature, lengths and CRCs checked."""
+def _spans(png: bytes) -> list[tuple[bytes, int, int]]:
+    """Each chunk's type and [start, end) (header to CRC) up to IEND; structure checked, not CRCs."""
     if not png.startswith(PNG_SIGNATURE):
         raise BakingError("image is not a PNG")
     if len(png) > MAX_PNG_BYTES:
         raise BakingError("PNG is too large")
-    chunks: list[tuple[bytes, bytes]] = []
+    spans: list[tuple[bytes, int, int]] = []
     pos = len(PNG_SIGNATURE)
     while True:
-        if len(chunks) >= MAX_CHUNKS:
+        if len(spans) >= MAX_CHUNKS:
             raise BakingError("PNG has too many chunks")
         if pos + 12 > len(png):
             raise BakingError("PNG is truncated")
-        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
-        end = pos + 8 + length
-        if length > 0x7FFFFFFF or end + 4 > len(png) or not kind.isalpha():
+        length, kind = struct.unpack_from(">I4s", png, pos)
+        end = pos + 12 + length
+        if length > 0x7FFFFFFF or end > len(png) or not kind.isalpha():
             raise BakingError("PNG chunk is malformed")
-        data = png[pos + 8 : end]
-        if zlib.crc32(kind + data) != struct.unpack(">I", png[end : end + 4])[0]:
-            raise BakingError(f"PNG {kind.decode('ascii')} chunk has a bad CRC")
-        chunks.append((kind, data))
-        pos = end + 4
+        spans.append((kind, pos, end))
+        pos = end
         if kind == b"IEND":
             break
-    if chunks[0][0] != b"IHDR":
+    if spans[0][0] != b"IHDR":
         raise BakingError("PNG does not start with IHDR")
-    return chunks
+    return spans
+
+
+def _checked(png: bytes, kind: bytes, start: int, end: int) -> bytes:
+    """A chunk's data, once its CRC is checked."""
+    data = png[start + 8 : end - 4]
+    if zlib.crc32(kind + data) != struct.unpack_from(">I", png, end - 4)[0]:
+        raise BakingError(f"PNG {kind.decode('ascii')} chunk has a bad CRC")
+    return data
+
+
+def png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    """The (type, data) chunks of a PNG up to IEND, with signature, lengths and every CRC checked."""
+    return [(kind, _checked(png, kind, start, end)) for kind, start, end in _spans(png)]
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     """One serialised PNG chunk."""
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_from_chunks(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    """A PNG made of these (type, data) chunks, lengths and CRCs computed afresh."""
+    return PNG_SIGNATURE + b"".join(_chunk(kind, data) for kind, data in chunks)
+
+
+def is_text_chunk(kind: bytes) -> bool:
+    """Whether a chunk type holds text (tEXt, zTXt, iTXt): where badges, and any other metadata, are baked."""
+    return kind in _TEXT_CHUNKS
 
 
 def _keyword(keyword: str) -> bytes:
@@ -113,19 +133,34 @@ def _text_of(kind: bytes, data: bytes, keyword: bytes) -> str | None:
         raise BakingError("PNG text chunk is malformed") from None
 
 
+def _is_baked(png: bytes, kind: bytes, start: int, name: bytes) -> bool:
+    return kind in _TEXT_CHUNKS and png.startswith(name + b"\0", start + 8)
+
+
 def bake_png(png: bytes, text: str, keyword: str = "openbadges") -> bytes:
-    """The PNG with exactly one uncompressed iTXt chunk holding text, right after IHDR."""
+    """The PNG with exactly one uncompressed iTXt chunk holding text, right after IHDR.
+
+    Chunks are copied as they are, not re-encoded: the image was checked when it was uploaded, and a
+    10 MB image bakes in one copy instead of a CRC pass over every byte.
+    """
     name = _keyword(keyword)
-    chunks = png_chunks(png)
+    spans = _spans(png)
+    ihdr = spans[0]
     itxt = name + b"\0\0\0\0\0" + text.encode("utf-8")  # flag 0, method 0, empty language and translation
-    kept = [_chunk(k, d) for k, d in chunks[1:] if not (k in _TEXT_CHUNKS and d.startswith(name + b"\0"))]
-    return b"".join([PNG_SIGNATURE, _chunk(*chunks[0]), _chunk(b"iTXt", itxt), *kept])
+    kept = [png[start:end] for kind, start, end in spans[1:] if not _is_baked(png, kind, start, name)]
+    return b"".join([png[: ihdr[2]], _chunk(b"iTXt", itxt), *kept])
 
 
 def unbake_png(png: bytes, keyword: str = "openbadges") -> str | None:
-    """The text baked into a PNG under this keyword (iTXt preferred, then tEXt/zTXt), or None."""
+    """The text baked into a PNG under this keyword (iTXt preferred, then tEXt/zTXt), or None.
+
+    Only text chunks are CRC-checked (a damaged one is refused): the image data is not ours to validate.
+    """
     name = _keyword(keyword)
-    found = [(k, d) for k, d in png_chunks(png) if k in _TEXT_CHUNKS and d.startswith(name + b"\0")]
+    texts = [
+        (kind, _checked(png, kind, start, end)) for kind, start, end in _spans(png) if kind in _TEXT_CHUNKS
+    ]
+    found = [(kind, data) for kind, data in texts if data.startswith(name + b"\0")]
     found.sort(key=lambda chunk: chunk[0] != b"iTXt")
     for kind, data in found:
         text = _text_of(kind, data, name)

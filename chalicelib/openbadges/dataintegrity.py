@@ -33,6 +33,10 @@ _PROOF_NQUADS = (
 
 
 _MEMO_LIMIT = 1024
+# RDFC-1.0 time grows about with the cube of a chain of blank nodes (a 200-deep one takes minutes) and
+# with the number of them; a credential is some 5 levels and 30 objects deep, so these bounds leave room.
+MAX_NESTING = 20
+MAX_OBJECTS = 500
 # Relative IRIs resolve against this base so they can be seen and refused, as DCC's safe mode does
 # (PyLD would otherwise resolve them silently against http://example.org/base/). .invalid never resolves.
 _RELATIVE_BASE = "https://relative-iri.invalid/"
@@ -106,12 +110,32 @@ def public_key(private_key: bytes) -> bytes:
 # --- canonicalisation ---------------------------------------------------------------------------
 
 
+def check_shape(document: Any) -> None:
+    """CanonicalizationError for JSON nested deeper than MAX_NESTING or holding more than MAX_OBJECTS objects.
+
+    Walks with a stack, not recursion, so any depth the JSON parser accepted is measured safely.
+    """
+    objects, stack = 0, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_NESTING:
+                raise CanonicalizationError(f"it is nested more than {MAX_NESTING} levels deep")
+            objects += isinstance(value, dict)
+            if objects > MAX_OBJECTS:
+                raise CanonicalizationError(f"it holds more than {MAX_OBJECTS} JSON objects")
+            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+
+
 def canonicalize(document: dict) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document, contexts from the bundled copies only.
 
-    Raises UnknownContextError for a context that is not bundled, CanonicalizationError for the rest.
+    Raises UnknownContextError for a context that is not bundled, CanonicalizationError for the rest
+    (including a document too deep or too large to canonicalise in reasonable time: check_shape).
     """
     from pyld.jsonld import JsonLdError
+
+    check_shape(document)
 
     def refuse(term: str | None) -> None:
         raise CanonicalizationError(f"property {term!r} is not defined by the document's @context")

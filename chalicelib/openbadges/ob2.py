@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -13,8 +14,11 @@ _ALIGNMENT_FIELDS = ("targetName", "targetUrl", "targetDescription", "targetFram
 
 
 def normalise_email(email: str) -> str:
-    """An email address as it is hashed: surrounding space removed, lower case."""
-    return email.strip().lower()
+    """An email address as it is hashed: surrounding space removed, Unicode NFC, lower case.
+
+    NFC makes a decomposed "é" (e + combining accent) hash like the composed one; ASCII is unchanged.
+    """
+    return unicodedata.normalize("NFC", email.strip()).lower()
 
 
 def hashed_identity(email: str, salt: str) -> str:

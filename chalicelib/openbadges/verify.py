@@ -45,7 +45,8 @@ def verify(
     moment = now()
     try:
         if isinstance(value, bytes):
-            _verify_text(_unbaked(value, field or "image"), docs, report, moment, depth=1)
+            field = field or "image"
+            _verify_text(_unbaked(value, field), docs, report, moment, depth=1, field=field)
         else:
             _verify_text(value, docs, report, moment, depth=0, field=field)
     except Failed as failed:
@@ -68,6 +69,8 @@ def _verify_text(
         except ValueError as error:
             raise Failed("parsed", f"This is not valid JSON: {error}.") from None
         _verify_document(document, docs, report, now, fetched_from=None, status=200)
+    elif depth:
+        raise InputError("What is baked into this image is not a badge: no address, JSON or JWS.", field)
     else:
         raise InputError(
             "Give a badge's address (https://…), its JSON, or a signed badge (JWS).", field or "text"

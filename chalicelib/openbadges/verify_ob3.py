@@ -129,6 +129,10 @@ def verify_proof(document: dict, issuer_id: str, docs: Documents, *, check: str)
     for context in contexts if isinstance(contexts, list) else [contexts]:
         if isinstance(context, str) and context not in KNOWN_URLS:
             raise Failed(check, f"It uses the JSON-LD context {context}, which Laurel has no copy of.")
+    try:
+        dataintegrity.check_shape(document)
+    except ValueError as error:
+        raise Failed(check, f"Laurel cannot check this proof: {error}.") from None
     public_key = _public_key(proof.get("verificationMethod"), issuer_id, docs, check)
     if not dataintegrity.verify({**document, "proof": proof}, public_key):
         raise Failed(check, "The proof does not match: the credential was changed after signing.")

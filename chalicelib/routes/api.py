@@ -2,16 +2,54 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from chalice import Blueprint, Response
 
-from chalicelib.services import award_changes, awards, badgeclasses, bulk, issuers
+from chalicelib.services import award_changes, awards, badgeclasses, bulk, ids, issuers
 from chalicelib.services.errors import Invalid, NotFound, Unsupported
+from chalicelib.services.fields import normalise_email
 from chalicelib.web import forms
 from chalicelib.web.http import content_type, json_body, json_response, query, raw_body, route
 
 blueprint = Blueprint(__name__)
 MAX_BULK_BYTES = 10 * 1_048_576
 MAX_UPLOAD_BYTES = 2 * 1_048_576
+
+
+# Query parameters an operation reads; any other, or one given twice, is refused (422) as unknown body
+# fields are: a misspelt `?limt=10` must not quietly answer 50 items.
+PAGE = ("limit", "cursor")
+AWARD_FILTERS = ("recipient_email", "state", *PAGE)
+
+
+def _api(path: str, method: str, *, query: tuple[str, ...] = ()) -> Callable:
+    """Register an /api/v1 view (problem+json errors) that first checks the query parameters."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            _check_query(query)
+            return view(*args, **kwargs)
+
+        route(blueprint, path, methods=[method])(checked)
+        return view
+
+    return decorate
+
+
+def _check_query(known: tuple[str, ...]) -> None:
+    params = _request().query_params or {}
+    errors = [
+        {"field": name, "detail": "is not a parameter of this operation"}
+        if name not in known
+        else {"field": name, "detail": "is given more than once"}
+        for name in sorted(params)
+        if name not in known or len(params.getlist(name)) > 1
+    ]
+    if errors:
+        raise Invalid(f"Query parameter {errors[0]['field']} {errors[0]['detail']}.", errors=errors)
 
 
 def _request():
@@ -42,18 +80,18 @@ def _created(body: dict, location: str) -> Response:
 # --- issuer profile and keys ---------------------------------------------------------------------
 
 
-@route(blueprint, "/issuer", methods=["GET"])
+@_api("/issuer", "GET")
 def get_issuer():
     return issuers.to_api(issuers.get_issuer(_issuer_id()))
 
 
-@route(blueprint, "/issuer", methods=["PATCH"])
+@_api("/issuer", "PATCH")
 def update_issuer():
     issuer_id = _issuer_id()
     return issuers.to_api(issuers.update_profile(issuer_id, json_body(_request())))
 
 
-@route(blueprint, "/issuer/rotate-credential-key", methods=["POST"])
+@_api("/issuer/rotate-credential-key", "POST")
 def rotate_credential_key():
     from chalicelib.services import credentials  # lazy: OB 3.0 crypto stays out of the cold start
 
@@ -61,12 +99,12 @@ def rotate_credential_key():
     return credentials.key_to_api(issuer_id, credentials.rotate_key(issuer_id))
 
 
-@route(blueprint, "/keys", methods=["GET"])
+@_api("/keys", "GET")
 def list_keys():
     return {"items": [issuers.key_to_api(k) for k in issuers.list_api_keys(_issuer_id())]}
 
 
-@route(blueprint, "/keys", methods=["POST"])
+@_api("/keys", "POST")
 def create_key():
     issuer_id = _issuer_id()
     body = json_body(_request()) if (_request().raw_body or b"").strip() else {}
@@ -74,7 +112,7 @@ def create_key():
     return json_response({**issuers.key_to_api(item), "api_key": key}, status=201)
 
 
-@route(blueprint, "/keys/{key_id}/revoke", methods=["POST"])
+@_api("/keys/{key_id}/revoke", "POST")
 def revoke_key(key_id):
     return issuers.key_to_api(issuers.revoke_api_key(_issuer_id(), key_id))
 
@@ -92,14 +130,14 @@ def _badge_body():
     return json_body(request, max_bytes=MAX_UPLOAD_BYTES)
 
 
-@route(blueprint, "/badgeclasses", methods=["POST"])
+@_api("/badgeclasses", "POST")
 def create_badge_class():
     issuer_id = _issuer_id()
     item = badgeclasses.create(issuer_id, _badge_body())
     return _created(badgeclasses.to_api(item), f"/api/v1/badgeclasses/{item.id}")
 
 
-@route(blueprint, "/badgeclasses", methods=["GET"])
+@_api("/badgeclasses", "GET", query=PAGE)
 def list_badge_classes():
     issuer_id = _issuer_id()
     limit, cursor = _page_args()
@@ -107,12 +145,12 @@ def list_badge_classes():
     return _page([badgeclasses.to_api(i) for i in items], key)
 
 
-@route(blueprint, "/badgeclasses/{badge_id}", methods=["GET"])
+@_api("/badgeclasses/{badge_id}", "GET")
 def get_badge_class(badge_id):
     return badgeclasses.to_api(badgeclasses.get(_issuer_id(), badge_id))
 
 
-@route(blueprint, "/badgeclasses/{badge_id}", methods=["PATCH"])
+@_api("/badgeclasses/{badge_id}", "PATCH")
 def update_badge_class(badge_id):
     issuer_id = _issuer_id()
     return badgeclasses.to_api(badgeclasses.update(issuer_id, badge_id, _badge_body()))
@@ -121,7 +159,7 @@ def update_badge_class(badge_id):
 # --- awards --------------------------------------------------------------------------------------
 
 
-@route(blueprint, "/badgeclasses/{badge_id}/assertions", methods=["POST"])
+@_api("/badgeclasses/{badge_id}/assertions", "POST")
 def award(badge_id):
     issuer_id = _issuer_id()
     badge = badgeclasses.get(issuer_id, badge_id)
@@ -131,15 +169,14 @@ def award(badge_id):
     return _created(body, f"/api/v1/assertions/{item.id}") if created else json_response(body)
 
 
-@route(blueprint, "/badgeclasses/{badge_id}/assertions/bulk", methods=["POST"])
+@_api("/badgeclasses/{badge_id}/assertions/bulk", "POST")
 def award_in_bulk(badge_id):
     issuer_id = _issuer_id()
     badge = badgeclasses.get(issuer_id, badge_id)
     request = _request()
     kind = content_type(request)
     if kind == "text/csv":
-        text = raw_body(request, MAX_BULK_BYTES).decode("utf-8-sig", "replace")
-        rows = bulk.rows_from_csv(text)
+        rows = bulk.rows_from_csv(raw_body(request, MAX_BULK_BYTES))
     elif kind == "application/json":
         rows = bulk.rows_from_json(json_body(request, max_bytes=MAX_BULK_BYTES))
     else:
@@ -149,47 +186,49 @@ def award_in_bulk(badge_id):
     return json_response(body, status=202, headers={"Location": f"/api/v1/jobs/{job.id}"})
 
 
-@route(blueprint, "/badgeclasses/{badge_id}/assertions", methods=["GET"])
+@_api("/badgeclasses/{badge_id}/assertions", "GET", query=AWARD_FILTERS)
 def list_badge_assertions(badge_id):
     issuer_id = _issuer_id()
     badgeclasses.get(issuer_id, badge_id)
     return _list_awards(issuer_id, badge_id=badge_id)
 
 
-@route(blueprint, "/assertions", methods=["GET"])
+@_api("/assertions", "GET", query=("badge_class", *AWARD_FILTERS))
 def list_assertions():
     issuer_id = _issuer_id()
     return _list_awards(issuer_id, badge_id=query(_request(), "badge_class"))
 
 
 def _list_awards(issuer_id: str, *, badge_id: str | None) -> dict:
-    email = query(_request(), "recipient_email")
+    email = normalise_email(query(_request(), "recipient_email") or "") or None
     state = query(_request(), "state")
+    if email and len(email) > 254:  # no address is longer; nor may a DynamoDB key be much longer
+        raise Invalid(
+            "recipient_email must be at most 254 characters.",
+            errors=[{"field": "recipient_email", "detail": "at most 254 characters"}],
+        )
     if state and state not in ("pending", "accepted", "rejected", "revoked", "expired"):
         raise Invalid(
             "state must be pending, accepted, rejected, revoked or expired.",
             errors=[{"field": "state", "detail": "unknown state"}],
         )
     limit, cursor = _page_args()
+    if badge_id is not None and not ids.plausible_id(badge_id):
+        return _page([], None)  # no badge class has that id, so none of its awards exist
     items, key = awards.list_page(
-        issuer_id,
-        badge_id=badge_id,
-        email=(email or "").strip().lower() or None,
-        state=state,
-        limit=limit,
-        cursor=cursor,
+        issuer_id, badge_id=badge_id, email=email, state=state, limit=limit, cursor=cursor
     )
     return _page([awards.to_api(i) for i in items], key)
 
 
-@route(blueprint, "/assertions/{assertion_id}", methods=["GET"])
+@_api("/assertions/{assertion_id}", "GET")
 def get_assertion(assertion_id):
     issuer_id = _issuer_id()
     issuer = issuers.get_issuer(issuer_id)
     return awards.to_api(awards.get(issuer_id, assertion_id), signing=bool(issuer.signing))
 
 
-@route(blueprint, "/assertions/{assertion_id}/revoke", methods=["POST"])
+@_api("/assertions/{assertion_id}/revoke", "POST")
 def revoke(assertion_id):
     issuer_id = _issuer_id()
     ids, reason = award_changes.read_revocation(json_body(_request()))
@@ -200,7 +239,7 @@ def revoke(assertion_id):
     return awards.to_api(award_changes.revoke(issuer_id, assertion_id, reason))
 
 
-@route(blueprint, "/assertions/revoke", methods=["POST"])
+@_api("/assertions/revoke", "POST")
 def revoke_many():
     issuer_id = _issuer_id()
     ids, reason = award_changes.read_revocation(json_body(_request()))
@@ -217,19 +256,19 @@ def revoke_many():
     return {"items": results}
 
 
-@route(blueprint, "/assertions/{assertion_id}/resend", methods=["POST"])
+@_api("/assertions/{assertion_id}/resend", "POST")
 def resend(assertion_id):
     return awards.to_api(award_changes.resend(_issuer_id(), assertion_id))
 
 
-@route(blueprint, "/assertions/{assertion_id}/recertify", methods=["POST"])
+@_api("/assertions/{assertion_id}/recertify", "POST")
 def recertify(assertion_id):
     issuer_id = _issuer_id()
     body = json_body(_request()) if (_request().raw_body or b"").strip() else {}
     return awards.to_api(award_changes.recertify(issuer_id, assertion_id, body))
 
 
-@route(blueprint, "/assertions/{assertion_id}/erase", methods=["POST"])
+@_api("/assertions/{assertion_id}/erase", "POST")
 def erase(assertion_id):
     award_changes.erase(_issuer_id(), assertion_id)
     return Response(body="", status_code=204)
@@ -238,14 +277,14 @@ def erase(assertion_id):
 # --- jobs and the API description ----------------------------------------------------------------
 
 
-@route(blueprint, "/jobs/{job_id}", methods=["GET"])
+@_api("/jobs/{job_id}", "GET", query=PAGE)
 def get_job(job_id):
     issuer_id = _issuer_id()
     limit, cursor = _page_args()
     return bulk.job_report(issuer_id, job_id, limit=limit, cursor=cursor)
 
 
-@route(blueprint, "/openapi.json", methods=["GET"])
+@_api("/openapi.json", "GET")
 def openapi():
     from chalicelib.web.openapi import document
 

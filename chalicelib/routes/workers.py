@@ -7,6 +7,11 @@ from functools import lru_cache
 
 from chalicelib.services import bulk_worker, notices
 
+HANDLERS = {
+    "notice": lambda message: notices.send_notice(message["assertion_id"]),
+    "bulk": lambda message: bulk_worker.process_batch(message),
+}
+
 
 @lru_cache(maxsize=1)
 def _logger():
@@ -16,17 +21,24 @@ def _logger():
 
 
 def mail_worker(event) -> None:
-    """Handle award notices and bulk batches. Raising makes SQS redeliver (then dead-letter)."""
+    """Handle award notices and bulk batches. Raising makes SQS redeliver; after 5 receives the message
+    goes to the dead-letter queue (`make replay-dead-letters` puts it back). Both handlers are safe
+    to run again on the same message: they never award or mail twice."""
     log = _logger()
     for record in event:
-        message_id = record.to_dict().get("messageId")
+        raw = record.to_dict()
+        context = {
+            "message_id": raw.get("messageId"),
+            "receive": raw.get("attributes", {}).get("ApproximateReceiveCount"),
+        }
         message = json.loads(record.body)
         kind = message.get("kind")
-        if kind == "notice":
-            outcome = notices.send_notice(message["assertion_id"])
-        elif kind == "bulk":
-            outcome = bulk_worker.process_batch(message)
-        else:
-            log.error("unknown message kind", extra={"kind": kind, "message_id": message_id})
+        if kind not in HANDLERS:
+            log.error("unknown message kind", extra={"kind": kind, **context})
             continue
-        log.info("message handled", extra={"kind": kind, "outcome": outcome, "message_id": message_id})
+        try:
+            outcome = HANDLERS[kind](message)
+        except Exception:
+            log.exception("message failed; SQS will deliver it again", extra={"kind": kind, **context})
+            raise
+        log.info("message handled", extra={"kind": kind, "outcome": outcome, **context})

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DeleteError, TransactWriteError
 
-from chalicelib.services import activation, ids, passwords, ratelimit
+from chalicelib.services import activation, fields, ids, passwords, ratelimit
 from chalicelib.services.errors import Conflict, Invalid, LaurelError
 from chalicelib.services.ratelimit import TooMany
 from chalicelib.store.models import (
@@ -151,7 +151,8 @@ def verified_addresses(account: AccountItem) -> list[str]:
 
 
 def normalise(email: str) -> str:
-    return (email or "").strip().lower()[:254]
+    """The address as awards and accounts store it (fields.normalise_email), at most 254 characters."""
+    return fields.normalise_email(email or "")[:254]
 
 
 def login(email: str, password: str, client_ip: str) -> AccountItem:

@@ -156,7 +156,10 @@ def award(
             if assertion.holds_lock:
                 tx.save(active_guard(assertion), condition=guard_condition(at))
     except TransactWriteError as error:
-        return _explain_refusal(error, issuer_id, badge, request, idem), False
+        first = _explain_refusal(error, issuer_id, badge, request, idem)
+        if first.notice == "queued":  # its request may have died before queueing it; a copy is harmless
+            enqueue_notices([first])
+        return first, False
     if request.notify:
         enqueue_notices([assertion])
     return assertion, True
@@ -208,6 +211,8 @@ def enqueue_notices(assertions: list[AssertionItem]) -> None:
 
 def get(issuer_id: str | None, assertion_id: str) -> AssertionItem:
     """The award; NotFound when missing, erased, or (with issuer_id) another issuer's."""
+    if not ids.plausible_id(assertion_id):
+        raise NotFound("No assertion has that id.")
     try:
         item = AssertionItem.get(f"ASSERTION#{assertion_id}", "ASSERTION")
     except AssertionItem.DoesNotExist:
@@ -287,7 +292,8 @@ def _key_value(value: object) -> bool:
     if not isinstance(value, dict) or len(value) != 1:
         return False
     text = value.get("S", value.get("N"))
-    return isinstance(text, str) and ("S" in value or text.isdigit())
+    # within DynamoDB's sort key size: a forged ExclusiveStartKey must not make the query fail
+    return isinstance(text, str) and ("S" in value or text.isdigit()) and len(text.encode()) <= 1024
 
 
 def _bad_cursor() -> Invalid:

@@ -121,6 +121,8 @@ def create(issuer_id: str, body: object) -> BadgeClassItem:
 
 def get(issuer_id: str | None, badge_id: str) -> BadgeClassItem:
     """The badge class; NotFound when missing or (with issuer_id) another issuer's."""
+    if not ids.plausible_id(badge_id):
+        raise NotFound("No badge class has that id.")
     try:
         item = BadgeClassItem.get(badge_pk(badge_id), "BADGE")
     except BadgeClassItem.DoesNotExist:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from datetime import timedelta
 
 from chalicelib.services import awards, ids, notices, unsubscribe
@@ -29,6 +30,7 @@ CSV_COLUMNS = (
 JOB_DAYS = 30
 EXTRA_CELLS = object()  # a CSV row with more cells than the header has columns
 MAX_MESSAGE_BYTES = 200_000  # well under SQS's 256 KiB message limit
+log = logging.getLogger(__name__)
 
 
 def rows_from_json(body: object) -> list:
@@ -40,10 +42,43 @@ def rows_from_json(body: object) -> list:
     return body["assertions"]
 
 
-def rows_from_csv(text: str) -> list[dict]:
-    """CSV with a header row (CSV_COLUMNS; recipient_email required) → award objects."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
+def rows_from_csv(data: bytes | str) -> list[dict]:
+    """CSV with a header row (CSV_COLUMNS; recipient_email required) → award objects.
+
+    UTF-8 with or without a BOM, any line endings (LF, CRLF, CR), quoted cells may hold newlines.
+    Text that is not UTF-8 or not CSV is refused with the line or row where it goes wrong.
+    """
+    text = _csv_text(data) if isinstance(data, bytes) else data.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # newline="": the csv module splits lines
+    rows: list = []
+    header: list[str] | None = None
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+        _check_header(header)
+        reader.fieldnames = header
+        for record in reader:
+            rows.append(_award_from_record(record))
+            if len(rows) > MAX_ROWS:
+                break
+    except csv.Error as error:
+        raise _unreadable(0 if header is None else len(rows) + 1, error) from None
+    return rows
+
+
+def _csv_text(data: bytes) -> str:
+    """The CSV as text: strict UTF-8 (a Latin-1 file would otherwise turn names into "Zo�")."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        detail = f"is not UTF-8 text: line {line} has the byte 0x{data[error.start]:02X}"
+        raise Invalid(
+            f"The CSV {detail}. Save it as CSV UTF-8 and send it again.",
+            errors=[{"field": "body", "detail": detail}],
+        ) from None
+
+
+def _check_header(header: list[str]) -> None:
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if "recipient_email" not in header or unknown:
         detail = (
@@ -53,13 +88,21 @@ def rows_from_csv(text: str) -> list[dict]:
             f"CSV header: {detail}. Columns: {', '.join(CSV_COLUMNS)}.",
             errors=[{"field": "header", "detail": detail}],
         )
-    reader.fieldnames = header
-    rows = []
-    for record in reader:
-        rows.append(_award_from_record(record))
-        if len(rows) > MAX_ROWS:
-            break
-    return rows
+
+
+def _unreadable(row: int, error: csv.Error) -> Invalid:
+    """The csv module's complaint as a 422 naming the row (0: the header)."""
+    reason = str(error)
+    if "field limit" in reason:  # the only csv.Error a reader without strict=True raises on its own
+        reason = f"a cell is longer than {csv.field_size_limit() // 1024} kB (is a quote left open?)"
+    if row == 0:
+        return Invalid(
+            f"The CSV cannot be read at the header: {reason}.", errors=[{"field": "header", "detail": reason}]
+        )
+    return Invalid(
+        f"The CSV cannot be read at row {row}: {reason}.",
+        errors=[{"row": row, "field": "", "detail": reason}],
+    )
 
 
 def _award_from_record(record: dict) -> dict | object:
@@ -143,15 +186,24 @@ def start(issuer: IssuerItem, badge: BadgeClassItem, rows: list) -> tuple[JobIte
         ttl=int((at + timedelta(days=JOB_DAYS)).timestamp()),
     )
     job.save(condition=JobItem.pk.does_not_exist())
-    _record_failures(job, errors)
     try:
+        _record_failures(job, errors)
         queue.send(messages)
     except Exception as error:
-        job.update(actions=[JobItem.error.set(f"could not queue the job: {str(error)[:200]}")])
+        _mark_not_started(job, error)
         raise Unavailable(
-            "The award queue is unavailable; nothing was sent. Try again shortly.", extra={"job_id": job_id}
+            "The award queue is unavailable, so the job could not be queued. Try again shortly.",
+            extra={"job_id": job_id},
         ) from error
     return job, errors
+
+
+def _mark_not_started(job: JobItem, error: Exception) -> None:
+    """Show the job failed (best effort: the store may be what failed), so it never looks stuck."""
+    try:
+        job.update(actions=[JobItem.error.set(f"could not queue the job: {str(error)[:200]}")])
+    except Exception:
+        log.warning("job %s could not be marked failed", job.id, exc_info=True)
 
 
 def _row_message(row: int, r: awards.AwardRequest) -> dict:
@@ -215,6 +267,8 @@ def job_report(issuer_id: str, job_id: str, *, limit: int, cursor: dict | None) 
     from chalicelib.services.errors import NotFound
     from chalicelib.store.models import AssertionItem
 
+    if not ids.plausible_id(job_id):
+        raise NotFound("No job has that id.")
     try:
         job = JobItem.get(f"JOB#{job_id}", "JOB")
     except JobItem.DoesNotExist:

@@ -9,7 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import get_settings
 from chalicelib.services import awards, ids, notices
-from chalicelib.store import mail
+from chalicelib.store import aws, mail
 from chalicelib.store.models import AssertionItem, BadgeClassItem, JobItem, JobRowItem, transaction
 
 log = logging.getLogger(__name__)
@@ -28,12 +28,23 @@ def process_batch(message: dict) -> str:
         if refused is None:
             break
         if refused == "redelivered":
-            return _recover(message, pending)
+            return _recover(message, pending, at)
         failed += [(item.job_row, DUPLICATE) for item in refused]
         pending = [item for item in pending if item not in refused]
-    outcomes = _mail(message["mail"], [item for item in pending if item.id in tokens], tokens)
-    _finish(message, pending, outcomes, failed)
+    _deliver(message, pending, [item for item in pending if item.id in tokens], tokens, failed)
     return "done"
+
+
+def _deliver(
+    message: dict, written: list, to_mail: list, tokens: dict, failed: list, known: dict | None = None
+) -> None:
+    """Mail the batch, then count it. A failure before SES took the mail hands the notices back."""
+    try:
+        outcomes = _mail(message["mail"], to_mail, tokens)
+    except Exception:
+        notices.hand_back(to_mail)
+        raise
+    _finish(message, written, {**(known or {}), **outcomes}, failed)
 
 
 def _assertion(badge: BadgeClassItem, row: dict, job_id: str, at: datetime, tokens: dict) -> AssertionItem:
@@ -90,6 +101,8 @@ def _mail(shared: dict, items: list[AssertionItem], tokens: dict) -> dict:
     try:
         errors = mail.send_bulk(get_settings().award_notice_template, shared, destinations)
     except Exception as error:
+        if aws.refused_for_now(error):  # SES said "not now", so nothing went out: raise to be redelivered
+            raise
         log.exception("bulk award notices failed")
         errors = [str(error)[:300]] * len(items)
     return {item.id: error for item, error in zip(items, errors, strict=True)}
@@ -125,26 +138,37 @@ def _finish(
         )
 
 
-def _recover(message: dict, items: list[AssertionItem]) -> str:
-    """A batch seen before: if it was finished, nothing to do; else its mails' fate is unknown, so say so."""
-    job = JobItem.get(f"JOB#{message['job_id']}", "JOB")
+def _recover(message: dict, items: list[AssertionItem], at: datetime) -> str:
+    """A batch seen before and not yet counted: finish it. Notices handed back (queued) are mailed
+    now; notices still "sending" may or may not have gone out, so they are marked failed (resend to
+    be sure); rows not written were refused as duplicates by the earlier delivery."""
+    job = JobItem.get(f"JOB#{message['job_id']}", "JOB", consistent_read=True)
     if message["batch"] in (job.finished_batches or set()):
         return "duplicate"
-    log.warning("job %s batch %s was interrupted; marking its notices unconfirmed", job.id, message["batch"])
-    existing = {a.id: a for a in AssertionItem.batch_get([(i.pk, i.sk) for i in items])}
-    for item in existing.values():
-        if item.notice == "sending":
-            item.update(
-                actions=[
-                    AssertionItem.notice.set("failed"),
-                    AssertionItem.notice_error.set(
-                        "delivery unconfirmed after an interruption; resend to be sure"
-                    ),
-                ],
-                condition=AssertionItem.notice == "sending",
-            )
-    job.update(
-        actions=[JobItem.done.add(len(existing)), JobItem.finished_batches.add({message["batch"]})],
-        condition=~JobItem.finished_batches.contains(message["batch"]),
-    )
+    log.warning("job %s batch %s was interrupted; finishing it", job.id, message["batch"])
+    found = {a.id: a for a in AssertionItem.batch_get([(i.pk, i.sk) for i in items], consistent_read=True)}
+    written = [found[i.id] for i in items if i.id in found]
+    failed = [(i.job_row, DUPLICATE) for i in items if i.id not in found]
+    unconfirmed = {a.id: notices.UNCONFIRMED for a in written if a.notice == "sending"}
+    queued = [a for a in written if a.notice == "queued"]
+    tokens = _reclaim(queued, at)
+    _deliver(message, written, queued, tokens, failed, unconfirmed)
     return "recovered"
+
+
+def _reclaim(items: list[AssertionItem], at: datetime) -> dict[str, str]:
+    """queued → sending with new claim links, in one transaction; returns assertion id → token."""
+    tokens: dict[str, str] = {}
+    if not items:
+        return tokens
+    expires = at + timedelta(days=get_settings().claim_token_days)
+    with transaction() as tx:
+        for item in items:
+            tokens[item.id], token_hash = notices.new_claim_token(item.id)
+            actions = [
+                AssertionItem.notice.set("sending"),
+                AssertionItem.claim_hash.set(token_hash),
+                AssertionItem.claim_expires.set(expires),
+            ]
+            tx.update(item, actions=actions, condition=AssertionItem.notice == "queued")
+    return tokens

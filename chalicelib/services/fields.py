@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -9,6 +10,10 @@ from urllib.parse import urlsplit
 from chalicelib.services.errors import Invalid
 
 _MISSING = object()
+# Characters no text field may hold: C0 controls but tab/LF/CR, unpaired surrogates (JSON "\ud800" parses
+# to one, and UTF-8 cannot encode it) and U+FFFE/U+FFFF. XML (baked SVG) can carry none of them.
+_FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MAX_EMAIL_INPUT = 320  # longer than any address can be: not worth handing to the validator
 
 
 class Fields:
@@ -48,6 +53,10 @@ class Fields:
             self.error(name, "must be a string")
             return None
         value = value.strip()
+        bad = forbidden_character(value)
+        if bad:
+            self.error(name, f"must not contain {bad}")
+            return None
         if required and not value:
             self.error(name, "must not be empty")
         if len(value) > max_len:
@@ -96,6 +105,10 @@ class Fields:
         if len(value) > max_items:
             self.error(name, f"must have at most {max_items} items")
         cleaned = [v.strip() for v in value if v.strip()]
+        bad = next(filter(None, map(forbidden_character, cleaned)), None)
+        if bad:
+            self.error(name, f"items must not contain {bad}")
+            return []
         if any(len(v) > max_len for v in cleaned):
             self.error(name, f"items must be at most {max_len} characters")
         return list(dict.fromkeys(cleaned))
@@ -124,23 +137,52 @@ def is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
 
 
+def forbidden_character(text: str) -> str | None:
+    """'U+0000 (a control character)'-style name of the first character text may not hold, else None."""
+    match = _FORBIDDEN_TEXT.search(text)
+    if match is None:
+        return None
+    code = ord(match.group())
+    if code < 0x20:
+        return f"U+{code:04X} (a control character)"
+    return f"U+{code:04X} ({'an unpaired surrogate' if code < 0xE000 else 'a noncharacter'})"
+
+
+def without_forbidden_characters(text: str) -> str:
+    """The text with every character forbidden_character would name removed."""
+    return _FORBIDDEN_TEXT.sub("", text)
+
+
 def normalise_and_check_email(value: str) -> str | None:
-    """Trimmed, lower-cased address if it is a valid email address, else None."""
+    """The canonical form of a valid email address (see normalise_email), else None."""
     from email_validator import EmailNotValidError, validate_email  # lazy: cold start
 
+    value = value.strip()
+    if len(value) > _MAX_EMAIL_INPUT:
+        return None
     try:
-        validate_email(value.strip(), check_deliverability=False)
+        checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError:
         return None
-    return value.strip().lower()
+    return checked.normalized.lower()
+
+
+def normalise_email(value: str) -> str:
+    """One spelling per address: Unicode NFC, the domain as Unicode (not xn-- punycode), lower case.
+
+    Equivalent spellings ("Ada@Bücher.example", "ada@xn--bcher-kva.example", a decomposed "ü") give the
+    same string, so they are one recipient, one account and one identity hash. Text that is not an
+    address is only trimmed and lower-cased (a login form must still be able to say "no such account").
+    """
+    return normalise_and_check_email(value) or value.strip().lower()
 
 
 def parse_timestamp(value: str) -> datetime | None:
     """ISO 8601 date or date-time; naive values are UTC. Returns an aware UTC datetime."""
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC).replace(microsecond=0)
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+01:00 is before year 1 in UTC
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).replace(microsecond=0)

@@ -17,6 +17,16 @@ def new_id() -> str:
             return value
 
 
+# Ours are 22 characters. Longer "ids" from a URL or a filter name no object: they must never reach a
+# DynamoDB key, which DynamoDB caps at 2048 bytes (1024 for sort keys) with a ValidationException.
+MAX_ID_LENGTH = 200
+
+
+def plausible_id(value: str) -> bool:
+    """Whether a client-given id could name one of our objects (so it is safe to look up)."""
+    return 0 < len(value) <= MAX_ID_LENGTH
+
+
 def new_secret() -> str:
     """A bearer secret (256 bits)."""
     return secrets.token_urlsafe(32)

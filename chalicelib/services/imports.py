@@ -16,7 +16,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.services import accounts, ids
+from chalicelib.services import accounts, fields, ids
 from chalicelib.services.errors import Invalid, NotFound, TooLarge
 from chalicelib.store import images
 from chalicelib.store.models import AccountItem, ImportedBadgeItem
@@ -189,7 +189,13 @@ def digest_of(badge_id: str) -> str:
 
 
 def _short(value: Any, limit: int) -> str | None:
-    return value.strip()[:limit] or None if isinstance(value, str) else None
+    """Display text from another issuer's document: trimmed, cut, without what UTF-8 or XML cannot carry.
+
+    JSON may spell an unpaired surrogate ("\\ud800"); kept, it would break every page and export showing it.
+    """
+    if not isinstance(value, str):
+        return None
+    return fields.without_forbidden_characters(value).strip()[:limit] or None
 
 
 def _image_url(value: Any) -> str | None:

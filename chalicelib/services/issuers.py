@@ -46,6 +46,8 @@ def create_issuer(
 
 
 def get_issuer(issuer_id: str) -> IssuerItem:
+    if not ids.plausible_id(issuer_id):
+        raise NotFound("No issuer has that id.")
     try:
         return IssuerItem.get(issuer_pk(issuer_id), "PROFILE")
     except IssuerItem.DoesNotExist:
@@ -86,6 +88,8 @@ def list_api_keys(issuer_id: str) -> list[ApiKeyItem]:
 
 
 def revoke_api_key(issuer_id: str, key_id: str) -> ApiKeyItem:
+    if not ids.plausible_id(key_id):
+        raise NotFound("No API key of this issuer has that id.")
     for item in list_api_keys(issuer_id):
         if item.key_id == key_id:
             if item.revoked_at is None:

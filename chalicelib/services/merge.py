@@ -36,12 +36,13 @@ import time
 from collections.abc import Callable
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
 from chalicelib.services import accounts, activation, ids, passwords, ratelimit
 from chalicelib.services.errors import Conflict, Invalid
 from chalicelib.services.ratelimit import TooMany
+from chalicelib.store import aws
 from chalicelib.store.aws import client
 from chalicelib.store.models import AccountItem, EmailItem, MergeCodeItem, MergeItem
 
@@ -194,8 +195,8 @@ def _close(into_id: str, old_id: str, proof: str, email: str) -> None:
     try:
         _write(items)
     except ClientError as error:
-        if not _cancelled(error):
-            raise
+        if not _cancelled(error) or aws.refused_for_now(error):
+            raise  # throttled or a concurrent transaction: nothing was written, so a retry may pass
         if record(into_id, old_id) is None:  # not a repeat of our own close: a real conflict
             raise Conflict(
                 "That account is already being merged or has changed meanwhile. Reload and try again."
@@ -455,14 +456,21 @@ def by_code(requester: AccountItem, email: str, code: str, client_ip: str) -> Me
     if not (len(code) == 6 and hmac.compare_digest(item.code_hash, _code_hash(item.salt, code))):
         left = MAX_CODE_ATTEMPTS - item.attempts
         raise _code_error(f"This code is not right; {left} tries left." if left else dead.detail)
+    if record(requester.id, item.owner_id) is None:  # else a retry after a busy store: resume it
+        owner = _other_owner(requester, email)
+        if owner.account_id != item.owner_id:
+            raise Conflict("This address changed hands meanwhile. Start again.")
+    merged = merge(requester.id, item.owner_id, proof="code", email=email)
+    _spend(item)  # only now: a merge that failed for a busy store can be retried with the same code
+    return merged
+
+
+def _spend(item: MergeCodeItem) -> None:
+    """Delete a used code. Best effort: a code left over only resumes the same, finished merge."""
     try:
-        item.delete(condition=MergeCodeItem.code_hash == item.code_hash)
-    except DeleteError:
-        raise dead from None
-    owner = _other_owner(requester, email)
-    if owner.account_id != item.owner_id:
-        raise Conflict("This address changed hands meanwhile. Start again.")
-    return merge(requester.id, owner.account_id, proof="code", email=email)
+        item.delete()
+    except Exception:
+        log.warning("a used merge code was not deleted", exc_info=True)
 
 
 def by_password(requester: AccountItem, email: str, password: str, client_ip: str) -> MergeItem:

@@ -36,6 +36,8 @@ def disable(issuer: IssuerItem) -> IssuerItem:
 
 
 def _key(issuer_id: str, kid: str) -> SigningKeyItem:
+    if not (ids.plausible_id(issuer_id) and ids.plausible_id(kid)):
+        raise NotFound("No key has that id.")
     try:
         return SigningKeyItem.get(f"ISSUER#{issuer_id}", f"RSAKEY#{kid}")
     except SigningKeyItem.DoesNotExist:

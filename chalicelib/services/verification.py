@@ -108,10 +108,12 @@ def _check_size(field: str, value: str | bytes) -> None:
 
 
 def _expected_email(value: str | None) -> str | None:
-    """The expected email address, trimmed; 422 when it cannot be one."""
+    """The expected email address in the one spelling awards are hashed from; 422 when it cannot be one."""
+    from chalicelib.services.fields import normalise_email
+
     email = (value or "").strip()
     if not email:
         return None
     if len(email) > 254 or email.count("@") != 1 or any(c.isspace() for c in email):
         raise _invalid("expected_email", "This is not an email address.")
-    return email
+    return normalise_email(email)

@@ -16,3 +16,69 @@ def client(service: str) -> Any:
 def reset() -> None:
     """Forget cached clients (tests switch between in-process and server moto)."""
     client.cache_clear()
+
+
+# AWS error codes that mean "not now": throttling, a conflicting transaction, a brief outage.
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "ThrottlingError",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "TooManyRequestsException",
+        "SlowDown",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "TransactionConflict",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+
+
+def _chain(error: BaseException):
+    """The error and what it wraps (PynamoDB's `.cause`, `raise ... from`); never an unrelated context."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = getattr(error, "cause", None) or error.__cause__
+
+
+def _answer(error: BaseException) -> tuple[str, list] | None:
+    """(error code, transaction cancellation reason codes) of the AWS answer behind an error, if any."""
+    for link in _chain(error):
+        response = getattr(link, "response", None)
+        if isinstance(response, dict) and "Error" in response:
+            reasons = getattr(link, "cancellation_reasons", None)  # PynamoDB's, else botocore's dicts
+            if reasons is not None:
+                codes = [getattr(r, "code", None) for r in reasons]
+            else:
+                codes = [r.get("Code") for r in response.get("CancellationReasons", [])]
+            return response["Error"].get("Code", ""), codes
+    return None
+
+
+def refused_for_now(error: BaseException) -> bool:
+    """AWS answered "not now" (throttled, conflict, outage): the call changed nothing; a retry may pass."""
+    answer = _answer(error)
+    if answer is None:
+        return False
+    code, reasons = answer
+    if code == "TransactionCanceledException":  # cancelled only by throttling or conflicts, not conditions
+        real = [r for r in reasons if r not in (None, "None")]
+        return bool(real) and all(r in TRANSIENT_CODES for r in real)
+    return code in TRANSIENT_CODES
+
+
+def transient(error: BaseException) -> bool:
+    """A retry a little later may succeed: AWS refused for now, or could not be reached in time."""
+    from botocore.exceptions import ConnectionError, HTTPClientError  # lazy: only on the error path
+
+    if refused_for_now(error):
+        return True
+    return any(isinstance(link, ConnectionError | HTTPClientError) for link in _chain(error))

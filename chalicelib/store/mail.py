@@ -10,11 +10,27 @@ from chalicelib.store.aws import client
 BULK_LIMIT = 50  # destinations per SendBulkTemplatedEmail call
 
 
+def ses_address(email: str) -> str:
+    """The address as SES takes it: an internationalised domain in its xn-- (IDNA) form.
+
+    Addresses are stored with Unicode domains (services/fields.normalise_email); SES refuses those.
+    """
+    local, _, domain = email.rpartition("@")
+    if domain.isascii():
+        return email
+    import idna  # lazy: only for internationalised domains
+
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError:
+        return email  # SES will say why it cannot deliver
+
+
 def send_templated(to: str, template: str, data: dict) -> str:
     """Send one templated message; returns the SES message id."""
     result = client("ses").send_templated_email(
         Source=get_settings().sender,
-        Destination={"ToAddresses": [to]},
+        Destination={"ToAddresses": [ses_address(to)]},
         Template=template,
         TemplateData=json.dumps(data),
     )
@@ -28,7 +44,7 @@ def send_bulk(template: str, default_data: dict, destinations: list[tuple[str, d
         Template=template,
         DefaultTemplateData=json.dumps(default_data),
         Destinations=[
-            {"Destination": {"ToAddresses": [to]}, "ReplacementTemplateData": json.dumps(data)}
+            {"Destination": {"ToAddresses": [ses_address(to)]}, "ReplacementTemplateData": json.dumps(data)}
             for to, data in destinations
         ],
     )
@@ -41,7 +57,7 @@ def send_email(to: str, subject: str, html: str, text: str) -> str:
     """Send one message with HTML and text parts (SES SendEmail); returns the SES message id."""
     result = client("ses").send_email(
         Source=get_settings().sender,
-        Destination={"ToAddresses": [to]},
+        Destination={"ToAddresses": [ses_address(to)]},
         Message={
             "Subject": {"Data": subject, "Charset": "UTF-8"},
             "Body": {"Html": {"Data": html, "Charset": "UTF-8"}, "Text": {"Data": text, "Charset": "UTF-8"}},

@@ -21,9 +21,17 @@ ERRORS = {
     "409": ("Conflict", "The request conflicts with the object's state; see detail."),
     "413": ("TooLarge", "The body is too large (JSON 1 MB; badge class 2 MB; bulk 10 MB)."),
     "415": ("Unsupported", "The Content-Type is not one this operation accepts."),
-    "422": ("Invalid", "Invalid request; `errors` lists the failing fields."),
+    "422": (
+        "Invalid",
+        "Invalid request; `errors` lists the failing fields. Every operation refuses query parameters "
+        "it does not list, and one given twice.",
+    ),
     "429": ("TooMany", "Too many requests from this client; try again in a few minutes."),
-    "503": ("Unavailable", "A service behind the API is unavailable; try again shortly."),
+    "503": (
+        "Unavailable",
+        "AWS is busy or briefly unavailable (any operation); nothing was half-written. Retry after "
+        "Retry-After seconds; an award retried with the same Idempotency-Key is made once.",
+    ),
 }
 PARAMETERS = {
     "Limit": {
@@ -88,18 +96,39 @@ def _body(schema: str, *, required: bool = True, **more_types: dict) -> dict:
     return {"required": required, "content": {JSON: {"schema": ref(schema)}, **more_types}}
 
 
-def _ok(schema: str, description: str = "OK.", *, location: bool = False) -> dict:
+def _ok(schema: str, description: str = "OK.", *, location: bool = False, links: dict | None = None) -> dict:
     response: dict = {"description": description, "content": {JSON: {"schema": ref(schema)}}}
     if location:
         response["headers"] = {
             "Location": {"description": "The new object's API path.", "schema": {"type": "string"}}
         }
+    if links:
+        response["links"] = links
+    return response
+
+
+def _links(parameter: str, *operation_ids: str) -> dict:
+    """OpenAPI links: the answered object's `id` is the `parameter` of these operations."""
+    return {op: {"operationId": op, "parameters": {parameter: "$response.body#/id"}} for op in operation_ids}
+
+
+BADGE_LINKS = _links(
+    "badge_id", "get_badge_class", "update_badge_class", "list_badge_assertions", "award", "award_in_bulk"
+)
+AWARD_LINKS = _links("assertion_id", "get_assertion", "revoke", "resend", "recertify", "erase")
+
+
+def _problem(status: str, description: str) -> dict:
+    response: dict = {"description": description, "content": {PROBLEM: {"schema": ref("Problem")}}}
+    if status == "503":
+        seconds = {"type": "string", "pattern": "^[0-9]+$"}
+        response["headers"] = {"Retry-After": {"description": "Seconds to wait.", "schema": seconds}}
     return response
 
 
 def _op(op_id: str, summary: str, tag: str, responses: dict, errors: str, **extra) -> dict:
-    """One operation; `errors` names the problem statuses it can answer, e.g. "401 404 422"."""
-    for status in errors.split():
+    """One operation; `errors` names the problem statuses it can answer, e.g. "401 404" (422, 503 always)."""
+    for status in sorted({*errors.split(), "422", "503"}):
         responses[status] = {"$ref": f"#/components/responses/{ERRORS[status][0]}"}
     return {"operationId": op_id, "summary": summary, "tags": [tag], "responses": responses, **extra}
 
@@ -123,7 +152,8 @@ def _paths() -> dict:
                 "tags": ["meta"],
                 "security": [],
                 "responses": {
-                    "200": {"description": "OpenAPI 3.1.", "content": {JSON: {"schema": {"type": "object"}}}}
+                    "200": {"description": "OpenAPI 3.1.", "content": {JSON: {"schema": {"type": "object"}}}},
+                    "422": {"$ref": "#/components/responses/Invalid"},
                 },
             }
         },
@@ -156,7 +186,7 @@ def _paths() -> dict:
                 "create_key",
                 "Create an API key (the key is shown once)",
                 "issuer",
-                {"201": _ok("ApiKeyCreated", "Created.")},
+                {"201": _ok("ApiKeyCreated", "Created.", links=_links("key_id", "revoke_key"))},
                 BODY_ERRORS,
                 requestBody=_body("ApiKeyInput", required=False),
             ),
@@ -178,7 +208,7 @@ def _paths() -> dict:
                 "create_badge_class",
                 "Create a badge class",
                 "badge classes",
-                {"201": _ok("BadgeClass", "Created.", location=True)},
+                {"201": _ok("BadgeClass", "Created.", location=True, links=BADGE_LINKS)},
                 BODY_ERRORS,
                 requestBody=_body("BadgeClassInput", **BADGE_BODY_TYPES),
             ),
@@ -212,8 +242,10 @@ def _paths() -> dict:
                 "Award the badge class to one recipient",
                 "awards",
                 {
-                    "201": _ok("Award", "Awarded.", location=True),
-                    "200": _ok("Award", "A retry with the same Idempotency-Key: the first award."),
+                    "201": _ok("Award", "Awarded.", location=True, links=AWARD_LINKS),
+                    "200": _ok(
+                        "Award", "A retry with the same Idempotency-Key: the first award.", links=AWARD_LINKS
+                    ),
                 },
                 "400 401 404 409 413 415 422",
                 description="409 when the address already has an active award of this class (the "
@@ -229,7 +261,14 @@ def _paths() -> dict:
                 "award_in_bulk",
                 "Award the badge class to many recipients (JSON list or CSV)",
                 "awards",
-                {"202": _ok("BulkAccepted", "Accepted; valid rows are being awarded.", location=True)},
+                {
+                    "202": _ok(
+                        "BulkAccepted",
+                        "Accepted; valid rows are being awarded.",
+                        location=True,
+                        links=_links("job_id", "get_job"),
+                    )
+                },
                 "400 401 404 413 415 422 503",
                 description=BULK_DESCRIPTION.format(rows=bulk.MAX_ROWS, columns=csv_columns),
                 requestBody=_body(
@@ -356,10 +395,7 @@ def document() -> dict:
                 "bearer": {"type": "http", "scheme": "bearer", "description": "lrl_… API key"}
             },
             "parameters": PARAMETERS,
-            "responses": {
-                name: {"description": text, "content": {PROBLEM: {"schema": ref("Problem")}}}
-                for name, text in ERRORS.values()
-            },
+            "responses": {name: _problem(status, text) for status, (name, text) in ERRORS.items()},
             "schemas": SCHEMAS,
         },
     }

@@ -160,6 +160,9 @@ SCHEMAS: dict = {
             "detail": text(description="What is wrong, specifically."),
             "errors": {"type": "array", "items": ref("FieldError")},
             "existing_id": text(description="409 on a duplicate award: the active award's id."),
+            "job_id": text(
+                description="503 on a bulk award that could not be queued: its job, marked failed."
+            ),
         },
         required=["type", "title", "status", "detail"],
         description="RFC 9457 problem details, sent as application/problem+json.",
@@ -214,7 +217,7 @@ SCHEMAS: dict = {
         {**_API_KEY, "api_key": text(description="The key itself, shown only in this response.")},
         required="all",
     ),
-    "ApiKeyInput": obj({"label": text(100, "Longer labels are cut to 100 characters.")}, closed=False),
+    "ApiKeyInput": obj({"label": null_or(text(100, "A name to recognise the key by; trimmed."))}),
     "ApiKeyList": obj({"items": {"type": "array", "items": ref("ApiKey")}}, required="all"),
     "Alignment": obj(ALIGNMENT, required=["targetName", "targetUrl"]),
     "ExpiryRule": EXPIRY_RULE,

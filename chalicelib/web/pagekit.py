@@ -12,12 +12,13 @@ from chalice import Blueprint, Response
 
 from chalicelib.services.errors import Invalid, LaurelError
 from chalicelib.web import csrf
-from chalicelib.web.http import ANY_CONTENT
+from chalicelib.web.http import ANY_CONTENT, RETRY_AFTER, unexpected_status
 from chalicelib.web.pages import render
 from chalicelib.web.sessions import form_body
 
 log = logging.getLogger(__name__)
 NO_STORE = {"Cache-Control": "no-store"}
+BUSY_PAGE = "A service we rely on is busy just now. Please try again in a few seconds."
 
 
 def page(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
@@ -30,22 +31,25 @@ def page(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -> Calla
             try:
                 return view(*args, **kw)
             except LaurelError as error:
-                return html(
-                    request,
-                    "pages/problem.html",
-                    status=error.status,
-                    title=error.title,
-                    message=error.detail,
-                )
-            except Exception:
-                log.exception("unexpected error on %s", path)
+                return problem_page(request, error.status, error.title, error.detail)
+            except Exception as error:
+                if unexpected_status(error, path) == 503:
+                    return problem_page(request, 503, "Busy right now", BUSY_PAGE)
                 message = "Something went wrong on our side; it has been logged. Please try again."
-                return html(request, "pages/problem.html", status=500, title="Sorry", message=message)
+                return problem_page(request, 500, "Sorry", message)
 
         bp.route(path, methods=list(methods), content_types=ANY_CONTENT)(wrapper)
         return wrapper
 
     return decorate
+
+
+def problem_page(request: Any, status: int, title: str, message: str) -> Response:
+    """The readable error page; a 503 says when to come back (Retry-After)."""
+    response = html(request, "pages/problem.html", status=status, title=title, message=message)
+    if status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER
+    return response
 
 
 def html(request: Any, name: str, *, status: int = 200, **context: Any) -> Response:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 
-import requests
-
 from tests.browser.conftest import check_page
-from tests.browser.test_earner_claim import png
 from tests.e2e.test_earner_flow import Earner
 from tests.support.earners import PASSWORD, activation_code, activation_path
+from tests.support.issuing import IssuerApi, data_uri, png
 
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
 MAIN, WORK, OLD = "sam.browser@example.org", "sam.work@example.org", "sam.old@example.org"
@@ -18,20 +16,14 @@ MAIN, WORK, OLD = "sam.browser@example.org", "sam.work@example.org", "sam.old@ex
 
 def awarder(live, make_issuer):
     issuer = make_issuer(name="Riverside Institute", url="https://riverside.example")
-    auth = {"Authorization": f"Bearer {issuer.key}"}
-    api = f"{live.base_url}/api/v1"
-    badge = {"name": "Team Leadership", "description": "Leads a team.", "image": png("navy")}
-    badge["criteria_narrative"] = "Lead a team project."
-    r = requests.post(f"{api}/badgeclasses", json=badge, headers=auth, timeout=30)
-    assert r.status_code == 201, r.text
-    path = f"{api}/badgeclasses/{r.json()['id']}/assertions"
-
-    def award(email: str) -> dict:
-        r = requests.post(path, json={"recipient_email": email}, headers=auth, timeout=30)
-        assert r.status_code == 201, r.text
-        return r.json()
-
-    return award
+    api = IssuerApi(live.base_url, issuer.key)
+    badge = api.badge_class(
+        name="Team Leadership",
+        description="Leads a team.",
+        image=data_uri(png("navy")),
+        criteria_narrative="Lead a team project.",
+    )
+    return lambda email: api.award(badge["id"], email)
 
 
 def test_second_address_merge_reject_and_recover(page, live, make_issuer):

@@ -3,43 +3,23 @@ pending tab moves the badge to accepted; reject then recover brings it back."""
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import UTC, datetime, timedelta
 
-import requests
-
 from tests.browser.conftest import check_page
 from tests.support.earners import PASSWORD, activation_code
+from tests.support.issuing import IssuerApi, data_uri, png
 
 EARNER = "noor.backpack@example.org"
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
 
 
-def png(colour: str, size: int = 96) -> str:
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (size, size), colour).save(out, "PNG")
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
-
-
 def setup_awards(live, make_issuer) -> dict:
     issuer = make_issuer(name="Riverside Polytechnic", email="badges@riverside.example")
-    auth = {"Authorization": f"Bearer {issuer.key}"}
-    api = f"{live.base_url}/api/v1"
-
-    def post(path, body):
-        r = requests.post(api + path, json=body, headers=auth, timeout=30)
-        assert r.status_code in (200, 201), r.text
-        return r.json()
-
+    api = IssuerApi(live.base_url, issuer.key)
     badges = [
-        post(
-            "/badgeclasses",
-            {"name": name, "description": "A badge.", "criteria_narrative": "Do it.", "image": png(colour)},
+        api.badge_class(
+            name=name, description="A badge.", criteria_narrative="Do it.", image=data_uri(png(colour))
         )["id"]
         for name, colour in (
             ("Welding Safety", "orange"),
@@ -47,15 +27,17 @@ def setup_awards(live, make_issuer) -> dict:
             ("Spreadsheets", "green"),
         )
     ]
-    first = post(f"/badgeclasses/{badges[0]}/assertions", {"recipient_email": EARNER})["id"]
-    quiet = {"recipient_email": EARNER, "notify": False}
-    second = post(f"/badgeclasses/{badges[1]}/assertions", quiet)["id"]
-    revoked = post(f"/badgeclasses/{badges[2]}/assertions", quiet)["id"]
-    post(f"/assertions/{revoked}/revoke", {"reason": "Assessment not completed"})
+    first = api.award(badges[0], EARNER)["id"]
+    second = api.award(badges[1], EARNER, notify=False)["id"]
+    revoked = api.award(badges[2], EARNER, notify=False)["id"]
+    api.revoke(revoked, "Assessment not completed")
     past = datetime.now(UTC) - timedelta(days=400)
-    expired = post(
-        f"/badgeclasses/{badges[2]}/assertions",
-        {**quiet, "issued_on": past.isoformat(), "expires": (past + timedelta(days=60)).isoformat()},
+    expired = api.award(
+        badges[2],
+        EARNER,
+        notify=False,
+        issued_on=past.isoformat(),
+        expires=(past + timedelta(days=60)).isoformat(),
     )["id"]
     return {"first": first, "second": second, "revoked": revoked, "expired": expired}
 

@@ -2,47 +2,26 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import re
-
-import requests
 
 from tests.browser.conftest import check_page
 from tests.support.earners import PASSWORD, activation_code
+from tests.support.issuing import IssuerApi, data_uri, png
 
 EARNER = "lin.browser@example.org"
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
 
 
-def png(colour: str, size: int = 96) -> str:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (size, size), colour).save(out, "PNG")
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
-
-
 def award(live, make_issuer) -> dict:
     issuer = make_issuer(name="Harbour College", url="https://harbour.example")
-    auth = {"Authorization": f"Bearer {issuer.key}"}
-    api = f"{live.base_url}/api/v1"
-    badge = {
-        "name": "First Aid at Work",
-        "description": "Can give first aid in the workplace.",
-        "image": png("crimson"),
-        "criteria_narrative": "Pass the practical assessment.",
-    }
-    r = requests.post(f"{api}/badgeclasses", json=badge, headers=auth, timeout=30)
-    assert r.status_code == 201, r.text
-    r = requests.post(
-        f"{api}/badgeclasses/{r.json()['id']}/assertions",
-        json={"recipient_email": EARNER, "recipient_name": "Lin"},
-        headers=auth,
-        timeout=30,
+    api = IssuerApi(live.base_url, issuer.key)
+    badge = api.badge_class(
+        name="First Aid at Work",
+        description="Can give first aid in the workplace.",
+        image=data_uri(png("crimson")),
+        criteria_narrative="Pass the practical assessment.",
     )
-    assert r.status_code == 201, r.text
-    return r.json()
+    return api.award(badge["id"], EARNER, recipient_name="Lin")
 
 
 def test_claim_register_activate_by_code_and_accept(page, live, make_issuer):

@@ -5,24 +5,14 @@ width, and screenshots at desktop and phone width under test-artifacts/screensho
 
 from __future__ import annotations
 
-import base64
-import io
 from dataclasses import dataclass
 
 import pytest
-import requests
 
 from tests.browser.conftest import assert_accessible, assert_images_loaded, assert_no_overflow, check_page
+from tests.support.issuing import IssuerApi, data_uri, png
 
 EARNER = "ada.browser@example.org"
-
-
-def png(colour: str, size: int = 96) -> str:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (size, size), colour).save(out, "PNG")
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 @dataclass(frozen=True)
@@ -40,39 +30,21 @@ def awarded(live, make_issuer) -> Awarded:
         url="https://northwind.example",
         email="badges@northwind.example",
     )
-    auth = {"Authorization": f"Bearer {issuer.key}"}
-    api = f"{live.base_url}/api/v1"
-    r = requests.patch(
-        f"{api}/issuer",
-        json={"image": png("navy"), "description": "Short courses in applied computing."},
-        headers=auth,
-        timeout=30,
+    api = IssuerApi(live.base_url, issuer.key)
+    api.patch(
+        "/issuer", {"image": data_uri(png("navy")), "description": "Short courses in applied computing."}
     )
-    assert r.status_code == 200, r.text
-    r = requests.post(
-        f"{api}/badgeclasses",
-        json={
-            "name": "Applied Data Visualisation",
-            "description": "Designs honest, readable charts for real audiences.",
-            "image": png("teal"),
-            "criteria_narrative": "Build **three** dashboards and present one to a panel.",
-            "tags": ["visualisation", "data storytelling"],
-            "alignment": [{"targetName": "ESCO: present data", "targetUrl": "https://esco.example/s/42"}],
-        },
-        headers=auth,
-        timeout=30,
+    badge = api.badge_class(
+        name="Applied Data Visualisation",
+        description="Designs honest, readable charts for real audiences.",
+        image=data_uri(png("teal")),
+        criteria_narrative="Build **three** dashboards and present one to a panel.",
+        tags=["visualisation", "data storytelling"],
+        alignment=[{"targetName": "ESCO: present data", "targetUrl": "https://esco.example/s/42"}],
     )
-    assert r.status_code == 201, r.text
-    badge = r.json()
-    r = requests.post(
-        f"{api}/badgeclasses/{badge['id']}/assertions",
-        json={"recipient_email": EARNER, "recipient_name": "Ada Lovelace"},
-        headers=auth,
-        timeout=30,
-    )
-    assert r.status_code == 201, r.text
+    assertion = api.award(badge["id"], EARNER, recipient_name="Ada Lovelace")
     live.wait_for_mail(EARNER)  # the notice has gone through the queue and SES
-    return Awarded(issuer, badge, r.json())
+    return Awarded(issuer, badge, assertion)
 
 
 def test_hosted_assertion_page(page, awarded):
@@ -87,18 +59,9 @@ def test_hosted_assertion_page(page, awarded):
 
 
 def test_revoked_assertion_page_says_so(page, awarded, live):
-    auth = {"Authorization": f"Bearer {awarded.issuer.key}"}
-    api = f"{live.base_url}/api/v1"
-    made = requests.post(
-        f"{api}/badgeclasses/{awarded.badge['id']}/assertions",
-        json={"recipient_email": "revoked.browser@example.org", "notify": False},
-        headers=auth,
-        timeout=30,
-    ).json()
-    r = requests.post(
-        f"{api}/assertions/{made['id']}/revoke", json={"reason": "Awarded in error"}, headers=auth, timeout=30
-    )
-    assert r.status_code == 200, r.text
+    api = IssuerApi(live.base_url, awarded.issuer.key)
+    made = api.award(awarded.badge["id"], "revoked.browser@example.org", notify=False)
+    api.revoke(made["id"], "Awarded in error")
     response = page.goto(made["public_url"])
     assert response.status == 410
     assert page.locator(".status").inner_text() == "Revoked"

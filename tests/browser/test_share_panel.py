@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import requests
-
 from tests.browser.conftest import check_page
-from tests.browser.test_earner_claim import png
 from tests.support.earners import PASSWORD, activation_code
+from tests.support.issuing import IssuerApi, data_uri, png
 
 EARNER = "noor.share@example.org"
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
@@ -17,28 +15,23 @@ CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
 
 def award(live, make_issuer) -> dict:
     issuer = make_issuer(name="Riverside <b>Academy</b>", url="https://riverside.example")
-    auth = {"Authorization": f"Bearer {issuer.key}"}
-    api = f"{live.base_url}/api/v1"
-    badge = {
-        "name": "Team Leadership",
-        "description": "Leads a small team through a project.",
-        "image": png("navy"),
-        "criteria_narrative": "Lead a **six-week** project.",
-        "tags": ["leadership", "planning"],
-        "alignment": [{"targetName": "ESCO: lead a team", "targetUrl": "https://esco.example/lead"}],
-    }
-    r = requests.post(f"{api}/badgeclasses", json=badge, headers=auth, timeout=30)
-    assert r.status_code == 201, r.text
-    body = {
-        "recipient_email": EARNER,
-        "issued_on": "2024-12-05T10:00:00Z",
-        "expires": "2027-01-31T00:00:00Z",
-        "narrative": "Led the *harbour* project.",
-        "evidence": [{"url": "https://evidence.example/report", "narrative": "Final report"}],
-    }
-    r = requests.post(f"{api}/badgeclasses/{r.json()['id']}/assertions", json=body, headers=auth, timeout=30)
-    assert r.status_code == 201, r.text
-    return r.json()
+    api = IssuerApi(live.base_url, issuer.key)
+    badge = api.badge_class(
+        name="Team Leadership",
+        description="Leads a small team through a project.",
+        image=data_uri(png("navy")),
+        criteria_narrative="Lead a **six-week** project.",
+        tags=["leadership", "planning"],
+        alignment=[{"targetName": "ESCO: lead a team", "targetUrl": "https://esco.example/lead"}],
+    )
+    return api.award(
+        badge["id"],
+        EARNER,
+        issued_on="2024-12-05T10:00:00Z",
+        expires="2027-01-31T00:00:00Z",
+        narrative="Led the *harbour* project.",
+        evidence=[{"url": "https://evidence.example/report", "narrative": "Final report"}],
+    )
 
 
 def sign_up(page, live) -> None:

@@ -9,7 +9,6 @@ made once for the module; one browser context (one CSRF cookie) serves every tes
 from __future__ import annotations
 
 import base64
-import io
 import json
 import time
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from tests.browser.conftest import (
     check_page,
     shoot,
 )
+from tests.support.issuing import QUIET, IssuerApi, data_uri, png
 
 ADA = "ada.verify@example.org"
 EVE = "eve@example.org"
@@ -37,38 +37,12 @@ SVG = (
 ALL_PASS = {"parsed", "issuer-found", "recipient-matches", "not-expired", "not-revoked"}
 
 
-def png(colour: str = "teal") -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (96, 96), colour).save(out, "PNG")
-    return out.getvalue()
-
-
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class Api:
-    """The issuer API as one issuer: post/patch JSON (or multipart with files=...)."""
-
-    def __init__(self, base_url: str, key: str) -> None:
-        self.base = f"{base_url}/api/v1"
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {key}"
-
-    def post(self, path: str, body: dict | None = None, status: int = 201, **kwargs) -> dict:
-        r = self.session.post(f"{self.base}{path}", json=body, timeout=30, **kwargs)
-        assert r.status_code == status, r.text
-        return r.json()
-
-    def award(self, badge: dict, email: str = ADA, **fields) -> dict:
-        body = {"recipient_email": email, "notify": False, "allow_duplicate": True, **fields}
-        return self.post(f"/badgeclasses/{badge['id']}/assertions", body)
 
 
 @dataclass(frozen=True)
@@ -90,40 +64,33 @@ def badges(live, make_issuer) -> Badges:
     if "FETCH_ALLOW_LOOPBACK_PORTS" not in live.env:
         pytest.fail("the local stack must set FETCH_ALLOW_LOOPBACK_PORTS so /verify can fetch our badges")
     hosted = make_issuer(name="Verify Page Academy", url="https://verify-page.example", email="b@vp.example")
-    api = Api(live.base_url, hosted.key)
-    png_badge = api.post(
-        "/badgeclasses",
-        {
-            "name": "Careful Checker",
-            "description": "Checks every claim.",
-            "image": "data:image/png;base64," + base64.b64encode(png()).decode(),
-            "criteria_narrative": "Verify ten badges.",
-        },
+    api = IssuerApi(live.base_url, hosted.key)
+    png_badge = api.badge_class(
+        name="Careful Checker", description="Checks every claim.", criteria_narrative="Verify ten badges."
     )
     svg_badge = api.post(  # an SVG badge class, uploaded as a file
         "/badgeclasses",
         data={"name": "Vector Verifier", "description": "Checks SVGs.", "criteria_narrative": "Draw one."},
         files={"image": ("badge.svg", SVG.encode(), "image/svg+xml")},
+        status=201,
     )
-    ok_png, ok_svg = api.award(png_badge), api.award(svg_badge)
-    expired = api.award(png_badge, issued_on="2020-01-01T00:00:00Z", expires="2021-01-01T00:00:00Z")
-    revoked = api.award(png_badge, email="revoked.verify@example.org")
-    api.post(f"/assertions/{revoked['id']}/revoke", {"reason": "Awarded in error"}, status=200)
+    ok_png, ok_svg = api.award(png_badge["id"], ADA, **QUIET), api.award(svg_badge["id"], ADA, **QUIET)
+    expired = api.award(
+        png_badge["id"], ADA, issued_on="2020-01-01T00:00:00Z", expires="2021-01-01T00:00:00Z", **QUIET
+    )
+    revoked = api.award(png_badge["id"], "revoked.verify@example.org", **QUIET)
+    api.revoke(revoked["id"], "Awarded in error")
 
     signer = make_issuer(name="Signed Seals Ltd", url="https://signed.example", email="b@signed.example")
-    signing = Api(live.base_url, signer.key)
-    r = signing.session.patch(f"{signing.base}/issuer", json={"signing": True}, timeout=30)
-    assert r.status_code == 200 and r.json()["signing"] is True, r.text
-    sealed_badge = signing.post(
-        "/badgeclasses",
-        {
-            "name": "Sealed Skill",
-            "description": "Signed, not hosted.",
-            "image": "data:image/png;base64," + base64.b64encode(png("navy")).decode(),
-            "criteria_narrative": "Be signed.",
-        },
+    signing = IssuerApi(live.base_url, signer.key)
+    assert signing.patch("/issuer", {"signing": True})["signing"] is True
+    sealed_badge = signing.badge_class(
+        name="Sealed Skill",
+        description="Signed, not hosted.",
+        image=data_uri(png("navy")),
+        criteria_narrative="Be signed.",
     )
-    sealed = signing.award(sealed_badge)
+    sealed = signing.award(sealed_badge["id"], ADA, **QUIET)
 
     def get(url: str) -> requests.Response:
         r = requests.get(url, timeout=30)

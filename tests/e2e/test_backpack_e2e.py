@@ -3,43 +3,23 @@ state (awarded, revoked and expired by the issuer API; accepted and rejected thr
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 
-from tests.e2e.test_earner_flow import Earner, address, png
+from tests.e2e.test_earner_flow import Earner, address
 from tests.support.earners import activation_code, csrf_token
-
-
-class IssuerApi:
-    def __init__(self, live, issuer):
-        self.base = f"{live.base_url}/api/v1"
-        self.auth = {"Authorization": f"Bearer {issuer.key}"}
-
-    def post(self, path: str, body: dict) -> dict:
-        r = requests.post(self.base + path, json=body, headers=self.auth, timeout=30)
-        assert r.status_code in (200, 201), r.text
-        return r.json()
+from tests.support.issuing import QUIET, IssuerApi
 
 
 @pytest.fixture(scope="module")
 def issuer_api(live, make_issuer):
+    """The issuer API as a fresh issuer, and the id of its one badge class."""
     issuer = make_issuer(name="Northwind <b>Institute</b>", email="registrar@northwind.example")
-    api = IssuerApi(live, issuer)
-    image = "data:image/png;base64," + base64.b64encode(png()).decode()
-    api.badge_id = api.post(
-        "/badgeclasses",
-        {
-            "name": "Cloud Basics",
-            "description": "Knows the cloud.",
-            "criteria_narrative": "Pass.",
-            "image": image,
-        },
-    )["id"]
-    return api
+    api = IssuerApi(live.base_url, issuer.key)
+    badge = api.badge_class(name="Cloud Basics", description="Knows the cloud.", criteria_narrative="Pass.")
+    return api, badge["id"]
 
 
 def tab_ids(page: str) -> list[str]:
@@ -47,14 +27,13 @@ def tab_ids(page: str) -> list[str]:
 
 
 def test_an_earner_with_badges_in_every_state(live, issuer_api):
-    api = issuer_api
+    api, badge_id = issuer_api
     earner = Earner(live, address("tabs"))
 
     def award(**body) -> str:
-        body = {"recipient_email": earner.email, "allow_duplicate": True, "notify": False, **body}
-        return api.post(f"/badgeclasses/{api.badge_id}/assertions", body)["id"]
+        return api.award(badge_id, earner.email, **QUIET, **body)["id"]
 
-    first = api.post(f"/badgeclasses/{api.badge_id}/assertions", {"recipient_email": earner.email})["id"]
+    first = api.award(badge_id, earner.email)["id"]
     assert earner.register(earner.claim_path()).status_code == 200
     r = earner.activate_by_code(activation_code(earner.activation_mail()["html"]))
     assert r.status_code == 303 and r.headers["Location"] == "/backpack"
@@ -62,7 +41,7 @@ def test_an_earner_with_badges_in_every_state(live, issuer_api):
     to_accept, to_reject, to_revoke = award(), award(), award()
     past = datetime.now(UTC) - timedelta(days=500)
     expired = award(issued_on=past.isoformat(), expires=(past + timedelta(days=90)).isoformat())
-    api.post(f"/assertions/{to_revoke}/revoke", {"reason": "Awarded to the wrong cohort"})
+    api.revoke(to_revoke, "Awarded to the wrong cohort")
 
     page = earner.get("/backpack?tab=pending")
     assert page.status_code == 200
@@ -114,13 +93,10 @@ def test_an_earner_with_badges_in_every_state(live, issuer_api):
 
 
 def test_another_earners_badge_is_404(live, issuer_api):
-    api = issuer_api
-    stranger = address("stranger")
-    theirs = api.post(
-        f"/badgeclasses/{api.badge_id}/assertions", {"recipient_email": stranger, "notify": False}
-    )
+    api, badge_id = issuer_api
+    theirs = api.award(badge_id, address("stranger"), notify=False)
     earner = Earner(live, address("own"))
-    api.post(f"/badgeclasses/{api.badge_id}/assertions", {"recipient_email": earner.email})
+    api.award(badge_id, earner.email)
     assert earner.register(earner.claim_path()).status_code == 200
     earner.activate_by_code(activation_code(earner.activation_mail()["html"]))
     csrf = csrf_token(earner.get("/backpack").text)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import re
 import uuid
 
@@ -18,16 +16,9 @@ from tests.support.earners import (
     csrf_token,
     registration,
 )
+from tests.support.issuing import IssuerApi
 
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
-
-
-def png() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (96, 96), "teal").save(out, "PNG")
-    return out.getvalue()
 
 
 def address(name: str = "ada") -> str:
@@ -72,32 +63,9 @@ class Earner:
 def badge(live, make_issuer):
     """An issuer (whose name tries XSS) with one badge class, and a way to award it."""
     issuer = make_issuer(name="<img src=x onerror=alert(1)> Academy")
-    auth = {"Authorization": f"Bearer {issuer.key}"}
-    r = requests.post(
-        f"{live.base_url}/api/v1/badgeclasses",
-        json={
-            "name": "Data Literacy",
-            "description": "Reads and questions data.",
-            "criteria_narrative": "Pass the data assessment.",
-            "image": "data:image/png;base64," + base64.b64encode(png()).decode(),
-        },
-        headers=auth,
-        timeout=30,
-    )
-    assert r.status_code == 201, r.text
-    badge_id = r.json()["id"]
-
-    def award(email: str) -> dict:
-        r = requests.post(
-            f"{live.base_url}/api/v1/badgeclasses/{badge_id}/assertions",
-            json={"recipient_email": email},
-            headers=auth,
-            timeout=30,
-        )
-        assert r.status_code == 201, r.text
-        return r.json()
-
-    return award
+    api = IssuerApi(live.base_url, issuer.key)
+    badge_id = api.badge_class()["id"]
+    return lambda email: api.award(badge_id, email)
 
 
 def activated(live, badge, name: str = "ada", **overrides: str) -> Earner:

@@ -7,8 +7,6 @@ fetched from the live local server. `npm ci` runs here when tests/dcc/node_modul
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import shutil
 import subprocess
@@ -18,6 +16,7 @@ import pytest
 import requests
 
 from chalicelib.openbadges import baking
+from tests.support.issuing import IssuerApi
 
 DCC = Path(__file__).resolve().parents[1] / "dcc"
 
@@ -45,50 +44,22 @@ def dcc_verify(dcc: Path, tmp_path: Path, credential: dict) -> dict:
     return json.loads(proc.stdout)
 
 
-def png() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (96, 96), "teal").save(out, "PNG")
-    return out.getvalue()
-
-
-class Client:
-    def __init__(self, live, issuer):
-        self.base, self.auth = live.base_url, {"Authorization": f"Bearer {issuer.key}"}
-
-    def post(self, path, body=None):
-        return requests.post(f"{self.base}/api/v1{path}", json=body, headers=self.auth, timeout=30)
-
-
 @pytest.fixture(scope="module")
 def setup(live, make_issuer):
     issuer = make_issuer(
         name="Open Skills Consortium", url="https://skills.example", email="badges@skills.example"
     )
-    api = Client(live, issuer)
-    badge = api.post(
-        "/badgeclasses",
-        {
-            "name": "Data Literacy",
-            "description": "Reads and questions data.",
-            "image": "data:image/png;base64," + base64.b64encode(png()).decode(),
-            "criteria_narrative": "Pass the **data** assessment.",
-            "expires_after": {"amount": 2, "unit": "years"},
-        },
+    api = IssuerApi(live.base_url, issuer.key)
+    badge = api.badge_class(
+        criteria_narrative="Pass the **data** assessment.", expires_after={"amount": 2, "unit": "years"}
     )
-    assert badge.status_code == 201, badge.text
-    return live, api, badge.json()
+    return live, api, badge
 
 
 def award(setup, email: str) -> dict:
     _, api, badge = setup
-    r = api.post(
-        f"/badgeclasses/{badge['id']}/assertions",
-        {"recipient_email": email, "notify": False, "evidence": [{"url": "https://skills.example/e/1"}]},
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
+    evidence = [{"url": "https://skills.example/e/1"}]
+    return api.award(badge["id"], email, notify=False, evidence=evidence)
 
 
 def fetch_credential(setup, assertion_id: str) -> dict:
@@ -112,7 +83,7 @@ def test_revoked_credential_has_its_status_bit_set(setup, dcc, tmp_path):
     _, api, _ = setup
     kept, gone = award(setup, "kept@example.org"), award(setup, "gone@example.org")
     kept_doc, gone_doc = fetch_credential(setup, kept["id"]), fetch_credential(setup, gone["id"])
-    assert api.post(f"/assertions/{gone['id']}/revoke", {"reason": "Issued in error"}).status_code == 200
+    api.revoke(gone["id"], "Issued in error")
     result = dcc_verify(dcc, tmp_path, gone_doc)
     assert result["verified"] is False and result["signature"] is True and result["revoked"] is True, result
     assert {"id": "revocation_status", "valid": False} in result["log"]
@@ -125,8 +96,7 @@ def test_recertified_credential_has_a_new_valid_until_and_verifies(setup, dcc, t
     _, api, _ = setup
     made = award(setup, "renew@example.org")
     before = fetch_credential(setup, made["id"])
-    r = api.post(f"/assertions/{made['id']}/recertify", {"expires": "2040-06-01T00:00:00Z"})
-    assert r.status_code == 200, r.text
+    api.post(f"/assertions/{made['id']}/recertify", {"expires": "2040-06-01T00:00:00Z"})
     after = fetch_credential(setup, made["id"])
     assert after["validUntil"] == "2040-06-01T00:00:00Z" != before["validUntil"]
     result = dcc_verify(dcc, tmp_path, after)
@@ -148,9 +118,8 @@ def test_rotation_keeps_old_credentials_verifiable(setup, dcc, tmp_path):
     made = award(setup, "rotate@example.org")
     old = fetch_credential(setup, made["id"])
     rotated = api.post("/issuer/rotate-credential-key")
-    assert rotated.status_code == 200, rotated.text
     new = fetch_credential(setup, made["id"])
-    assert new["proof"]["verificationMethod"] == rotated.json()["verification_method"]
+    assert new["proof"]["verificationMethod"] == rotated["verification_method"]
     assert new["proof"]["verificationMethod"] != old["proof"]["verificationMethod"]
     for credential in (old, new):  # the status list is now signed with the new key too
         result = dcc_verify(dcc, tmp_path, credential)

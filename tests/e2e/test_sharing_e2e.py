@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from urllib.parse import quote
 
 import pytest
 import requests
 
-from tests.e2e.test_earner_flow import activated, png
+from tests.e2e.test_earner_flow import activated
 from tests.support.earners import csrf_token
+from tests.support.issuing import IssuerApi
 
 XSS = "<script>alert(1)</script>"
 
@@ -19,33 +19,14 @@ XSS = "<script>alert(1)</script>"
 def badge(live, make_issuer):
     """A badge class whose name tries XSS, and a way to award it."""
     issuer = make_issuer(name=f"{XSS} Institute")
-    auth = {"Authorization": f"Bearer {issuer.key}"}
-    r = requests.post(
-        f"{live.base_url}/api/v1/badgeclasses",
-        json={
-            "name": f"Safe Sharing {XSS}",
-            "description": "Shares badges safely.",
-            "criteria_narrative": "Share **one** badge.",
-            "image": "data:image/png;base64," + base64.b64encode(png()).decode(),
-            "expires_after": {"amount": 1, "unit": "years"},
-        },
-        headers=auth,
-        timeout=30,
-    )
-    assert r.status_code == 201, r.text
-    badge_id = r.json()["id"]
-
-    def award(email: str) -> dict:
-        r = requests.post(
-            f"{live.base_url}/api/v1/badgeclasses/{badge_id}/assertions",
-            json={"recipient_email": email},
-            headers=auth,
-            timeout=30,
-        )
-        assert r.status_code == 201, r.text
-        return r.json()
-
-    return award
+    api = IssuerApi(live.base_url, issuer.key)
+    badge_id = api.badge_class(
+        name=f"Safe Sharing {XSS}",
+        description="Shares badges safely.",
+        criteria_narrative="Share **one** badge.",
+        expires_after={"amount": 1, "unit": "years"},
+    )["id"]
+    return lambda email: api.award(badge_id, email)
 
 
 def test_public_badge_profile_embed_oembed_and_qr(live, badge):

@@ -23,11 +23,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tests.support import validator
+from tests.support.issuing import png
 from tests.support.validator import errors, validate
 
 OB2 = "https://w3id.org/openbadges/v2"
 RECIPIENT = "alice@example.org"
 SALT = "d8f1c2"
+GREEN = "#2e7d32"  # the badge image: an 8 x 8 PNG or SVG of this colour
 
 
 def hashed_identity(email: str, salt: str) -> str:
@@ -36,18 +38,6 @@ def hashed_identity(email: str, salt: str) -> str:
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png(width: int = 8, height: int = 8) -> bytes:
-    """A small solid-colour RGB PNG."""
-    rows = b"".join(b"\x00" + b"\x2e\x7d\x32" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(rows))
-        + _chunk(b"IEND", b"")
-    )
 
 
 def bake_png(image: bytes, text: str) -> bytes:
@@ -62,7 +52,7 @@ def bake_svg_hosted(assertion: dict) -> bytes:
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org" '
         'width="8" height="8">'
         f'<openbadges:assertion verify="{assertion["id"]}"><![CDATA[{json.dumps(assertion)}]]>'
-        '</openbadges:assertion><rect width="8" height="8" fill="#2e7d32"/></svg>'
+        f'</openbadges:assertion><rect width="8" height="8" fill="{GREEN}"/></svg>'
     ).encode()
 
 
@@ -145,7 +135,7 @@ class Badges:
                 .decode(),
             },
         )
-        server.raw("/images/badge.png", png(), "image/png")
+        server.raw("/images/badge.png", png(GREEN, 8), "image/png")
         server.json(
             "/badges/1",
             {
@@ -244,7 +234,7 @@ def test_expired_assertion_is_invalid(validator_ready, badges):
 def test_baked_png_is_valid(validator_ready, badges, tmp_path):
     _, doc = badges.hosted("baked-png")
     baked = tmp_path / "badge.png"
-    baked.write_bytes(bake_png(png(), json.dumps(doc)))
+    baked.write_bytes(bake_png(png(GREEN, 8), json.dumps(doc)))
     report = validate(recipient=RECIPIENT, file=str(baked))
     assert report["valid"] is True, errors(report)
 
@@ -260,7 +250,7 @@ def test_baked_svg_with_verify_attribute_is_valid(validator_ready, badges, tmp_p
 
 def test_image_without_badge_data_is_invalid(validator_ready, tmp_path):
     plain = tmp_path / "plain.png"
-    plain.write_bytes(png())
+    plain.write_bytes(png(GREEN, 8))
     report = validate(recipient=RECIPIENT, file=str(plain))
     assert report["valid"] is False
 

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import re
 
 import pytest
 import requests
 
 from chalicelib.services.fetching import PRIVATE
+from tests.support.issuing import QUIET, IssuerApi, data_uri, png
 
 ADA = "verify-ada@example.org"
 SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120" viewBox="0 0 120 120">'
     '<circle cx="60" cy="60" r="55" fill="#1f6f5c"/></svg>'
 )
-
-
-def png() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (96, 96), "teal").save(out, "PNG")
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -34,36 +25,22 @@ def issuer_api(live, make_issuer):
             "without it the local stage refuses to fetch its own badges (127.0.0.1)."
         )
     issuer = make_issuer(name="Verify Academy", url="https://verify.example", email="b@verify.example")
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {issuer.key}"
-    base = f"{live.base_url}/api/v1"
-    badges = {}
-    for kind, image in (("png", png()), ("svg", SVG.encode())):
-        mime = "image/png" if kind == "png" else "image/svg+xml"
-        response = session.post(
-            f"{base}/badgeclasses",
-            json={
-                "name": f"Verified {kind.upper()}",
-                "description": "Checks out.",
-                "image": f"data:{mime};base64," + base64.b64encode(image).decode(),
-                "criteria_narrative": "Be verifiable.",
-            },
-            timeout=30,
+    api = IssuerApi(live.base_url, issuer.key)
+    badges = {
+        kind: api.badge_class(
+            name=f"Verified {kind.upper()}",
+            description="Checks out.",
+            image=data_uri(image, mime),
+            criteria_narrative="Be verifiable.",
         )
-        assert response.status_code == 201, response.text
-        badges[kind] = response.json()
-    return session, base, badges
+        for kind, image, mime in (("png", png(), "image/png"), ("svg", SVG.encode(), "image/svg+xml"))
+    }
+    return api, badges
 
 
 def award(issuer_api, kind: str = "png", email: str = ADA) -> dict:
-    session, base, badges = issuer_api
-    response = session.post(
-        f"{base}/badgeclasses/{badges[kind]['id']}/assertions",
-        json={"recipient_email": email, "notify": False, "allow_duplicate": True},
-        timeout=30,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
+    api, badges = issuer_api
+    return api.award(badges[kind]["id"], email, **QUIET)
 
 
 def verify(live, **body) -> dict:
@@ -98,29 +75,27 @@ def test_baked_images_uploaded_are_valid(live, issuer_api, kind):
     baked = requests.get(f"{assertion['public_url']}/baked.{kind}", timeout=30)
     assert baked.status_code == 200
     mime = "image/png" if kind == "png" else "image/svg+xml"
-    image = f"data:{mime};base64," + base64.b64encode(baked.content).decode()
-    report = verify(live, image=image, expected_email=ADA)
+    report = verify(live, image=data_uri(baked.content, mime), expected_email=ADA)
     assert report["verdict"] == "valid", report
 
 
 def test_signed_jws_is_valid_and_revocation_is_seen(live, issuer_api):
-    session, base, _ = issuer_api
-    assert session.patch(f"{base}/issuer", json={"signing": True}, timeout=30).json()["signing"] is True
+    api, _ = issuer_api
+    assert api.patch("/issuer", {"signing": True})["signing"] is True
     assertion = award(issuer_api)
     jws = requests.get(f"{assertion['public_url']}/signed", timeout=30).text
     report = verify(live, jws=jws, expected_email=ADA)
     assert report["verdict"] == "valid", report
     assert report["version"] == "2.0-signed"
-    revoked = session.post(f"{base}/assertions/{assertion['id']}/revoke", json={"reason": "Oops"}, timeout=30)
-    assert revoked.status_code == 200
+    api.revoke(assertion["id"], "Oops")
     report = verify(live, jws=jws)
     assert report["verdict"] == "invalid" and results(report)["not-revoked"] is False
 
 
 def test_revoked_hosted_badge_is_invalid(live, issuer_api):
-    session, base, _ = issuer_api
+    api, _ = issuer_api
     assertion = award(issuer_api)
-    session.post(f"{base}/assertions/{assertion['id']}/revoke", json={"reason": "Fraud"}, timeout=30)
+    api.revoke(assertion["id"], "Fraud")
     report = verify(live, url=assertion["public_url"])
     assert report["verdict"] == "invalid" and results(report)["not-revoked"] is False
     assert "Fraud" in report["sentence"]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import re
 import time
 
 import pytest
 import requests
 
+from tests.support.issuing import IssuerApi
 from tests.support.validator import errors, validate
 
 ADA = "ada@example.org"
@@ -19,57 +18,20 @@ SVG = (
 )
 
 
-def png() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (96, 96), "teal").save(out, "PNG")
-    return out.getvalue()
-
-
-class Client:
-    def __init__(self, live, issuer):
-        self.base, self.auth = live.base_url, {"Authorization": f"Bearer {issuer.key}"}
-
-    def post(self, path, body=None, **kw):
-        return requests.post(
-            f"{self.base}/api/v1{path}",
-            json=body,
-            headers=self.auth | kw.pop("headers", {}),
-            timeout=30,
-            **kw,
-        )
-
-    def get(self, path, **kw):
-        return requests.get(f"{self.base}/api/v1{path}", headers=self.auth, timeout=30, **kw)
-
-    def patch(self, path, body):
-        return requests.patch(f"{self.base}/api/v1{path}", json=body, headers=self.auth, timeout=30)
-
-
 @pytest.fixture(scope="module")
 def walk(live, make_issuer):
     issuer = make_issuer(
         name="Open Skills Consortium", url="https://skills.example", email="badges@skills.example"
     )
-    api = Client(live, issuer)
-    png_class = api.post(
-        "/badgeclasses",
-        {
-            "name": "Data Literacy",
-            "description": "Reads and questions data.",
-            "image": "data:image/png;base64," + base64.b64encode(png()).decode(),
-            "criteria_narrative": "Pass the **data** assessment.",
-            "tags": ["data"],
-            "alignment": [{"targetName": "ESCO data skills", "targetUrl": "https://esco.example/skill/1"}],
-            "expires_after": {"amount": 2, "unit": "years"},
-        },
+    api = IssuerApi(live.base_url, issuer.key)
+    png_class = api.badge_class(
+        criteria_narrative="Pass the **data** assessment.",
+        tags=["data"],
+        alignment=[{"targetName": "ESCO data skills", "targetUrl": "https://esco.example/skill/1"}],
+        expires_after={"amount": 2, "unit": "years"},
     )
-    assert png_class.status_code == 201, png_class.text
-    svg_class = requests.post(
-        f"{live.base_url}/api/v1/badgeclasses",
-        headers=api.auth,
-        timeout=30,
+    svg_class = api.post(
+        "/badgeclasses",
         data={
             "name": "Mentor",
             "description": "Mentored a cohort.",
@@ -77,15 +39,13 @@ def walk(live, make_issuer):
             "tags": "mentoring,teaching",
         },
         files={"image": ("mentor.svg", SVG.encode(), "image/svg+xml")},
+        status=201,
     )
-    assert svg_class.status_code == 201, svg_class.text
-    return api, issuer, png_class.json(), svg_class.json()
+    return api, issuer, png_class, svg_class
 
 
 def award(api, badge, email=ADA, **extra):
-    r = api.post(f"/badgeclasses/{badge['id']}/assertions", {"recipient_email": email, **extra})
-    assert r.status_code == 201, r.text
-    return r.json()
+    return api.award(badge["id"], email, **extra)
 
 
 def test_hosted_award_is_valid_for_its_recipient_only(walk, live):
@@ -133,14 +93,14 @@ def test_baked_png_and_svg_validate(walk, tmp_path):
 
 def test_signed_award_validates_and_revocation_is_seen(walk):
     api, _, badge, _ = walk
-    assert api.patch("/issuer", {"signing": True}).json()["signing"] is True
+    assert api.patch("/issuer", {"signing": True})["signing"] is True
     first, second = award(api, badge, email="sign1@example.org"), award(api, badge, email="sign2@example.org")
     jws = requests.get(f"{first['public_url']}/signed", timeout=10).text
     assert jws.count(".") == 2
     report = validate(recipient="sign1@example.org", text=jws)
     assert report["valid"] and report["errorCount"] == 0, errors(report)
     for a in (first, second):  # two entries: the validator misses a list of exactly one
-        assert api.post(f"/assertions/{a['id']}/revoke", {"reason": "Issued in error"}).status_code == 200
+        api.revoke(a["id"], "Issued in error")
     assert not validate(recipient="sign1@example.org", text=jws)["valid"]
 
 
@@ -161,7 +121,7 @@ def test_expired_award_is_invalid(walk):
 def test_revoked_hosted_award_answers_410(walk):
     api, _, badge, _ = walk
     assertion = award(api, badge, email="revoked@example.org", notify=False)
-    api.post(f"/assertions/{assertion['id']}/revoke", {"reason": "Fraud"})
+    api.revoke(assertion["id"], "Fraud")
     r = requests.get(assertion["public_url"], headers={"Accept": "application/ld+json"}, timeout=10)
     assert r.status_code == 410
     assert r.json()["revoked"] is True and r.json()["revocationReason"] == "Fraud"
@@ -170,14 +130,16 @@ def test_revoked_hosted_award_answers_410(walk):
 def test_csv_bulk_award_goes_through_the_queue(walk, live):
     api, _, badge, _ = walk
     csv = "recipient_email,recipient_name\nbulk1@example.org,One\nnot-an-email,Two\nbulk3@example.org,Three\n"
-    r = api.post(
-        f"/badgeclasses/{badge['id']}/assertions/bulk", data=csv, headers={"Content-Type": "text/csv"}
+    accepted = api.post(
+        f"/badgeclasses/{badge['id']}/assertions/bulk",
+        data=csv,
+        headers={"Content-Type": "text/csv"},
+        status=202,
     )
-    assert r.status_code == 202, r.text
-    assert [e["row"] for e in r.json()["errors"]] == [2]
-    job_url = f"/jobs/{r.json()['id']}"
+    assert [e["row"] for e in accepted["errors"]] == [2]
+    job_url = f"/jobs/{accepted['id']}"
     deadline = time.monotonic() + 30
-    while (job := api.get(job_url).json())["status"] != "finished":
+    while (job := api.get(job_url))["status"] != "finished":
         assert time.monotonic() < deadline, job
         time.sleep(0.3)
     assert (job["total"], job["done"], job["failed"]) == (3, 2, 1)

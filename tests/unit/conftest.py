@@ -29,6 +29,24 @@ SVG = (
 )
 
 
+_LOADERS: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def shared_botocore_loader(monkeypatch):
+    """Every botocore session shares one data loader, so the clients each test creates afresh skip
+    re-reading the service models (about a second a test). The loaded models are only read."""
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    def shared(path=None):
+        if path not in _LOADERS:
+            _LOADERS[path] = create_loader(path)
+        return _LOADERS[path]
+
+    monkeypatch.setattr(botocore.session, "create_loader", shared)
+
+
 @pytest.fixture
 def aws():
     from chalicelib.store import aws as aws_clients

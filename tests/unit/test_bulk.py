@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.support.faults import Crash
 from tests.unit.conftest import drain_queue, sent_mail
 from tests.unit.test_award_lifecycle import deliver, take_messages
 
@@ -145,8 +146,8 @@ def test_batch_interrupted_before_progress_is_recovered_without_mail(issuer, bad
 
     r = bulk(issuer, badge_class, [{"recipient_email": f"i{i}@example.org"} for i in range(3)])
     [body] = take_messages()
-    monkeypatch.setattr(bulk_worker, "_mail", lambda *a: (_ for _ in ()).throw(RuntimeError("crash")))
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(bulk_worker, "_mail", lambda *a: (_ for _ in ()).throw(Crash()))  # a hard kill
+    with pytest.raises(Crash):
         deliver(body)
     monkeypatch.undo()
     deliver(body)

@@ -16,7 +16,7 @@ from tests.unit.test_accounts import award, claim_path_for, register
 mails = earners.mails
 
 NOOR = "Noor.Rahman+badges@example.org"  # mixed case: logged in any form, it must not appear
-REJECTED = "grace@xn--bcher-kva.example"
+REJECTED = "grace.hopper@example.net"
 BULK = ["amal@example.org", "li.wei@example.net"]
 UNKNOWN = "nobody@example.com"
 

@@ -33,6 +33,26 @@ def test_operations_are_exactly_the_routes():
     assert documented == routes
 
 
+def test_links_lead_to_real_operations_and_their_path_parameters():
+    """A created object's links (followed by clients and by `make fuzz`) name operations that exist."""
+    paths = document()["paths"]
+    operations = {
+        op["operationId"]: path for path, item in paths.items() for m, op in item.items() if m in METHODS
+    }
+    links = [
+        link
+        for item in paths.values()
+        for method, op in item.items()
+        if method in METHODS
+        for response in op["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) >= 10
+    for link in links:
+        path = operations[link["operationId"]]
+        assert all(f"{{{name}}}" in path for name in link["parameters"]), (link, path)
+
+
 def test_input_schemas_name_the_fields_the_services_accept():
     from chalicelib.services import awards, badgeclasses, issuers
 
@@ -151,6 +171,19 @@ def test_real_responses_match_the_document(call, issuer, badge_class):
     }
     assert documented == exercised
     assert {status for *_, status in call.seen} >= {400, 401, 404, 409, 413, 415, 422}
+
+
+def test_unavailable_answers_match_the_document(call, badge_class, monkeypatch):
+    """A 503 (here the queue is down during a bulk award) has Retry-After and a documented body."""
+    from chalicelib.store import queue
+
+    def refuse(messages):
+        raise RuntimeError("queue is down")
+
+    monkeypatch.setattr(queue, "send", refuse)
+    rows = {"assertions": [{"recipient_email": "q@example.org"}]}
+    problem = call("POST", f"/api/v1/badgeclasses/{badge_class['id']}/assertions/bulk", 503, rows)
+    assert problem["job_id"]
 
 
 def _profile_and_keys(call: Checked) -> None:
