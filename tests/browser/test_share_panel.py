@@ -99,7 +99,7 @@ def test_share_a_badge_then_hide_it(page, live, make_issuer):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     copy = panel.get_by_role("button", name="Copy link")
     copy.click()
-    assert panel.get_by_role("button", name="Copied").is_visible()
+    panel.get_by_role("button", name="Copied").wait_for()  # the clipboard answers asynchronously
     assert page.evaluate("navigator.clipboard.readText()") == public_url
     qr = panel.get_by_role("img", name="QR code of the link to this badge")
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
