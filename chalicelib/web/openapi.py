@@ -176,8 +176,9 @@ def _paths() -> dict:
                 {"200": _ok("CredentialKey")},
                 "401 409",
                 description="Credentials are signed when fetched, so every one served from now on uses the "
-                "new key. Old keys stay in the issuer's controller document: credentials signed with them "
-                "still verify. 409 only if concurrent rotations keep winning the race.",
+                "new key. Old keys stay in the issuer's controller document and at their own URLs: "
+                "credentials signed with them still verify. 409 only if concurrent rotations keep "
+                "winning the race.",
             ),
         },
         "/api/v1/keys": {
