@@ -350,7 +350,7 @@ def baked_image(assertion_id: str, kind: str) -> bytes:
     item = awards.get(None, assertion_id)
     if kind == "svg" and not baked.has_svg(item):
         raise NotFound("This badge has no SVG image; use baked.png.")
-    key = baked._key(item, f"ob3.{kind}")
+    key = baked._key(item, f"{baked.OB3_BAKED[0]}.{kind}")
     data = images.get(key)
     if data is None:
         data = _bake(item, kind)

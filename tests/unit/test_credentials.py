@@ -357,3 +357,22 @@ def test_old_fragment_methods_still_resolve_to_the_same_key(issuer, badge_class)
     assert legacy in controller["assertionMethod"]
     assert by_id[legacy]["publicKeyMultibase"] == by_id[method]["publicKeyMultibase"]
     assert by_id[legacy]["type"] == "Multikey" and by_id[legacy]["controller"] == controller["id"]
+
+
+def test_a_bake_cached_before_keys_had_their_own_url_is_replaced_then_erased(issuer, badge_class):
+    from chalicelib.services import awards
+    from chalicelib.store import images
+    from tests.unit.conftest import store_snapshot
+
+    made = award(issuer, badge_class)
+    current = credential(issuer, made["id"])
+    kid = current["proof"]["verificationMethod"].rsplit("/", 1)[1]
+    old = {**current, "proof": {**current["proof"], "verificationMethod": f"{current['issuer']['id']}#{kid}"}}
+    cached = f"baked/{made['id']}/v{awards.get(None, made['id']).version}.ob3.png"
+    images.put(cached, baking.bake_png(_png(), json.dumps(old), keyword="openbadgecredential"), "image/png")
+    png = get(issuer, f"/public/credentials/{made['id']}/baked.png")
+    baked = json.loads(baking.unbake_png(png.body, keyword="openbadgecredential"))
+    assert baked["proof"]["verificationMethod"] == current["proof"]["verificationMethod"]
+    assert verifies(issuer, baked)
+    assert issuer.api.call("POST", f"/api/v1/assertions/{made['id']}/erase").status_code == 204
+    assert not [k for k in store_snapshot()["objects"] if made["id"] in k]  # old and new bakes both gone
