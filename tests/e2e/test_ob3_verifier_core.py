@@ -4,16 +4,20 @@ tests/dcc/verifier_core.mjs calls `verifyCredential({credential, knownDIDRegistr
 with its own document loader, which fetches an http(s) verification method whole (a fragment is ignored):
 each of our keys must answer at its own URL. `registered_issuer` is always false for us: trust registries
 list issuers by DID, and ours are https URLs. Its schema check fetches the OB 3.0 JSON Schema from
-purl.imsglobal.org; offline that check reports an error in `additionalInformation`, which is no failure.
+purl.imsglobal.org; offline it answers "INVALID_SCHEMA - possibly not a valid url" in `additionalInformation`,
+which is no step of the log. Everything else it needs is bundled (contexts) or ours (keys, controller
+documents, status lists over http://127.0.0.1: its loader fetches http as well as https).
 """
 
 from __future__ import annotations
+
+import json
 
 import boto3
 import pytest
 import requests
 
-from chalicelib.openbadges import dataintegrity
+from chalicelib.openbadges import baking, dataintegrity
 from tests.support import dcc
 from tests.support.issuing import IssuerApi
 
@@ -130,3 +134,12 @@ def test_credentials_handed_out_with_the_old_fragment_method_still_verify(setup,
     assert {"id": legacy, "type": "Multikey"}.items() <= next(
         m for m in fetch(current["issuer"]["id"])["verificationMethod"] if m["id"] == legacy
     ).items()
+
+
+def test_baked_png_credential_is_valid(setup, tmp_path):
+    live = setup[0]
+    made = award(setup, "baked@example.org")
+    r = requests.get(f"{live.base_url}/public/credentials/{made['id']}/baked.png", timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/png"
+    document = json.loads(baking.unbake_png(r.content, keyword="openbadgecredential"))
+    assert wallet_says(tmp_path, document) == GOOD
