@@ -183,7 +183,7 @@ def controller_document(issuer_id: str) -> dict:
 def key_document(issuer_id: str, kid: str) -> dict:
     """One of the issuer's keys as a Multikey document at its own URL (what a proof's method names)."""
     if not ids.plausible_id(kid) or not ids.plausible_id(issuer_id):
-        raise NotFound(f"No key {kid}.")
+        raise NotFound("No such key.")
     key = _key_item(issuer_id, kid)
     return {
         "@context": MULTIKEY_V1,
