@@ -56,6 +56,7 @@ def test_hosted_award_is_valid_for_its_recipient_only(walk, live):
     hosted = requests.get(assertion["public_url"], headers={"Accept": "application/ld+json"}, timeout=10)
     assert hosted.headers["Content-Type"] == "application/ld+json"
     assert ADA not in hosted.text
+    assert hosted.json()["evidence"] == [{"type": "Evidence", "id": "https://skills.example/e/1"}]
     report = validate(recipient=ADA, url=assertion["public_url"])
     assert report["valid"] and report["errorCount"] == 0, errors(report)
     assert not validate(recipient="eve@example.org", url=assertion["public_url"])["valid"]
