@@ -73,7 +73,10 @@ def read_award(
     evidence = []
     for i, item in enumerate(f.objects("evidence", max_items=10)):
         inner = f.nested(item, EVIDENCE_FIELDS, where=f"{where}evidence[{i}].")
-        entry = {"url": inner.url("url"), "narrative": inner.string("narrative", max_len=5000)}
+        entry = {
+            "url": inner.url("url"),
+            "narrative": inner.string("narrative", max_len=5000, multiline=True),
+        }
         if not (inner.has("url") or inner.has("narrative")):
             inner.error("", "needs a url or a narrative")
         evidence.append({k: v for k, v in entry.items() if v})
@@ -82,7 +85,7 @@ def read_award(
         recipient_name=name,
         issued_on=issued_on,
         expires=expires,
-        narrative=f.string("narrative", max_len=10000),
+        narrative=f.string("narrative", max_len=10000, multiline=True),
         evidence=evidence,
         notify=f.boolean("notify", True),
         allow_duplicate=f.boolean("allow_duplicate", False),
