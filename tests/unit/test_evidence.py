@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
+import zipfile
 from datetime import UTC, datetime
 
 import pytest
@@ -91,3 +93,15 @@ def test_credential_keeps_the_evidence_url(issuer, awarded):
         {"type": ["Evidence"], "id": "https://skills.example/e/2"},
         {"type": ["Evidence"], "narrative": "Seen."},
     ]
+
+
+def test_export_keeps_the_evidence_url(client, issuer, awarded):
+    from tests.unit.test_imports import make_account, signed_in
+
+    browser = signed_in(client, make_account("ada@example.org"))
+    r = client.http.get("/backpack/export", headers=browser._headers({"Accept": "application/zip"}))
+    assert r.status_code == 200, r.body[:300]
+    archive = zipfile.ZipFile(io.BytesIO(r.body))
+    folder = f"data-literacy-{awarded['id']}"
+    assert json.loads(archive.read(f"{folder}/ob2/assertion.json"))["evidence"] == OB2
+    assert json.loads(baking.unbake_png(archive.read(f"{folder}/ob2/baked.png")))["evidence"] == OB2
