@@ -160,6 +160,11 @@ def line_break(text: str) -> str | None:
     return f"U+{ord(match.group()):04X} (a line break: this field is one line)" if match else None
 
 
+def one_line(text: str | None) -> str | None:
+    """The text's lines joined by single spaces (for names stored before single-line fields were enforced)."""
+    return " ".join(part.strip() for part in _LINE_BREAK.split(text) if part.strip()) if text else text
+
+
 def without_forbidden_characters(text: str) -> str:
     """The text with every character forbidden_character would name removed."""
     return _FORBIDDEN_TEXT.sub("", text)

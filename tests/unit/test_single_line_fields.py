@@ -152,3 +152,20 @@ def test_registration_refuses_a_line_break_in_a_name(client, issuer, badge_class
     _, r = register(client, claim_path_for("ada@example.org"), last_name=name)
     assert r.status_code == 422
     assert 'id="last_name-error">' in r.text and "on one line" in r.text
+
+
+def test_names_stored_before_the_rule_reach_the_mail_on_one_line(issuer, badge_class):
+    import json
+
+    from chalicelib.store.models import BadgeClassItem, IssuerItem
+    from tests.unit.conftest import drain_queue, sent_mail
+
+    badge = BadgeClassItem.get(f"BADGE#{badge_class['id']}", "BADGE")
+    badge.update(actions=[BadgeClassItem.name.set("Data\r\nBcc: eve@example.org")])
+    profile = IssuerItem.get(f"ISSUER#{issuer.id}", "PROFILE")
+    profile.update(actions=[IssuerItem.name.set("Open\u2028Skills \n Consortium")])
+    award(issuer, badge_class)
+    drain_queue()
+    data = json.loads(sent_mail()[-1].template_data)
+    assert data["issuer_name"] == "Open Skills Consortium"
+    assert data["badge_name"] == "Data Bcc: eve@example.org"
