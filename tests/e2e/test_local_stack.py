@@ -85,6 +85,21 @@ def test_issuer_cli_reports_an_unknown_issuer(live):
     assert "nope" in proc.stderr
 
 
+def test_issuer_cli_refuses_a_line_break_in_a_name(live):
+    args = [
+        "create",
+        "--name",
+        "Evil\r\nBcc: eve@example.org",
+        "--url",
+        "https://e.example",
+        "--email",
+        "e@e.example",
+    ]
+    proc = run_issuer_cli(live, *args)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr.startswith("error: name must not contain U+000D (a line break")
+
+
 def test_outbox_renders_a_templated_award_notice(live, aws):
     to = f"{uuid.uuid4().hex}@example.com"
     aws("ses").send_templated_email(
