@@ -138,6 +138,23 @@ def test_a_key_stored_before_keys_were_scoped_still_answers_its_retry(issuer, ba
     assert elsewhere.status_code == 201 and elsewhere.json["id"] != first.json["id"]
 
 
+def test_a_busy_key_lookup_is_503_and_writes_nothing(issuer, badge_class):
+    from tests.support.faults import Fault, inject
+
+    before = store_snapshot()
+    key_lookup = Fault("GetItem", when=lambda params: params["Key"]["pk"]["S"].startswith("IDEM#"))
+    with inject(key_lookup):
+        r = award(
+            issuer, badge_class, {"recipient_email": "ada@example.org"}, headers={"Idempotency-Key": "k"}
+        )
+    assert_problem(r, 503)
+    assert key_lookup.hits == 1 and store_snapshot() == before
+    again = award(
+        issuer, badge_class, {"recipient_email": "ada@example.org"}, headers={"Idempotency-Key": "k"}
+    )
+    assert again.status_code == 201, again.body
+
+
 def test_second_active_award_is_409_unless_allowed(issuer, badge_class):
     first = award(issuer, badge_class, {"recipient_email": "ada@example.org"})
     assert first.status_code == 201
