@@ -85,7 +85,11 @@ def read_registration(form: dict, email: str) -> Registration:
         names[name] = _text(form, name)
         if not names[name]:
             errors[name] = f"Enter your {label}."
-        elif len(names[name]) > MAX_NAME or any(ord(c) < 32 for c in names[name]):
+        elif (
+            len(names[name]) > MAX_NAME
+            or any(ord(c) < 32 for c in names[name])
+            or fields.line_break(names[name])
+        ):
             errors[name] = f"Your {label} must be at most {MAX_NAME} characters, on one line."
     password = ""
     try:

@@ -25,6 +25,7 @@ from functools import lru_cache
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.openbadges import baking, dataintegrity, ob2, ob3
+from chalicelib.openbadges.evidence import stored_evidence
 from chalicelib.openbadges.jsonld import DID_V1, MULTIKEY_V1
 from chalicelib.services import awards, badgeclasses, baked, hosting, ids, issuers
 from chalicelib.services.errors import Conflict, NotFound
@@ -300,7 +301,7 @@ def credential_document(item: AssertionItem, issuer: IssuerItem, badge=None) -> 
         valid_from=item.issued_on,
         valid_until=item.expires,
         name=badge.name,
-        evidence=[{"id": e.get("url"), "narrative": e.get("narrative")} for e in (item.evidence or [])],
+        evidence=stored_evidence(item.evidence),
         image=f"{url}/baked.png",
         status_entry=ob3.status_entry(
             list_url=status_list_url(issuer.id, index // LIST_SIZE), index=index % LIST_SIZE

@@ -181,7 +181,7 @@ class ActiveAwardItem(_Item):
 
 
 class IdempotencyItem(_Item):
-    """Remembers an Idempotency-Key's first result for a day: pk IDEM#issuer#key, sk IDEM."""
+    """Remembers an Idempotency-Key's first result for a day: pk IDEM#issuer#operation#key, sk IDEM."""
 
     Meta = _meta(_settings.assertions_table)
     result_id = UnicodeAttribute()

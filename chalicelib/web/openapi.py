@@ -68,8 +68,8 @@ PARAMETERS = {
     "IdempotencyKey": {
         "name": "Idempotency-Key",
         "in": "header",
-        "description": "Up to 200 characters, kept 24 hours. A retry with the same key and body answers "
-        "200 with the first award; the same key with a different body answers 409.",
+        "description": "Up to 200 characters, kept 24 hours, scoped to this badge class. A retry with the "
+        "same key and body answers 200 with the first award; the same key with a different body answers 409.",
         "schema": {"type": "string", "maxLength": 200},
     },
 }

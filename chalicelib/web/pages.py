@@ -28,8 +28,22 @@ def markdown(text: str | None) -> str:
     from markdown_it import MarkdownIt
     from markupsafe import Markup
 
-    html = MarkdownIt("commonmark", {"html": False}).render(text)
-    return Markup(nh3.clean(html, link_rel="nofollow noopener"))  # noqa: S704 (sanitised by nh3)
+    md = MarkdownIt("commonmark", {"html": False})
+    md.add_render_rule("image", _image_as_link)
+    html = md.render(text)
+    tags = nh3.ALLOWED_TAGS - {"img"}  # a remote image would be a tracking pixel on earners' pages
+    return Markup(nh3.clean(html, tags=tags, link_rel="nofollow noopener"))  # noqa: S704 (sanitised by nh3)
+
+
+def _image_as_link(renderer, tokens, idx, options, env) -> str:
+    """A markdown image as a link to it (its alt text inside a link): the browser loads nothing by itself."""
+    from markdown_it.common.utils import escapeHtml
+
+    token = tokens[idx]
+    src = token.attrGet("src") or ""
+    alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env) or src)
+    in_link = sum({"link_open": 1, "link_close": -1}.get(t.type, 0) for t in tokens[:idx]) > 0
+    return alt if in_link else f'<a href="{escapeHtml(src)}">{alt}</a>'
 
 
 def render(name: str, *, status: int = 200, **context: Any) -> Response:
