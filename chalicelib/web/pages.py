@@ -17,6 +17,7 @@ def environment():
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True))
     env.filters["markdown"] = markdown
+    env.filters["split_name"] = split_name
     return env
 
 
@@ -30,6 +31,17 @@ def markdown(text: str | None) -> str:
 
     html = MarkdownIt("commonmark", {"html": False}).render(text)
     return Markup(nh3.clean(html, link_rel="nofollow noopener"))  # noqa: S704 (sanitised by nh3)
+
+
+def split_name(full: str | None) -> tuple[str, str]:
+    """An issuer-sent full name as (first, last): "Family, Given" by its comma, else first word and the rest
+    ("Ludwig van Beethoven" → "Ludwig", "van Beethoven"); a single word is a first name."""
+    name = " ".join((full or "").split())
+    if "," in name:
+        family, _, given = name.partition(",")
+        return given.strip(), family.strip()
+    given, _, family = name.partition(" ")
+    return given, family
 
 
 def render(name: str, *, status: int = 200, **context: Any) -> Response:
