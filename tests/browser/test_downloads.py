@@ -13,29 +13,28 @@ from tests.browser.conftest import check_page
 from tests.support.earners import PASSWORD, activation_code
 from tests.support.issuing import IssuerApi, data_uri, png
 
-EARNER = "mina.downloads@example.org"
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def award(live, make_issuer) -> str:
+def award(live, make_issuer, email: str) -> str:
     issuer = make_issuer(name="Harbour College", email="badges@harbour.example")
     api = IssuerApi(live.base_url, issuer.key)
     badge = api.badge_class(
         name="First Aid", description="Gives first aid.", criteria_narrative="Pass.", image=data_uri(png())
     )
-    return api.award(badge["id"], EARNER, recipient_name="Mina Okafor")["id"]
+    return api.award(badge["id"], email, recipient_name="Mina Okafor")["id"]
 
 
-def sign_up(page, live) -> None:
-    page.goto(CLAIM.search(live.wait_for_mail(EARNER)["text"]).group(1))
+def sign_up(page, live, email: str) -> None:
+    page.goto(CLAIM.search(live.wait_for_mail(email)["text"]).group(1))
     page.get_by_label("First name").fill("Mina")
     page.get_by_label("Last name").fill("Okafor")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_label("I accept the terms of use").check()
     page.get_by_role("button", name="Create account").click()
-    page.get_by_label("6-digit code").fill(activation_code(live.wait_for_mail(EARNER)["html"]))
+    page.get_by_label("6-digit code").fill(activation_code(live.wait_for_mail(email)["html"]))
     page.get_by_role("button", name="Activate", exact=True).click()
     page.wait_for_url("**/backpack")
 
@@ -50,8 +49,8 @@ def saved(page, link) -> bytes:
 
 
 def test_every_download_link_saves_its_file(page, live, make_issuer):
-    assertion_id = award(live, make_issuer)
-    sign_up(page, live)
+    assertion_id = award(live, make_issuer, "mina.images@example.org")
+    sign_up(page, live, "mina.images@example.org")
     page.get_by_role("link", name="First Aid").click()
     page.wait_for_url(f"**/backpack/{assertion_id}")
     downloads = page.get_by_role("region", name="Download")
@@ -71,8 +70,8 @@ def test_every_download_link_saves_its_file(page, live, make_issuer):
 
 
 def test_the_zip_export_is_linked_from_the_backpack_and_settings(page, live, make_issuer):
-    award(live, make_issuer)
-    sign_up(page, live)
+    award(live, make_issuer, "mina.export@example.org")
+    sign_up(page, live, "mina.export@example.org")
     for start in ("/backpack", "/settings/emails", "/settings/profile-privacy"):
         page.goto(start)
         link = page.get_by_role("link", name="Download all my badges (zip)")
