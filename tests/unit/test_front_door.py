@@ -22,6 +22,7 @@ def test_home_page_says_what_laurel_is_and_where_to_go(client):
     for part in wanted:
         assert part in page, part
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    assert client.http.get("/api/v1/openapi.json").status_code == 200  # the issuers' link needs no key
 
 
 def test_favicon_is_an_icon(client):
