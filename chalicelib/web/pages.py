@@ -17,6 +17,7 @@ def environment():
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True))
     env.filters["markdown"] = markdown
+    env.filters["split_name"] = split_name
     return env
 
 
@@ -44,6 +45,17 @@ def _image_as_link(renderer, tokens, idx, options, env) -> str:
     alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env) or src)
     in_link = sum({"link_open": 1, "link_close": -1}.get(t.type, 0) for t in tokens[:idx]) > 0
     return alt if in_link else f'<a href="{escapeHtml(src)}">{alt}</a>'
+
+
+def split_name(full: str | None) -> tuple[str, str]:
+    """An issuer-sent full name as (first, last): "Family, Given" by its comma, else first word and the rest
+    ("Ludwig van Beethoven" → "Ludwig", "van Beethoven"); a single word is a first name."""
+    name = " ".join((full or "").split())
+    if "," in name:
+        family, _, given = name.partition(",")
+        return given.strip(), family.strip()
+    given, _, family = name.partition(" ")
+    return given, family
 
 
 def render(name: str, *, status: int = 200, **context: Any) -> Response:

@@ -202,6 +202,14 @@ def test_dashboard_shows_latest_badge_counts_and_events(ada, every_state):
     assert "<time datetime=" in events
 
 
+def test_awarded_event_carries_the_date_the_issuer_gave(ada, issuer, badge_class):
+    """A badge issued in 2024 and sent today says "awarded · 4 December 2024", not today's date."""
+    award(issuer, badge_class, issued_on="2024-12-04T09:00:00Z")
+    text = ada.get("/dashboard").text
+    awarded = re.search(r'class="event awarded">(.*?)</li>', text, re.S).group(1)
+    assert '<time datetime="2024-12-04T09:00:00' in awarded and "4 December 2024" in awarded
+
+
 def test_dashboard_with_no_badges(ada):
     text = ada.get("/dashboard").text
     assert "No badges yet" in text and "Nothing has happened yet" in text

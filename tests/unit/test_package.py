@@ -171,6 +171,12 @@ def test_ses_template_matches_files(resources):
     assert t["SubjectPart"] == (mail / "award_notice.subject.txt").read_text(encoding="utf-8").strip()
 
 
+def test_api_gateway_decodes_binary_bodies_whatever_the_accept_header(resources):
+    """A browser's download link sends no Accept header: API Gateway must still return bytes."""
+    definition = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    assert definition["x-amazon-apigateway-binary-media-types"] == ["*/*"]
+
+
 def test_functions_get_settings_from_environment(build):
     env = json.loads(SAM.read_text())["Globals"]["Function"]["Environment"]["Variables"]
     keys = ("ACCOUNTS_TABLE", "BADGES_TABLE", "ASSERTIONS_TABLE", "BUCKET", "MAIL_QUEUE", "SENDER_EMAIL")
