@@ -1,4 +1,4 @@
-"""Earner accounts: registration, sign-in, sessions, password reset and change."""
+"""Earner accounts: registration, sign-in, password reset and change (sessions: services/sessions.py)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,9 @@ from chalicelib.store.models import (
     AccountItem,
     EmailItem,
     OneTimeTokenItem,
-    SessionItem,
     transaction,
 )
 
-SESSION_SECONDS = 14 * 86400
 RESET_SECONDS = 3600
 MAX_NAME = 100
 
@@ -184,44 +182,6 @@ def _say_if_merged(owner: EmailItem | None, password: str) -> None:
             "This account was merged into another Laurel account and is closed. "
             "Sign in with the password of the account it was merged into."
         )
-
-
-# --- sessions ------------------------------------------------------------------------------------
-
-
-def start_session(account: AccountItem) -> str:
-    """A new session for this account; returns the cookie's secret (only its SHA-256 is stored)."""
-    token = ids.new_secret()
-    SessionItem(
-        f"SESSION#{ids.sha256_hex(token)}",
-        "SESSION",
-        account_id=account.id,
-        epoch=account.session_epoch or 0,
-        created_at=ids.now(),
-        ttl=int(time.time()) + SESSION_SECONDS,
-    ).save()
-    return token
-
-
-def session_account(token: str) -> AccountItem | None:
-    """The signed-in account, or None when the session is unknown, expired or ended by a password change."""
-    if not token or len(token) > 100:
-        return None
-    try:
-        session = SessionItem.get(f"SESSION#{ids.sha256_hex(token)}", "SESSION")
-    except SessionItem.DoesNotExist:
-        return None
-    if session.ttl <= time.time():
-        return None  # TTL deletion can lag by hours
-    account = get_account(session.account_id)
-    if account is None or (account.session_epoch or 0) != session.epoch or account.merged_into:
-        return None
-    return account
-
-
-def end_session(token: str) -> None:
-    if token and len(token) <= 100:
-        SessionItem(f"SESSION#{ids.sha256_hex(token)}", "SESSION").delete()
 
 
 # --- passwords -----------------------------------------------------------------------------------

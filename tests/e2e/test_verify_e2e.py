@@ -120,7 +120,7 @@ def test_verify_page_renders_and_requires_the_csrf_token(live, issuer_api):
     assertion = award(issuer_api)
     browser = requests.Session()
     token = _form_token(browser, live)
-    assert "laurel_csrf" in browser.cookies
+    assert "__Host-laurel_csrf" in browser.cookies
     refused = browser.post(f"{live.base_url}/verify", data={"url": assertion["public_url"]}, timeout=30)
     assert refused.status_code == 403 and "<form" in refused.text
     fields = {"csrf_token": token, "url": assertion["public_url"], "expected_email": ADA}
