@@ -89,3 +89,15 @@ class Browser:
     def csrf(self, path: str = "/login") -> str:
         """The CSRF token of a form page (sets the cookie on first visit)."""
         return csrf_token(self.get(path).text)
+
+
+def loopback_session():
+    """A requests.Session that, like Chromium, sends Secure (`__Host-`) cookies to http://127.0.0.1, which
+    browsers treat as a secure context; Python's cookie jar would keep them for https only."""
+    from http.cookiejar import DefaultCookiePolicy
+
+    import requests
+
+    session = requests.Session()
+    session.cookies.set_policy(DefaultCookiePolicy(secure_protocols=("https", "wss", "http")))
+    return session
