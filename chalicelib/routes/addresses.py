@@ -155,7 +155,8 @@ def remove_address():
 
 def _merge_page(account, email: str, *, status: int = 200, **extra: Any) -> Response:
     owner = accounts.owner_of(email) if email else None
-    if owner is None or owner.account_id == account.id:
+    # Shown alike whether another account holds the address or no one does: no enumeration here.
+    if not email or (owner is not None and owner.account_id == account.id):
         return pagekit.redirect(SETTINGS)
     return _html("pages/merge.html", status=status, account=account, email=email, **extra)
 

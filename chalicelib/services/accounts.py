@@ -188,13 +188,26 @@ def _say_if_merged(owner: EmailItem | None, password: str) -> None:
 
 
 def request_reset(email: str, client_ip: str) -> None:
-    """Mail a reset link when the address has an account; the same answer either way."""
+    """Queue a reset link for this address: the same work, answer and timing whether or not an account
+    uses it (the worker looks the account up and mails, in mail_reset)."""
     email = normalise(email)
     if not ratelimit.CLIENT_FORMS.hit(client_ip):
         raise TooMany("Too many requests from your network. Try again later.")
-    owner = owner_of(email) if email else None
-    if owner is None or not ratelimit.allow_mail("reset", email):
-        return
+    # Both limits are counted for every address, known or not, before anything is looked up.
+    if email and ratelimit.allow_mail("reset", email) and ratelimit.allow_mail_to(email):
+        from chalicelib.store import queue
+
+        queue.send([{"kind": "reset", "email": email, "request_id": ids.new_id(), "at": int(time.time())}])
+
+
+def mail_reset(email: str, request_id: str, requested_at: int) -> str:
+    """The mail worker's half of a reset request: mail a link if the address has an account. A
+    redelivered message finds its request already counted and mails nothing (at most once)."""
+    if not ratelimit.RESET_ONCE.hit(request_id, at=requested_at):
+        return "duplicate"
+    owner = owner_of(email)
+    if owner is None:
+        return "no account"
     token = ids.new_secret()
     expires = int(time.time()) + RESET_SECONDS
     OneTimeTokenItem(
@@ -206,7 +219,9 @@ def request_reset(email: str, client_ip: str) -> None:
         expires_at=expires,
         ttl=expires,
     ).save()
-    activation.mail(email, "password_reset", "Reset your Laurel password", token=token)
+    # counted=True: request_reset counted it against the address already
+    activation.mail(email, "password_reset", "Reset your Laurel password", counted=True, token=token)
+    return "sent"
 
 
 def reset_token(token: str) -> OneTimeTokenItem:

@@ -94,10 +94,13 @@ class Browser:
 def loopback_session():
     """A requests.Session that, like Chromium, sends Secure (`__Host-`) cookies to http://127.0.0.1, which
     browsers treat as a secure context; Python's cookie jar would keep them for https only."""
-    from http.cookiejar import DefaultCookiePolicy
-
     import requests
 
-    session = requests.Session()
-    session.cookies.set_policy(DefaultCookiePolicy(secure_protocols=("https", "wss", "http")))
-    return session
+    class LoopbackSession(requests.Session):
+        def send(self, request, **kwargs):
+            response = super().send(request, **kwargs)
+            for cookie in self.cookies:  # kept, as Chromium keeps them: now sent over http too
+                cookie.secure = False
+            return response
+
+    return LoopbackSession()

@@ -162,7 +162,7 @@ def test_activation_by_link_works_once(client, issuer, badge_class, mails):
     r = browser.post(path, {"csrf_token": csrf_token(page.text)})
     assert r.status_code == 303 and r.headers["Location"] == "/backpack"
     assert browser.get(path).status_code == 410
-    assert browser.post(path, {"csrf_token": csrf_token(page.text)}).status_code == 409
+    assert browser.post(path, {"csrf_token": browser.csrf()}).status_code == 409  # signed in: a new token
     code = activation_code(mails[-1]["html"])  # the code went with the link
     r = browser.post("/activate", {"csrf_token": browser.csrf(), "email": ADA, "code": code})
     assert r.status_code == 422
@@ -278,7 +278,7 @@ def test_another_earners_badge_is_not_found(activated, issuer, badge_class):
 def test_earner_names_are_escaped(client, issuer, badge_class, mails):
     award(issuer, badge_class)
     browser, _ = register(client, claim_path_for(ADA), first_name="<script>alert(1)</script>")
-    assert "<script>alert" not in mails[-1]["html"] and "&lt;script&gt;" in mails[-1]["html"]
+    assert "alert(1)" not in mails[-1]["html"] + mails[-1]["text"]  # the mail carries no name from the form
     code = activation_code(mails[-1]["html"])
     browser.post("/activate", {"csrf_token": browser.csrf(), "email": ADA, "code": code})
     page = browser.get("/backpack").text
