@@ -116,3 +116,24 @@ def test_an_activation_mail_carries_no_name_from_the_form(client, issuer, badge_
     assert r.status_code == 200
     mail = to(mails, ADA)[-1]
     assert PHISH not in mail["html"] + mail["text"] and mail["text"].startswith("Hello,")
+
+
+def test_fresh_claim_links_asked_by_anyone_count_against_the_address(client, issuer, badge_class):
+    """Award notices an issuer sends are not capped (issuers are known and accountable), but a fresh
+    link asked from an old claim link is a mail anyone can trigger."""
+    from datetime import timedelta
+
+    from chalicelib.services import ids, ratelimit
+    from chalicelib.store.models import AssertionItem
+
+    a = award(issuer, badge_class)
+    path = claim_path_for(ADA)
+    item = AssertionItem.get(f"ASSERTION#{a['id']}", "ASSERTION")
+    item.update(actions=[AssertionItem.claim_expires.set(ids.now() - timedelta(seconds=1))])
+    for _ in range(ratelimit.MAIL_TO_HOUR.limit):
+        ratelimit.MAIL_TO_HOUR.hit(ADA)
+    browser = Browser(client)
+    page = browser.get(path)
+    r = browser.post(path + "/resend", {"csrf_token": csrf_token(page.text)})
+    assert r.status_code == 429
+    assert AssertionItem.get(f"ASSERTION#{a['id']}", "ASSERTION").notice == "sent"  # nothing queued
