@@ -206,7 +206,7 @@ def login():
 
 @page("/reauth", methods=("GET", "POST"))
 def reauth():
-    """ "Confirm your password" before a sensitive change, on a session signed in a while ago."""
+    """The password asked again before a sensitive change, on a session signed in a while ago."""
     request = _request()
     session = current_session(request)
     if session is None:

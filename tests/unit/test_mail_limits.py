@@ -40,6 +40,7 @@ def test_add_and_remove_cycles_cannot_mail_bomb_an_address(ada, mails):
     assert set(answers[ratelimit.MAIL_TO_HOUR.limit :]) == {429}
     r = add(ada, VICTIM)
     assert r.status_code == 429 and "Too many emails went to this address" in r.text
+    assert VICTIM not in ada.get("/settings/emails").text  # refused before anything was written
 
 
 def test_the_cap_counts_every_kind_of_mail_together(ada, client, mails):
