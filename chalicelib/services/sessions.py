@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.services import ids
+from chalicelib.services import accounts, ids
 from chalicelib.store.models import AccountItem, SessionItem
 
 IDLE_SECONDS = 30 * 60
@@ -82,18 +82,11 @@ def find(token: str) -> Session | None:
     at = now()
     if item.ttl <= at or (item.idle_until or 0) <= at:
         return None
-    account = _account(item.account_id)
+    account = accounts.get_account(item.account_id)
     if account is None or (account.session_epoch or 0) != item.epoch or account.merged_into:
         return None
     _slide(item, at)
     return Session(account, item)
-
-
-def _account(account_id: str) -> AccountItem | None:
-    try:
-        return AccountItem.get(f"ACCOUNT#{account_id}", "PROFILE")
-    except AccountItem.DoesNotExist:
-        return None
 
 
 def _slide(item: SessionItem, at: float) -> None:
