@@ -195,15 +195,13 @@ def request_reset(email: str, client_ip: str) -> None:
         raise TooMany("Too many requests from your network. Try again later.")
     # Both limits are counted for every address, known or not, before anything is looked up.
     if email and ratelimit.allow_mail("reset", email) and ratelimit.allow_mail_to(email):
-        from chalicelib.store import queue
-
-        queue.send([{"kind": "reset", "email": email, "request_id": ids.new_id(), "at": int(time.time())}])
+        activation.queue_request("reset", email)
 
 
 def mail_reset(email: str, request_id: str, requested_at: int) -> str:
     """The mail worker's half of a reset request: mail a link if the address has an account. A
     redelivered message finds its request already counted and mails nothing (at most once)."""
-    if not ratelimit.RESET_ONCE.hit(request_id, at=requested_at):
+    if not activation.first_delivery(request_id, requested_at):
         return "duplicate"
     owner = owner_of(email)
     if owner is None:

@@ -137,10 +137,34 @@ def resend(email: str, client_ip: str) -> None:
     if not ratelimit.allow_mail("activation", email):
         raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check your inbox.")
     count_mail_to(email)
+    queue_request("activation", email)  # the worker looks the account up: same timing for any address
+
+
+def queue_request(kind: str, email: str) -> None:
+    """Hand a mail someone asked for ("activation", "reset") to the mail worker, so the request does the
+    same work whether or not an account uses the address. The id makes a redelivery mail nothing."""
+    from chalicelib.store import queue
+
+    queue.send([{"kind": kind, "email": email, "request_id": ids.new_id(), "at": int(time.time())}])
+
+
+def first_delivery(request_id: str, requested_at: int) -> bool:
+    """Whether this queued request is handled for the first time (at most one mail per request)."""
+    return ratelimit.MAIL_REQUEST_ONCE.hit(request_id, at=requested_at)
+
+
+def mail_resend(email: str, request_id: str, requested_at: int) -> str:
+    """The mail worker's half of a resend: a new code and link if the address waits for activation."""
+    from chalicelib.services import accounts
+
+    if not first_delivery(request_id, requested_at):
+        return "duplicate"
     owner = accounts.owner_of(email)
     account = accounts.get_account(owner.account_id) if owner and not owner.verified else None
-    if account is not None:
-        send(account, email, counted=True)
+    if account is None:
+        return "nothing to activate"
+    send(account, email, counted=True)  # counted by resend()
+    return "sent"
 
 
 def _code_item(email: str) -> ActivationCodeItem | None:

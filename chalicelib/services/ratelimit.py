@@ -57,7 +57,7 @@ LOGIN_ACCOUNT = Limit("login-account", 5, 900)  # failed logins per address per 
 LOGIN_CLIENT = Limit("login-client", 50, 900)  # failed logins per client IP per 15 minutes
 MAIL_MINUTE = Limit("mail-minute", 1, 60)  # activation / reset / fresh-link mails per address
 MAIL_DAY = Limit("mail-day", 5, 86400)
-RESET_ONCE = Limit("reset-once", 1, 86400)  # one mail per queued reset request (SQS may redeliver)
+MAIL_REQUEST_ONCE = Limit("mail-request-once", 1, 86400)  # one mail per queued request (SQS may redeliver)
 CLIENT_FORMS = Limit("client-forms", 300, 3600)  # registrations, code tries and mail requests per client IP
 
 

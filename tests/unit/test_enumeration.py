@@ -97,7 +97,7 @@ def test_forgot_password_does_the_same_aws_work_for_known_and_unknown_addresses(
     assert mails[-1]["subject"] == "Reset your Laurel password"
 
 
-def test_a_redelivered_reset_request_mails_once(ada, client, mails):
+def test_a_redelivered_request_mails_once(ada, client, mails):
     from chalicelib.routes.workers import HANDLERS
 
     browser = Browser(client)
@@ -106,3 +106,25 @@ def test_a_redelivered_reset_request_mails_once(ada, client, mails):
     assert HANDLERS["reset"](message) == "sent"
     assert HANDLERS["reset"](message) == "duplicate"
     assert [m["subject"] for m in mails].count("Reset your Laurel password") == 1
+    resend = {**message, "kind": "activation", "request_id": "r-2"}
+    assert HANDLERS["activation"](resend) == "nothing to activate"  # Ada is active already
+    assert HANDLERS["activation"](resend) == "duplicate"
+
+
+def test_activation_resend_does_the_same_aws_work_for_waiting_and_unknown(
+    client, issuer, badge_class, aws_calls, mails
+):
+    award(issuer, badge_class)
+    browser, r = register(client, claim_path_for(ADA))  # registered, waiting for activation
+    assert r.status_code == 200
+    work = {}
+    for email in (ADA, UNKNOWN):
+        token = browser.csrf("/activate")
+        del aws_calls[:]
+        sent = len(mails)
+        assert browser.post("/activate/resend", {"csrf_token": token, "email": email}).status_code == 200
+        assert len(mails) == sent
+        work[email] = list(aws_calls)
+    assert work[ADA] == work[UNKNOWN] and "SendEmail" not in work[ADA]
+    drain_queue()
+    assert [m["to"] for m in mails] == [ADA, ADA]  # registration, then the resend; none to UNKNOWN
