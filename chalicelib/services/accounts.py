@@ -199,10 +199,11 @@ def request_reset(email: str, client_ip: str) -> None:
 
 
 def mail_reset(email: str, request_id: str, requested_at: int) -> str:
-    """The mail worker's half of a reset request: mail a link if the address has an account. A
-    redelivered message finds its request already counted and mails nothing (at most once)."""
-    if not activation.first_delivery(request_id, requested_at):
-        return "duplicate"
+    """The mail worker's half of a reset request: mail a link if the address has an account (once)."""
+    return activation.once(request_id, requested_at, lambda: _reset_now(email))
+
+
+def _reset_now(email: str) -> str:
     owner = owner_of(email)
     if owner is None:
         return "no account"

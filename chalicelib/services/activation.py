@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from chalicelib.config import get_settings
 from chalicelib.services import ids, ratelimit
 from chalicelib.services.errors import Conflict, Invalid
 from chalicelib.services.ratelimit import TooMany
+from chalicelib.store import aws
 from chalicelib.store import mail as ses
 from chalicelib.store.models import (
     AccountEmailItem,
@@ -148,17 +150,27 @@ def queue_request(kind: str, email: str) -> None:
     queue.send([{"kind": kind, "email": email, "request_id": ids.new_id(), "at": int(time.time())}])
 
 
-def first_delivery(request_id: str, requested_at: int) -> bool:
-    """Whether this queued request is handled for the first time (at most one mail per request)."""
-    return ratelimit.MAIL_REQUEST_ONCE.hit(request_id, at=requested_at)
+def once(request_id: str, requested_at: int, handle: Callable[[], str]) -> str:
+    """Handle a queued mail request at most once (SQS may deliver it again). When AWS said "not now"
+    (nothing was sent) the request is released, so the redelivery tries again."""
+    if not ratelimit.MAIL_REQUEST_ONCE.hit(request_id, at=requested_at):
+        return "duplicate"
+    try:
+        return handle()
+    except Exception as error:
+        if aws.refused_for_now(error):
+            ratelimit.MAIL_REQUEST_ONCE.clear(request_id, at=requested_at)
+        raise
 
 
 def mail_resend(email: str, request_id: str, requested_at: int) -> str:
     """The mail worker's half of a resend: a new code and link if the address waits for activation."""
+    return once(request_id, requested_at, lambda: _resend_now(email))
+
+
+def _resend_now(email: str) -> str:
     from chalicelib.services import accounts
 
-    if not first_delivery(request_id, requested_at):
-        return "duplicate"
     owner = accounts.owner_of(email)
     account = accounts.get_account(owner.account_id) if owner and not owner.verified else None
     if account is None:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.earners import Browser, csrf_token
 from tests.unit import test_addresses as addresses
-from tests.unit.conftest import drain_queue
+from tests.unit.conftest import drain_queue, sent_mail
 from tests.unit.test_accounts import ADA, award, claim_path_for, register
 
 ada = addresses.ada
@@ -128,3 +128,21 @@ def test_activation_resend_does_the_same_aws_work_for_waiting_and_unknown(
     assert work[ADA] == work[UNKNOWN] and "SendEmail" not in work[ADA]
     drain_queue()
     assert [m["to"] for m in mails] == [ADA, ADA]  # registration, then the resend; none to UNKNOWN
+
+
+def test_a_reset_mail_that_ses_throttled_is_sent_by_the_redelivery(ada, client):
+    """Nothing went out, so the queued request is released: the redelivery sends it, once."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.routes.workers import HANDLERS
+    from tests.support.faults import Fault, inject
+
+    def resets() -> int:
+        return sum(getattr(m, "subject", "") == "Reset your Laurel password" for m in sent_mail())
+
+    message = {"kind": "reset", "email": ADA, "request_id": "r-3", "at": 1_800_000_000}
+    with inject(Fault("SendEmail", code="Throttling", service="ses")) as faults, pytest.raises(ClientError):
+        HANDLERS["reset"](message)
+    assert faults[0].hits == 1 and resets() == 0
+    assert HANDLERS["reset"](message) == "sent" and resets() == 1
+    assert HANDLERS["reset"](message) == "duplicate" and resets() == 1
