@@ -58,11 +58,8 @@ def _settings(account, *, status: int = 200, **extra: Any) -> Response:
     )
 
 
-def _signed_in():
-    account = current_account(_request())
-    if account is None:
-        return None, pagekit.login_redirect(_request())
-    return account, None
+def _signed_in(*, fresh_for: str | None = None):
+    return pagekit.signed_in(_request(), fresh_for=fresh_for)
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -76,7 +73,7 @@ def settings_emails():
 
 @page(SETTINGS + "/add", methods=("POST",))
 def add_address():
-    account, away = _signed_in()
+    account, away = _signed_in(fresh_for=SETTINGS)
     if away:
         return away
     form = pagekit.posted_form(_request())
@@ -137,7 +134,7 @@ def verify_link(token):
 
 @page(SETTINGS + "/primary", methods=("POST",))
 def make_primary():
-    account, away = _signed_in()
+    account, away = _signed_in(fresh_for=SETTINGS)
     if away:
         return away
     addresses.set_primary(account, _email(pagekit.posted_form(_request())))
@@ -146,7 +143,7 @@ def make_primary():
 
 @page(SETTINGS + "/remove", methods=("POST",))
 def remove_address():
-    account, away = _signed_in()
+    account, away = _signed_in(fresh_for=SETTINGS)
     if away:
         return away
     addresses.remove(account, _email(pagekit.posted_form(_request())))
@@ -158,17 +155,18 @@ def remove_address():
 
 def _merge_page(account, email: str, *, status: int = 200, **extra: Any) -> Response:
     owner = accounts.owner_of(email) if email else None
-    if owner is None or owner.account_id == account.id:
+    # Shown alike whether another account holds the address or no one does: no enumeration here.
+    if not email or (owner is not None and owner.account_id == account.id):
         return pagekit.redirect(SETTINGS)
     return _html("pages/merge.html", status=status, account=account, email=email, **extra)
 
 
 @page(SETTINGS + "/merge", methods=("GET", "POST"))
 def merge_account():
-    account, away = _signed_in()
+    request = _request()
+    account, away = _signed_in(fresh_for=None if request.method == "GET" else SETTINGS)
     if away:
         return away
-    request = _request()
     if request.method == "GET":
         return _merge_page(account, accounts.normalise((request.query_params or {}).get("email", "")))
     form = pagekit.posted_form(request)
@@ -185,7 +183,7 @@ def merge_account():
 
 @page(SETTINGS + "/merge/code", methods=("POST",))
 def merge_code():
-    account, away = _signed_in()
+    account, away = _signed_in(fresh_for=SETTINGS)
     if away:
         return away
     email = _email(pagekit.posted_form(_request()))

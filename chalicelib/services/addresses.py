@@ -68,6 +68,7 @@ def add(account: AccountItem, raw: str, client_ip: str) -> Added:
         return Added("pending", email)
     if len(listing(account)) >= MAX_ADDRESSES:
         raise _invalid("email", f"An account can hold at most {MAX_ADDRESSES} addresses. Remove one first.")
+    activation.count_mail_to(email)  # over the cap: refused before the address is written
     at = ids.now()
     try:
         with transaction() as tx:
@@ -85,17 +86,18 @@ def add(account: AccountItem, raw: str, client_ip: str) -> Added:
         if owner is not None and owner.account_id != account.id:
             return Added("other", email)
         raise Conflict("Your account changed meanwhile; reload the page.") from None
-    _mail_code(account, email)
+    _mail_code(account, email, counted=True)
     return Added("sent", email)
 
 
-def _mail_code(account: AccountItem, email: str) -> None:
+def _mail_code(account: AccountItem, email: str, *, counted: bool = False) -> None:
     activation.send(
         account,
         email,
         template="address_verify",
         subject="Confirm your email address for Laurel",
         link_path=VERIFY_PATH,
+        counted=counted,
     )
 
 

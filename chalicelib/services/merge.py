@@ -406,9 +406,13 @@ def send_code(requester: AccountItem, email: str, client_ip: str) -> None:
     """Mail a 6-digit code to an address another account holds; entering it proves control."""
     if not ratelimit.CLIENT_FORMS.hit(client_ip):
         raise TooMany("Too many requests from your network. Try again later.")
-    owner = _other_owner(requester, email)
+    # Counted for every address, held by an account or not: the answers must not tell them apart.
     if not ratelimit.allow_mail("merge", email):
         raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check that inbox.")
+    activation.count_mail_to(email)
+    owner = accounts.owner_of(email)
+    if owner is None or owner.account_id == requester.id:
+        return  # no mail, the same answer (a code to an address no one holds could merge nothing)
     code, salt = f"{secrets.randbelow(10**6):06d}", secrets.token_hex(8)
     expires = int(time.time()) + CODE_SECONDS
     MergeCodeItem(
@@ -426,7 +430,8 @@ def send_code(requester: AccountItem, email: str, client_ip: str) -> None:
         email,
         "merge_code",
         "Your code to merge Laurel accounts",
-        name=f"{requester.first_name} {requester.last_name}".strip(),
+        counted=True,
+        account_email=requester.primary_email,  # its verified identity, not its self-chosen name
         code=code,
     )
 
@@ -477,9 +482,10 @@ def by_password(requester: AccountItem, email: str, password: str, client_ip: st
     """The other account's password proves control: merge it into the requester's. Rate-limited as login."""
     if ratelimit.LOGIN_CLIENT.exceeded(client_ip) or ratelimit.LOGIN_ACCOUNT.exceeded(email):
         raise TooMany("Too many failed attempts. Wait 15 minutes, or use a code sent to the address.")
-    owner = _other_owner(requester, email)
-    other = accounts.get_account(owner.account_id)
-    if not passwords.verify(other.password_hash if other else None, password or ""):
+    owner = accounts.owner_of(email)
+    owner = owner if owner is not None and owner.account_id != requester.id else None
+    other = accounts.get_account(owner.account_id) if owner else None
+    if not passwords.verify(other.password_hash if other else None, password or ""):  # alike if unheld
         ratelimit.LOGIN_ACCOUNT.hit(email)
         ratelimit.LOGIN_CLIENT.hit(client_ip)
         detail = "This is not the password of the account that holds this address."

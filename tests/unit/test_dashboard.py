@@ -24,14 +24,14 @@ def award(issuer, badge_class, email=ADA, **body) -> dict:
 
 def sign_in(client, email: str, first_name: str = "Ada") -> Browser:
     """An activated account for `email` (made by the services, not the forms), signed in."""
-    from chalicelib.services import accounts, activation
+    from chalicelib.services import accounts, activation, sessions
     from chalicelib.web.sessions import COOKIE
 
     reg = accounts.Registration(email, first_name, "Lovelace", PASSWORD)
     account = accounts.register(reg)
     activation.verify_owner(account, email)
     browser = Browser(client)
-    browser.cookies[COOKIE] = accounts.start_session(account)
+    browser.cookies[COOKIE] = sessions.start(account)
     browser.account_id = account.id
     return browser
 

@@ -183,6 +183,16 @@ def test_functions_get_settings_from_environment(build):
     keys += ("KMS_KEY_ID", "PUBLIC_BASE_URL", "AWARD_NOTICE_TEMPLATE", "STAGE")
     assert set(keys) <= set(env)
     assert env["MAIL_QUEUE"] == get_settings().mail_queue
+    assert env["STAGE"] == "prod"  # a deployed stage: no outbox, no development secrets
+
+
+def test_every_function_runs_on_a_deployed_stage(build):
+    from chalicelib.config import DEVELOPMENT_STAGES
+
+    resources = json.loads(SAM.read_text())["Resources"]
+    for fn in of_type(resources, "AWS::Serverless::Function").values():
+        stage = fn["Properties"].get("Environment", {}).get("Variables", {}).get("STAGE", "prod")
+        assert stage and stage not in DEVELOPMENT_STAGES
 
 
 def role_statements(resources: dict) -> list[dict]:
