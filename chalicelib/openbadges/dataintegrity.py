@@ -37,6 +37,8 @@ _MEMO_LIMIT = 1024
 # with the number of them; a credential is some 5 levels and 30 objects deep, so these bounds leave room.
 MAX_NESTING = 20
 MAX_OBJECTS = 500
+# JSON-LD expansion costs about 5 µs a value: 20,000 values (a credential has a few hundred) is 0.1 s.
+MAX_VALUES = 20_000
 # Relative IRIs resolve against this base so they can be seen and refused, as DCC's safe mode does
 # (PyLD would otherwise resolve them silently against http://example.org/base/). .invalid never resolves.
 _RELATIVE_BASE = "https://relative-iri.invalid/"
@@ -44,6 +46,10 @@ _RELATIVE_BASE = "https://relative-iri.invalid/"
 
 class CanonicalizationError(ValueError):
     """A document that cannot be canonicalised faithfully (a property would be silently dropped)."""
+
+
+class PoisonDatasetError(CanonicalizationError):
+    """A document whose blank nodes would take too much work to canonicalise (see rdfc.py)."""
 
 
 # --- base58btc and Multikey ---------------------------------------------------------------------
@@ -111,11 +117,12 @@ def public_key(private_key: bytes) -> bytes:
 
 
 def check_shape(document: Any) -> None:
-    """CanonicalizationError for JSON nested deeper than MAX_NESTING or holding more than MAX_OBJECTS objects.
+    """CanonicalizationError for JSON nested deeper than MAX_NESTING, or holding more than MAX_OBJECTS
+    objects or MAX_VALUES values (array items and object members).
 
     Walks with a stack, not recursion, so any depth the JSON parser accepted is measured safely.
     """
-    objects, stack = 0, [(document, 1)]
+    objects, values, stack = 0, 0, [(document, 1)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, dict | list):
@@ -124,16 +131,25 @@ def check_shape(document: Any) -> None:
             objects += isinstance(value, dict)
             if objects > MAX_OBJECTS:
                 raise CanonicalizationError(f"it holds more than {MAX_OBJECTS} JSON objects")
+            values += len(value)
+            if values > MAX_VALUES:
+                raise CanonicalizationError(f"it holds more than {MAX_VALUES} values")
             stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
 
 
 def canonicalize(document: dict) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document, contexts from the bundled copies only.
 
-    Raises UnknownContextError for a context that is not bundled, CanonicalizationError for the rest
-    (including a document too deep or too large to canonicalise in reasonable time: check_shape).
+    Raises UnknownContextError for a context that is not bundled, PoisonDatasetError for blank nodes too
+    costly to put in order (rdfc.py), CanonicalizationError for the rest (including a document too deep
+    or too large to canonicalise in reasonable time: check_shape).
     """
     from pyld.jsonld import JsonLdError
+
+    from .rdfc import (
+        BoundedCanonizer,
+        check_node_values,
+    )  # PyLD is imported only when a document is canonicalised
 
     check_shape(document)
 
@@ -142,7 +158,10 @@ def canonicalize(document: dict) -> str:
 
     processor = _processor_class()
     try:
-        nquads = processor(on_property_dropped=refuse).normalize(document, processor.options())
+        expanded = processor(on_property_dropped=refuse).expand(document, processor.options())
+        check_node_values(expanded)
+        dataset = processor().to_rdf(expanded, processor.options())
+        nquads = BoundedCanonizer().main(dataset, {"format": "application/n-quads"})
     except JsonLdError as exc:
         cause: BaseException | None = exc
         while cause is not None and not isinstance(cause, UnknownContextError):
@@ -187,11 +206,8 @@ def _processor_class() -> type:
     class CachingProcessor(JsonLdProcessor):
         @staticmethod
         def options() -> dict:
-            """normalize() options: RDFC-1.0 to N-Quads over the bundled contexts, through our cache."""
-            # URDNA2015 is RDFC-1.0 under its old name; PyLD's default algorithm is the older URGNA2012.
+            """to_rdf() options: the bundled contexts, through our cache."""
             return {
-                "algorithm": "URDNA2015",
-                "format": "application/n-quads",
                 "documentLoader": document_loader,
                 "contextResolver": ContextResolver(resolved, document_loader),
                 "base": _RELATIVE_BASE,
@@ -286,11 +302,16 @@ def sign(document: dict, *, private_key: bytes, verification_method: str, create
 
 
 def verify(document: dict, public_key: bytes) -> bool:
-    """Whether the document's eddsa-rdfc-2022 assertion proof was made by this Ed25519 public key."""
+    """Whether the document's eddsa-rdfc-2022 assertion proof was made by this Ed25519 public key.
+
+    Raises PoisonDatasetError when the document is too costly to canonicalise, so it is not checked.
+    """
     if not isinstance(document, dict):
         raise TypeError("a credential is a JSON object")
     try:
         return _verify(document, public_key)
+    except PoisonDatasetError:  # not "does not verify": it was never checked, and the reason is needed
+        raise
     except Exception:  # any malformed input is simply "does not verify"
         return False
 

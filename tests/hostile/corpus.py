@@ -226,6 +226,58 @@ def wide_credential(objects: int = 5000) -> dict:
     return credential_with(evidence=[{"type": ["Evidence"], "https://hostile.example/all": nodes}])
 
 
+HOSTILE = "https://hostile.example/"
+
+
+def poison_credential(nodes: int = 8) -> dict:
+    """RDFC-1.0's poison graph: evidence whose blank nodes all look alike and all point at each other.
+
+    Putting them in canonical order tries every ordering of every group of alike neighbours, at every
+    step of a path through them: 7 such nodes (2 KB) took 5 to 30 s, 8 nodes over a minute.
+    """
+    ids = [f"_:p{i}" for i in range(nodes)]
+    linked = [{"@id": i, HOSTILE + "knows": [{"@id": j} for j in ids if j != i]} for i in ids]
+    return credential_with(evidence=[{"type": ["Evidence"], HOSTILE + "all": linked}])
+
+
+def merge_bomb_credential(values: int = 6000) -> dict:
+    """One node with thousands of values for one property: JSON-LD merges them, comparing each with all."""
+    return credential_with(evidence=[{"type": ["Evidence"], HOSTILE + "v": [str(i) for i in range(values)]}])
+
+
+def same_id_merge_bomb_credential(objects: int = 400, values: int = 40) -> dict:
+    """Hundreds of small objects that all name the same @id, so all their values merge into one node."""
+    same = [
+        {"@id": "urn:uuid:same", HOSTILE + "v": [f"{o}-{i}" for i in range(values)]} for o in range(objects)
+    ]
+    return credential_with(evidence=[{"type": ["Evidence"], HOSTILE + "all": same}])
+
+
+def large_legitimate_credential(private_key: bytes, alignments: int = 260) -> dict:
+    """A did:key credential near 60 KB, signed by private_key: hundreds of alignments (blank nodes),
+    and evidence entries that are exactly alike (so RDFC-1.0 must compare paths, a little)."""
+    from chalicelib.openbadges import dataintegrity
+
+    key = dataintegrity.multikey(dataintegrity.public_key(private_key))
+    document = {k: v for k, v in credential_with().items() if k != "proof"}
+    did = f"did:key:{key}"
+    document["issuer"] = {**document["issuer"], "id": did}
+    subject = document["credentialSubject"]
+    subject["achievement"]["alignment"] = [
+        {
+            "type": ["Alignment"],
+            "targetName": f"Skill {i}: reading and questioning tables of data",
+            "targetUrl": f"https://skills.example/framework/2026/skill/{i}",
+            "targetDescription": "Reads a table, asks where its numbers come from.",
+        }
+        for i in range(alignments)
+    ]
+    document["evidence"] = [{"type": ["Evidence"], "narrative": "Same narrative."} for _ in range(4)]
+    return dataintegrity.sign(
+        document, private_key=private_key, verification_method=f"{did}#{key}", created="2026-01-01T00:00:00Z"
+    )
+
+
 # --- CSV ---------------------------------------------------------------------------------------------
 
 FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)")

@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.openbadges import dataintegrity as di
 from chalicelib.openbadges.jsonld import CREDENTIALS_V2, OB_V3P0, UnknownContextError, context_document
+from tests.hostile import corpus
 
 VECTOR = Path(__file__).parent / "vectors" / "ob3-eddsa-rdfc-2022"
 PRIVATE_KEY = bytes.fromhex("6241a409e6707bb640a0140a8a32bc3d193c33a661747284d6adfa4ed4180be4")
@@ -342,3 +343,73 @@ def test_inline_context_terms_are_signed(signed):
 def test_every_bundled_context_loads_offline(url, type_):
     nquads = di.canonicalize({"@context": url, "id": "urn:uuid:1", "type": type_})
     assert nquads.startswith("<urn:uuid:1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http")
+
+
+# --- work bounds: RDFC-1.0 poison graphs and JSON-LD merging (tests/hostile/corpus.py) ---------------
+
+
+def _unsigned(document: dict) -> dict:
+    return {k: v for k, v in document.items() if k != "proof"}
+
+
+@pytest.fixture
+def canonizers(monkeypatch) -> list:
+    """Every BoundedCanonizer made while the test runs, to read the work it counted."""
+    from chalicelib.openbadges import rdfc
+
+    made, original = [], rdfc.BoundedCanonizer.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(rdfc.BoundedCanonizer, "__init__", spy)
+    return made
+
+
+@pytest.mark.parametrize("nodes", [6, 7, 8, 12])
+def test_poison_graph_is_refused_once_its_work_budget_is_spent(canonizers, nodes):
+    from chalicelib.openbadges.rdfc import MAX_WORK
+
+    with pytest.raises(di.PoisonDatasetError, match="too much work"):
+        di.canonicalize(_unsigned(corpus.poison_credential(nodes)))
+    [canonizer] = canonizers
+    # Charged before the orderings are tried, so it stopped at the first charge past the budget.
+    assert canonizer.work > MAX_WORK
+
+
+def test_a_few_alike_linked_nodes_are_still_canonicalised_exactly(canonizers):
+    document = _unsigned(corpus.poison_credential(5))
+    assert di.canonicalize(document) == _reference_canonical(document)
+    assert 0 < canonizers[0].work <= canonizers[0].max_work
+
+
+def test_too_many_blank_nodes_are_refused_before_any_hashing(canonizers):
+    many = {"@list": [{"https://hostile.example/n": 1}] * 300 + list(range(900))}
+    document = _unsigned(corpus.credential_with(evidence=[{"https://hostile.example/all": many}]))
+    with pytest.raises(di.PoisonDatasetError, match="more than 1000 blank nodes"):
+        di.canonicalize(document)
+    assert canonizers[0].work == 0
+
+
+@pytest.mark.parametrize(
+    "build", [corpus.merge_bomb_credential, corpus.same_id_merge_bomb_credential], ids=lambda b: b.__name__
+)
+def test_one_node_with_thousands_of_values_is_refused_before_merging(canonizers, build):
+    with pytest.raises(di.PoisonDatasetError, match="too many values to merge"):
+        di.canonicalize(_unsigned(build()))
+    assert canonizers == []  # refused on the expanded document, before the RDF dataset is made
+
+
+def test_more_values_than_expansion_should_read_are_refused_at_once():
+    document = _unsigned(corpus.merge_bomb_credential(values=di.MAX_VALUES))
+    with pytest.raises(di.CanonicalizationError, match=f"more than {di.MAX_VALUES} values"):
+        di.check_shape(document)
+
+
+def test_large_legitimate_credential_still_verifies(canonizers):
+    seed = bytes(range(32))
+    document = corpus.large_legitimate_credential(seed)
+    assert 55_000 < len(json.dumps(document)) <= 64 * 1024
+    assert di.verify(document, di.public_key(seed)) is True
+    assert canonizers[-1].work > 0  # its alike evidence entries did need RDFC-1.0's path comparison
