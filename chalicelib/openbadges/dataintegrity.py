@@ -39,6 +39,9 @@ MAX_NESTING = 20
 MAX_OBJECTS = 500
 # JSON-LD expansion costs about 5 µs a value: 20,000 values (a credential has a few hundred) is 0.1 s.
 MAX_VALUES = 20_000
+# An inline context is processed again for every node it applies to (the bundled ones are remembered):
+# 200 values of definitions applied to 500 objects is about 0.2 s; a credential's own terms are a handful.
+MAX_CONTEXT_VALUES = 200
 # Relative IRIs resolve against this base so they can be seen and refused, as DCC's safe mode does
 # (PyLD would otherwise resolve them silently against http://example.org/base/). .invalid never resolves.
 _RELATIVE_BASE = "https://relative-iri.invalid/"
@@ -118,23 +121,30 @@ def public_key(private_key: bytes) -> bytes:
 
 def check_shape(document: Any) -> None:
     """CanonicalizationError for JSON nested deeper than MAX_NESTING, or holding more than MAX_OBJECTS
-    objects or MAX_VALUES values (array items and object members).
+    objects, MAX_VALUES values (array items and object members) or MAX_CONTEXT_VALUES in inline contexts.
 
     Walks with a stack, not recursion, so any depth the JSON parser accepted is measured safely.
     """
-    objects, values, stack = 0, 0, [(document, 1)]
+    objects, values, in_contexts, stack = 0, 0, 0, [(document, 1, False)]
     while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict | list):
-            if depth > MAX_NESTING:
-                raise CanonicalizationError(f"it is nested more than {MAX_NESTING} levels deep")
-            objects += isinstance(value, dict)
-            if objects > MAX_OBJECTS:
-                raise CanonicalizationError(f"it holds more than {MAX_OBJECTS} JSON objects")
-            values += len(value)
-            if values > MAX_VALUES:
-                raise CanonicalizationError(f"it holds more than {MAX_VALUES} values")
-            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+        value, depth, in_context = stack.pop()
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_NESTING:
+            raise CanonicalizationError(f"it is nested more than {MAX_NESTING} levels deep")
+        objects += isinstance(value, dict)
+        values += len(value)
+        in_contexts += len(value) if in_context else 0
+        if objects > MAX_OBJECTS:
+            raise CanonicalizationError(f"it holds more than {MAX_OBJECTS} JSON objects")
+        if values > MAX_VALUES:
+            raise CanonicalizationError(f"it holds more than {MAX_VALUES} values")
+        if in_contexts > MAX_CONTEXT_VALUES:
+            raise CanonicalizationError(
+                f"its own @context definitions hold more than {MAX_CONTEXT_VALUES} values"
+            )
+        items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+        stack.extend((item, depth + 1, in_context or key == "@context") for key, item in items)
 
 
 def canonicalize(document: dict) -> str:

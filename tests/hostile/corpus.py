@@ -253,6 +253,16 @@ def same_id_merge_bomb_credential(objects: int = 400, values: int = 40) -> dict:
     return credential_with(evidence=[{"type": ["Evidence"], HOSTILE + "all": same}])
 
 
+def scoped_context_credential(terms: int = 2000, nodes: int = 480) -> dict:
+    """An inline type-scoped context of thousands of terms, applied afresh to each of hundreds of nodes."""
+    scoped = {f"t{i}": f"{HOSTILE}t{i}" for i in range(terms)}
+    document = credential_with(evidence=[{"type": ["Evidence", "T"], "t0": "x"} for _ in range(nodes)])
+    return {
+        **document,
+        "@context": [*document["@context"], {"T": {"@id": f"{HOSTILE}T", "@context": scoped}}],
+    }
+
+
 def large_legitimate_credential(private_key: bytes, alignments: int = 260) -> dict:
     """A did:key credential near 60 KB, signed by private_key: hundreds of alignments (blank nodes),
     and evidence entries that are exactly alike (so RDFC-1.0 must compare paths, a little)."""

@@ -407,6 +407,17 @@ def test_more_values_than_expansion_should_read_are_refused_at_once():
         di.check_shape(document)
 
 
+def test_large_inline_contexts_are_refused_at_once():
+    document = _unsigned(corpus.scoped_context_credential())
+    with pytest.raises(di.CanonicalizationError, match="@context definitions hold more than 200 values"):
+        di.check_shape(document)
+
+
+def test_a_few_inline_context_terms_are_still_canonicalised():
+    document = _unsigned(corpus.scoped_context_credential(terms=20, nodes=3))
+    assert "<https://hostile.example/t0>" in di.canonicalize(document)
+
+
 def test_large_legitimate_credential_still_verifies(canonizers):
     seed = bytes(range(32))
     document = corpus.large_legitimate_credential(seed)
