@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from hashlib import sha256
@@ -33,6 +34,8 @@ _PROOF_NQUADS = (
 
 
 _MEMO_LIMIT = 1024
+_RECENT_LIMIT = 16
+_RECENT_OUTCOMES: dict[tuple[bytes, bytes], bool | CanonicalizationError] = {}
 # RDFC-1.0 time grows about with the cube of a chain of blank nodes (a 200-deep one takes minutes) and
 # with the number of them; a credential is some 5 levels and 30 objects deep, so these bounds leave room.
 MAX_NESTING = 20
@@ -315,15 +318,25 @@ def verify(document: dict, public_key: bytes) -> bool:
     """Whether the document's eddsa-rdfc-2022 assertion proof was made by this Ed25519 public key.
 
     Raises PoisonDatasetError when the document is too costly to canonicalise, so it is not checked.
+    Recent outcomes are remembered: importing a badge verifies it once per address of the account.
     """
     if not isinstance(document, dict):
         raise TypeError("a credential is a JSON object")
-    try:
-        return _verify(document, public_key)
-    except PoisonDatasetError:  # not "does not verify": it was never checked, and the reason is needed
-        raise
-    except Exception:  # any malformed input is simply "does not verify"
-        return False
+    key = (sha256(json.dumps(document, default=repr).encode()).digest(), public_key)
+    outcome = _RECENT_OUTCOMES.get(key)
+    if outcome is None:
+        try:
+            outcome = _verify(document, public_key)
+        except PoisonDatasetError as error:  # not "does not verify": it was never checked, and why matters
+            outcome = error
+        except Exception:  # any malformed input is simply "does not verify"
+            outcome = False
+        if len(_RECENT_OUTCOMES) >= _RECENT_LIMIT:
+            _RECENT_OUTCOMES.clear()
+        _RECENT_OUTCOMES[key] = outcome
+    if isinstance(outcome, PoisonDatasetError):
+        raise PoisonDatasetError(str(outcome))
+    return outcome
 
 
 def _verify(document: dict, public_key: bytes) -> bool:

@@ -419,8 +419,23 @@ def test_a_few_inline_context_terms_are_still_canonicalised():
 
 
 def test_large_legitimate_credential_still_verifies(canonizers):
+    di._RECENT_OUTCOMES.clear()
     seed = bytes(range(32))
     document = corpus.large_legitimate_credential(seed)
     assert 55_000 < len(json.dumps(document)) <= 64 * 1024
     assert di.verify(document, di.public_key(seed)) is True
     assert canonizers[-1].work > 0  # its alike evidence entries did need RDFC-1.0's path comparison
+
+
+def test_a_credential_checked_again_is_not_canonicalised_again(canonizers):
+    """An import verifies once per address of the account: the work is done once, the refusal kept."""
+    di._RECENT_OUTCOMES.clear()
+    seed = bytes(range(32))
+    signed, poison = corpus.large_legitimate_credential(seed), corpus.poison_credential()
+    canonizers.clear()  # signing canonicalised it once
+    for _ in range(10):
+        assert di.verify(signed, di.public_key(seed)) is True
+        assert di.verify(signed, _public_key()) is False  # another key: its own outcome
+        with pytest.raises(di.PoisonDatasetError, match="too much work"):
+            di.verify(poison, di.public_key(seed))
+    assert len(canonizers) == 3
