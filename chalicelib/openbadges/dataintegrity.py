@@ -71,8 +71,11 @@ def base58btc(data: bytes) -> str:
     return "1" * zeros + "".join(reversed(digits))
 
 
-def base58btc_decode(text: str) -> bytes:
-    """The bytes of a base58btc string; ValueError on a character outside the alphabet."""
+def base58btc_decode(text: str, max_bytes: int = 1024) -> bytes:
+    """The bytes of a base58btc string; ValueError on a character outside the alphabet, or on text
+    longer than max_bytes could need (decoding is quadratic in the length: 200 KB would take seconds)."""
+    if len(text) > 2 * max_bytes:  # a byte needs at most log(256)/log(58) < 1.37 characters
+        raise ValueError(f"longer than {max_bytes} bytes of base58btc")
     n = 0
     for c in text:
         if c not in _B58_INDEX:
@@ -93,7 +96,7 @@ def public_key_from_multikey(value: str) -> bytes:
     """The 32-byte Ed25519 public key in a Multikey publicKeyMultibase; ValueError otherwise."""
     if not isinstance(value, str) or not value.startswith("z"):
         raise ValueError("a Multikey value is base58btc multibase, starting with 'z'")
-    raw = base58btc_decode(value[1:])
+    raw = base58btc_decode(value[1:], max_bytes=34)
     if len(raw) != 34 or not raw.startswith(_ED25519_PUB):
         raise ValueError("not an Ed25519 Multikey")
     return raw[2:]
@@ -351,7 +354,7 @@ def _verify(document: dict, public_key: bytes) -> bool:
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     if "@context" in proof and not _starts_with(unsecured["@context"], proof["@context"]):
         return False
-    signature = base58btc_decode(value[1:])
+    signature = base58btc_decode(value[1:], max_bytes=64)  # an Ed25519 signature
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(
             signature, hash_data(unsecured, proof_config(unsecured, proof))

@@ -263,6 +263,20 @@ def scoped_context_credential(terms: int = 2000, nodes: int = 480) -> dict:
     }
 
 
+def huge_proof_value_credential(chars: int = 300_000) -> dict:
+    """A proofValue of 300,000 base58 characters: decoding base58 is quadratic in its length."""
+    document = credential_with()
+    return {**document, "proof": {**document["proof"], "proofValue": "z" + "2" * chars}}
+
+
+def huge_did_key_credential(chars: int = 300_000) -> dict:
+    """A did:key issuer whose key is 300,000 base58 characters long."""
+    did = "did:key:z" + "2" * chars
+    document = credential_with()
+    proof = {**document["proof"], "verificationMethod": f"{did}#key"}
+    return {**document, "issuer": {**document["issuer"], "id": did}, "proof": proof}
+
+
 def large_legitimate_credential(private_key: bytes, alignments: int = 260) -> dict:
     """A did:key credential near 60 KB, signed by private_key: hundreds of alignments (blank nodes),
     and evidence entries that are exactly alike (so RDFC-1.0 must compare paths, a little)."""

@@ -439,3 +439,24 @@ def test_a_credential_checked_again_is_not_canonicalised_again(canonizers):
         with pytest.raises(di.PoisonDatasetError, match="too much work"):
             di.verify(poison, di.public_key(seed))
     assert len(canonizers) == 3
+
+
+def test_oversized_base58_values_are_refused_without_decoding(monkeypatch):
+    """Base58 decoding is quadratic: a 1.5 MB proofValue or did:key would take minutes."""
+    refused, original = [], di.base58btc_decode
+
+    def spy(text, **kwargs):
+        try:
+            return original(text, **kwargs)
+        except ValueError as error:
+            refused.append(str(error))
+            raise
+
+    monkeypatch.setattr(di, "base58btc_decode", spy)
+    seed = bytes(range(32))
+    signed = corpus.large_legitimate_credential(seed)
+    signed["proof"]["proofValue"] = "z" + "2" * 300_000
+    assert di.verify(signed, di.public_key(seed)) is False
+    with pytest.raises(ValueError, match="longer than 34 bytes"):
+        di.public_key_from_multikey("z" + "2" * 300_000)
+    assert refused == ["longer than 64 bytes of base58btc", "longer than 34 bytes of base58btc"]

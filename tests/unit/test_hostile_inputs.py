@@ -204,6 +204,8 @@ def test_baked_svg_with_script_is_only_read(issuer, before):
         (corpus.deep_credential, "nested more than 20 levels deep"),
         (corpus.wide_credential, "more than 500 JSON objects"),
         (corpus.scoped_context_credential, "@context definitions hold more than 200 values"),
+        (corpus.huge_proof_value_credential, "The proof does not match"),
+        (corpus.huge_did_key_credential, "is not an Ed25519 Multikey"),
         (corpus.poison_credential, "too complex to verify (poison dataset)"),
         (corpus.merge_bomb_credential, "too complex to verify (poison dataset)"),
         (corpus.same_id_merge_bomb_credential, "too complex to verify (poison dataset)"),
