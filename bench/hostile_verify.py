@@ -34,6 +34,8 @@ def _cases() -> list[tuple[str, dict]]:
         ("one node with 6,000 values", corpus.merge_bomb_credential()),
         ("400 objects sharing one @id", corpus.same_id_merge_bomb_credential()),
         ("inline scoped context, 2,000 terms x 480 nodes", corpus.scoped_context_credential()),
+        ("just under every work limit at once", corpus.near_every_limit_credential()),
+        ("proofValue of 300,000 base58 characters", corpus.huge_proof_value_credential()),
     ]
 
 

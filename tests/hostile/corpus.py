@@ -263,6 +263,22 @@ def scoped_context_credential(terms: int = 2000, nodes: int = 480) -> dict:
     }
 
 
+def near_every_limit_credential() -> dict:
+    """Just under each work limit at once: an inline scoped context over 440 nodes, 600 values merged
+    into one node, and 5 alike linked blank nodes for RDFC-1.0 to order (verified, not refused)."""
+    ids = [f"_:p{i}" for i in range(5)]
+    linked = [{"@id": i, HOSTILE + "knows": [{"@id": j} for j in ids if j != i]} for i in ids]
+    values = [str(i) for i in range(600)]
+    evidence = [{"type": ["Evidence", "T"], HOSTILE + "v": values, HOSTILE + "all": linked}]
+    evidence += [{"type": ["Evidence", "T"], "t0": "x"} for _ in range(440)]
+    document = credential_with(evidence=evidence)
+    scoped = {f"t{i}": f"{HOSTILE}t{i}" for i in range(185)}
+    return {
+        **document,
+        "@context": [*document["@context"], {"T": {"@id": f"{HOSTILE}T", "@context": scoped}}],
+    }
+
+
 def huge_proof_value_credential(chars: int = 300_000) -> dict:
     """A proofValue of 300,000 base58 characters: decoding base58 is quadratic in its length."""
     document = credential_with()
