@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
@@ -374,3 +375,17 @@ def test_https_is_fetched_and_its_records_keep_the_deadline(dribbler, tls_pair):
 def test_a_server_dribbling_header_bytes_over_tls_is_cut_off_at_the_deadline(dribbler, tls_pair):
     port = dribbler(b"HTTP/1.1 200 OK\r\n", b"X-Slow: " + b"a" * 100, tls=tls_pair)
     assert fetched_within_deadline(f"https://127.0.0.1:{port}/", port) < DRIBBLE_FOR / 2
+
+
+def test_all_fetches_of_one_verification_share_one_budget(server):
+    def slow(handler):
+        time.sleep(0.6)
+        with contextlib.suppress(BrokenPipeError):  # the fetch that ran out of budget has gone
+            send(200, b"{}")(handler)
+
+    Handler.routes["/slow"] = slow
+    fetch = SafeFetcher(allow_loopback_ports=frozenset({server}), timeout=DEADLINE, budget=1.5)
+    url = f"http://127.0.0.1:{server}/slow"
+    assert fetch(url)[0] == fetch(url)[0] == 200  # each within its own 1 s, 1.2 s of the budget
+    with pytest.raises(FetchError, match="did not answer"):
+        fetch(url)  # 0.3 s of budget left
