@@ -460,3 +460,15 @@ def test_oversized_base58_values_are_refused_without_decoding(monkeypatch):
     with pytest.raises(ValueError, match="longer than 34 bytes"):
         di.public_key_from_multikey("z" + "2" * 300_000)
     assert refused == ["longer than 64 bytes of base58btc", "longer than 34 bytes of base58btc"]
+
+
+def test_a_credential_large_only_in_bytes_is_still_checked():
+    """Work grows with structure, not bytes: a 1.5 MB embedded image is no reason to refuse."""
+    seed = bytes(range(32))
+    document = _unsigned(corpus.large_legitimate_credential(seed, alignments=3))
+    document["image"] = {"id": "data:image/png;base64," + "A" * 1_500_000, "type": "Image"}
+    key = di.multikey(di.public_key(seed))
+    signed = di.sign(
+        document, private_key=seed, verification_method=f"did:key:{key}#{key}", created="2026-01-01T00:00:00Z"
+    )
+    assert di.verify(signed, di.public_key(seed)) is True
