@@ -55,7 +55,7 @@ class CanonicalizationError(ValueError):
 
 
 class PoisonDatasetError(CanonicalizationError):
-    """A document whose blank nodes would take too much work to canonicalise (see rdfc.py)."""
+    """A document too costly to canonicalise: a poison graph, or nodes with too many values (rdfc.py)."""
 
 
 # --- base58btc and Multikey ---------------------------------------------------------------------
@@ -162,10 +162,7 @@ def canonicalize(document: dict) -> str:
     """
     from pyld.jsonld import JsonLdError
 
-    from .rdfc import (
-        BoundedCanonizer,
-        check_node_values,
-    )  # PyLD is imported only when a document is canonicalised
+    from .rdfc import BoundedCanonizer  # PyLD is imported only when a document is canonicalised
 
     check_shape(document)
 
@@ -174,9 +171,7 @@ def canonicalize(document: dict) -> str:
 
     processor = _processor_class()
     try:
-        expanded = processor(on_property_dropped=refuse).expand(document, processor.options())
-        check_node_values(expanded)
-        dataset = processor().to_rdf(expanded, processor.options())
+        dataset = processor(on_property_dropped=refuse).to_rdf(document, processor.options())
         nquads = BoundedCanonizer().main(dataset, {"format": "application/n-quads"})
     except JsonLdError as exc:
         cause: BaseException | None = exc
@@ -194,7 +189,8 @@ def canonicalize(document: dict) -> str:
 
 @cache
 def _processor_class() -> type:
-    """PyLD's processor, remembering across calls how each immutable context applies to each active one.
+    """PyLD's processor, remembering across calls how each immutable context applies to each active one
+    (and bounding the merging of expanded nodes: check_node_values).
 
     PyLD re-processes every type-scoped context for every node (a fresh child context each time), which is
     two thirds of its time on a credential. A processed context depends only on the active context, the
@@ -204,6 +200,8 @@ def _processor_class() -> type:
     from cachetools import LRUCache
     from frozendict import frozendict
     from pyld.jsonld import ContextResolver, JsonLdProcessor
+
+    from .rdfc import check_node_values
 
     memo: dict[tuple, tuple] = {}
     # Our own resolved-context cache: PyLD's global one would hand back equal but unfrozen copies of
@@ -220,6 +218,12 @@ def _processor_class() -> type:
         return None
 
     class CachingProcessor(JsonLdProcessor):
+        def expand(self, input_, options):
+            """Expansion, refusing nodes with too many values before they are merged (check_node_values)."""
+            expanded = super().expand(input_, options)
+            check_node_values(expanded)
+            return expanded
+
         @staticmethod
         def options() -> dict:
             """to_rdf() options: the bundled contexts, through our cache."""
