@@ -27,6 +27,7 @@ MAX_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 5.0
 BUDGET_SECONDS = 15.0  # all fetches of one verification together stay well inside API Gateway's 29 s
 MAX_REDIRECTS = 3
+_HEAD_BYTES = 256 * 1024  # status lines, headers and chunk framing a response may add to its body
 ACCEPT = (
     "application/ld+json, application/vc+ld+json, application/json;q=0.9, application/jose;q=0.8, "
     "image/png;q=0.5, image/svg+xml;q=0.5, text/plain;q=0.2"
@@ -117,7 +118,8 @@ class SafeFetcher:
         except ValueError:
             raise FetchRefused("That address has an invalid port.") from None
         ip = self.checked_address(parts.hostname, port, deadline)
-        connection = _connection(parts.scheme, parts.hostname, ip, port, deadline)
+        allowance = self.max_bytes + _HEAD_BYTES
+        connection = _connection(parts.scheme, parts.hostname, ip, port, deadline, allowance)
         try:
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
@@ -202,19 +204,22 @@ def _lookups() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch-dns")
 
 
-def _connection(scheme: str, host: str, ip: str, port: int, deadline: float) -> HTTPConnection:
-    """A connection to the checked ip over a socket that keeps the deadline; HTTPS verifies the
-    certificate for the host name (the request then goes over the open socket, whatever its scheme)."""
+def _connection(
+    scheme: str, host: str, ip: str, port: int, deadline: float, allowance: int
+) -> HTTPConnection:
+    """A connection to the checked ip over a socket that keeps the deadline and receives at most
+    allowance bytes; HTTPS verifies the certificate for the host name (the request then goes over the
+    open socket, whatever its scheme)."""
     connection = HTTPConnection(ip, port)
     sock = _DeadlineSocket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM)
-    sock.deadline = deadline
+    sock.deadline, sock.allowance = deadline, allowance
     try:
         sock.settimeout(_remaining(deadline))
         sock.connect((ip, port))
         if scheme == "https":
             sock.settimeout(_remaining(deadline))  # the handshake as a whole gets what is left
             sock = _tls_context().wrap_socket(sock, server_hostname=host)
-            sock.deadline = deadline
+            sock.deadline, sock.allowance = deadline, allowance
     except TimeoutError:
         sock.close()
         raise
@@ -227,17 +232,18 @@ def _connection(scheme: str, host: str, ip: str, port: int, deadline: float) -> 
 
 
 class _DeadlineSocket(socket.socket):
-    """A TCP socket whose every send and receive gets only the time left before the fetch's deadline."""
+    """A TCP socket whose every send and receive gets only the time left before the fetch's deadline,
+    and that receives at most `allowance` bytes in all (status lines, headers and framing count too)."""
 
-    deadline = 0.0
+    deadline, allowance = 0.0, 0
 
     def recv_into(self, buffer, nbytes=0, flags=0):
         self.settimeout(_remaining(self.deadline))
-        return super().recv_into(buffer, nbytes, flags)
+        return _spend(self, super().recv_into(buffer, nbytes, flags))
 
     def recv(self, bufsize, flags=0):
         self.settimeout(_remaining(self.deadline))
-        return super().recv(bufsize, flags)
+        return _spend(self, super().recv(bufsize, flags))
 
     def sendall(self, data, flags=0):
         self.settimeout(_remaining(self.deadline))
@@ -247,15 +253,23 @@ class _DeadlineSocket(socket.socket):
 class _DeadlineSSLSocket(ssl.SSLSocket):
     """The TLS socket over a _DeadlineSocket: reads and writes of TLS records keep the deadline too."""
 
-    deadline = 0.0
+    deadline, allowance = 0.0, 0
 
     def read(self, size=1024, buffer=None):
         self.settimeout(_remaining(self.deadline))
-        return super().read(size, buffer)
+        return _spend(self, super().read(size, buffer))
 
     def send(self, data, flags=0):
         self.settimeout(_remaining(self.deadline))
         return super().send(data, flags)
+
+
+def _spend(sock: _DeadlineSocket | _DeadlineSSLSocket, received: int | bytes) -> int | bytes:
+    """What a receive returned, counted against the socket's allowance; FetchError past it."""
+    sock.allowance -= received if isinstance(received, int) else len(received)
+    if sock.allowance < 0:
+        raise FetchError("That address sends more than Laurel reads for one document.")
+    return received
 
 
 @cache

@@ -389,3 +389,24 @@ def test_all_fetches_of_one_verification_share_one_budget(server):
     assert fetch(url)[0] == fetch(url)[0] == 200  # each within its own 1 s, 1.2 s of the budget
     with pytest.raises(FetchError, match="did not answer"):
         fetch(url)  # 0.3 s of budget left
+
+
+def test_a_server_flooding_interim_responses_is_cut_off_by_size():
+    """Endless "100 Continue" answers are no body, yet every byte of them is read and parsed."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def flood():
+        conn, _ = listener.accept()
+        with conn, contextlib.suppress(OSError):
+            conn.recv(65536)
+            for _ in range(100_000):  # 2.6 MB, well within the deadline
+                conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    threading.Thread(target=flood, daemon=True).start()
+    fetch = SafeFetcher(allow_loopback_ports=frozenset({port}), max_bytes=2048)
+    try:
+        with pytest.raises(FetchError, match="sends more than Laurel reads"):
+            fetch(f"http://127.0.0.1:{port}/")
+    finally:
+        listener.close()
