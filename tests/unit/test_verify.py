@@ -521,3 +521,21 @@ def test_verify_api_is_rate_limited_per_client(client, monkeypatch):
         statuses.append(r.status_code)
     assert statuses[:2] != [429, 429] and statuses[2] == 429
     assert _json.loads(r.body)["title"] == "Too many requests"
+
+
+def test_one_verification_never_makes_more_than_max_fetches_requests():
+    from chalicelib.openbadges.verify_base import MAX_FETCHES, Documents
+
+    asked: list[str] = []
+
+    def fetch(url):
+        asked.append(url)
+        return 200, "application/json", b"{}"
+
+    docs = Documents(fetch)
+    for n in range(MAX_FETCHES):
+        docs.get(f"https://issuer.example/{n}")
+    docs.get("https://issuer.example/0")  # already fetched: answered from memory, not counted
+    with pytest.raises(FetchError, match="needs more documents than Laurel fetches"):
+        docs.get("https://issuer.example/one-more")
+    assert len(asked) == MAX_FETCHES == 12
