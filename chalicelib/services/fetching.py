@@ -15,13 +15,16 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from http.client import HTTPConnection, HTTPException, HTTPResponse
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from chalicelib.openbadges.verify_base import FetchError, FetchRefused
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 MAX_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 5.0
@@ -199,8 +202,10 @@ def _remaining(deadline: float) -> float:
 
 
 @cache
-def _lookups() -> ThreadPoolExecutor:
+def _lookups() -> Executor:
     """Worker threads for name lookups (getaddrinfo has no timeout of its own)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch-dns")
 
 
