@@ -9,6 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.services import awards, baked, expiry, ids
 from chalicelib.services.errors import Conflict, Invalid
 from chalicelib.services.fields import Fields
+from chalicelib.store import aws
 from chalicelib.store.models import (
     ActiveAwardItem,
     AssertionItem,
@@ -156,6 +157,8 @@ def recertify(issuer_id: str, assertion_id: str, body: object) -> AssertionItem:
             if item.holds_lock:
                 tx.save(_renewed_guard(item, expires), condition=_guard_free_for(item, at))
     except TransactWriteError as error:
+        if not aws.condition_failed(error):
+            raise  # a busy store is 503 with Retry-After, not "changed meanwhile"
         raise _recertify_refusal(error, item) from None
     item.refresh()
     baked.rebake(item, old_version)

@@ -29,7 +29,7 @@ from chalicelib.openbadges.evidence import stored_evidence
 from chalicelib.openbadges.jsonld import DID_V1, MULTIKEY_V1
 from chalicelib.services import awards, badgeclasses, baked, hosting, ids, issuers
 from chalicelib.services.errors import Conflict, NotFound
-from chalicelib.store import images, keys
+from chalicelib.store import aws, images, keys
 from chalicelib.store.models import (
     AssertionItem,
     CredentialKeyItem,
@@ -101,7 +101,9 @@ def _install_key(issuer: IssuerItem, *, replacing: str | None) -> CredentialKeyI
                 actions=[IssuerItem.credential_kid.set(key.kid)],
                 condition=IssuerItem.pk.exists() & condition,
             )
-    except TransactWriteError:
+    except TransactWriteError as error:
+        if not aws.condition_failed(error):
+            raise  # a busy store is 503, not "another request won"
         return None
     return key
 
@@ -230,10 +232,14 @@ def status_index(item: AssertionItem) -> int:
                 & AssertionItem.state.is_in(*awards.ACTIVE_STATES),
             )
             return index
-        except UpdateError:
+        except UpdateError as error:
+            if not aws.condition_failed(error):
+                raise  # throttled: nothing written; the revoked-award path below must not run
             item.refresh()  # another request gave it an index, or it was revoked meanwhile
             if item.status_index is not None:
                 return int(item.status_index)
+            if item.state != "revoked":
+                raise NotFound(f"No credential {item.id}.") from None  # erased meanwhile
     # Revoked before any credential was requested: the index and its bit are written together.
     try:
         with transaction() as tx:
