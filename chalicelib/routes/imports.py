@@ -8,11 +8,11 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import imports
+from chalicelib.services import imports, ratelimit
 from chalicelib.services.errors import Invalid, LaurelError, Unsupported
 from chalicelib.web import csrf, pagekit
 from chalicelib.web.http import content_type, raw_body
-from chalicelib.web.sessions import current_account
+from chalicelib.web.sessions import client_ip, current_account
 
 blueprint = Blueprint(__name__)
 MAX_FORM_BYTES = 3 * 1024 * 1024  # a 2 MB image plus the multipart framing and the other fields
@@ -63,6 +63,13 @@ def _file(form: dict, name: str) -> bytes | None:
     return value if isinstance(value, bytes) and value else None
 
 
+def _count_verification(request) -> None:
+    """An import, and every view of one, runs the verifier (up to 12 fetches per address): counted first,
+    against the same per-client limit as /verify."""
+    if not ratelimit.VERIFY_CLIENT.hit(client_ip(request)):
+        raise ratelimit.TooMany("Too many verifications from your network. Try again in a few minutes.")
+
+
 @page("/backpack/import", methods=("GET", "POST"))
 def import_page():
     request = _request()
@@ -76,6 +83,7 @@ def import_page():
     form = _read_form(request)
     values = {k: v for k, v in form.items() if k in ("url", "text") and isinstance(v, str)}
     try:
+        _count_verification(request)
         done = imports.import_badge(
             account, url=_text(form, "url"), text=_text(form, "text"), image=_file(form, "image")
         )
@@ -95,6 +103,7 @@ def imported_page(digest):
     if account is None:
         return pagekit.login_redirect(request)
     item = imports.get(account, digest)
+    _count_verification(request)
     report = imports.reverify(account, item)
     query = request.query_params or {}
     return _html(
