@@ -30,6 +30,7 @@ MESSAGES = {
     "expired": "This claim link has expired.",
     "used": "This claim link has already been used. Log in to see your badge, or ask for a fresh link.",
     "revoked": "This badge has been revoked by its issuer.",
+    "declined": "This badge was declined in its recipient's backpack. Log in to recover it there.",
 }
 
 
@@ -78,6 +79,8 @@ def send_fresh_link(token: str, client_ip: str) -> str:
     claim = find(token)
     if claim.problem == "revoked" or claim.problem is None:
         raise Conflict(MESSAGES.get(claim.problem or "", "This claim link still works; use it."))
+    if claim.assertion.state == "rejected":  # a resend would make it pending: only its earner may undo that
+        raise Conflict(MESSAGES["declined"])
     allowed = (
         ratelimit.CLIENT_FORMS.hit(client_ip)
         and ratelimit.allow_mail("claim", claim.assertion.id)

@@ -1,0 +1,43 @@
+"""Issue 9, pattern 1 elsewhere: an old claim link (forwarded, or seen over a shoulder) asks for a fresh
+one to be mailed to the earner. Whoever holds it must not undo what the earner decided in her backpack."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.support.earners import Browser, csrf_token
+from tests.unit.test_accounts import ADA, award, claim_path_for
+from tests.unit.test_imports import make_account, signed_in
+
+
+def _expire_claim(assertion_id: str) -> None:
+    from chalicelib.services import ids
+    from chalicelib.store.models import AssertionItem
+
+    item = AssertionItem.get(f"ASSERTION#{assertion_id}", "ASSERTION")
+    item.update(actions=[AssertionItem.claim_expires.set(ids.now() - timedelta(seconds=1))])
+
+
+def _stored(assertion_id: str):
+    from chalicelib.store.models import AssertionItem
+
+    return AssertionItem.get(f"ASSERTION#{assertion_id}", "ASSERTION")
+
+
+def test_an_old_claim_link_cannot_undo_the_earners_rejection(client, issuer, badge_class):
+    made = award(issuer, badge_class)
+    link = claim_path_for(ADA)
+    ada = signed_in(client, make_account(ADA))
+    r = ada.post(f"/backpack/{made['id']}/reject", {"csrf_token": ada.csrf("/backpack")})
+    assert r.status_code == 303 and _stored(made["id"]).state == "rejected"
+    _expire_claim(made["id"])
+
+    stranger = Browser(client)  # holds the forwarded notice, no session
+    page = stranger.get(link)
+    assert page.status_code == 410
+    r = stranger.post(link + "/resend", {"csrf_token": csrf_token(page.text)})
+    assert r.status_code == 409, r.text  # was: 200, and the rejected badge was pending again
+    assert "declined" in r.text
+    after = _stored(made["id"])
+    assert (after.state, after.notice) == ("rejected", "sent")  # no fresh notice either
+    assert claim_path_for(ADA) == link
