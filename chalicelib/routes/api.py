@@ -181,7 +181,9 @@ def award_in_bulk(badge_id):
         rows = bulk.rows_from_json(json_body(request, max_bytes=MAX_BULK_BYTES))
     else:
         raise Unsupported('Send {"assertions": [...]} as application/json, or a CSV file as text/csv.')
-    job, errors = bulk.start(issuers.get_issuer(issuer_id), badge, rows)
+    key = request.headers.get("idempotency-key")
+    raw = kind.encode() + b"\n" + raw_body(request, MAX_BULK_BYTES)
+    job, errors = bulk.start(issuers.get_issuer(issuer_id), badge, rows, idempotency_key=key, raw=raw)
     body = {**bulk.job_to_api(job), "status_url": f"/api/v1/jobs/{job.id}", "errors": errors}
     return json_response(body, status=202, headers={"Location": f"/api/v1/jobs/{job.id}"})
 

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
 from datetime import timedelta
 
-from chalicelib.services import awards, ids, notices, unsubscribe
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.services import awards, idempotency, ids, notices, unsubscribe
 from chalicelib.services.errors import Invalid, Unavailable
-from chalicelib.store import queue
-from chalicelib.store.models import BadgeClassItem, IssuerItem, JobItem, JobRowItem
+from chalicelib.store import aws, queue
+from chalicelib.store.models import (
+    BadgeClassItem,
+    IdempotencyItem,
+    IssuerItem,
+    JobItem,
+    JobRowItem,
+    transaction,
+)
 
 MAX_ROWS = 10_000
 # 49 awards + 49 duplicate guards fit one 100-item DynamoDB transaction; 49 mails fit one SES bulk call.
@@ -156,13 +166,29 @@ def validate_rows(
     return valid, errors
 
 
-def start(issuer: IssuerItem, badge: BadgeClassItem, rows: list) -> tuple[JobItem, list[dict]]:
-    """Store the job and queue its batches; returns (job, row errors). No valid row: nothing written."""
+def start(
+    issuer: IssuerItem,
+    badge: BadgeClassItem,
+    rows: list,
+    *,
+    idempotency_key: str | None = None,
+    raw: bytes = b"",
+) -> tuple[JobItem, list[dict]]:
+    """Store the job and queue its batches; returns (job, row errors). No valid row: nothing written.
+
+    With an Idempotency-Key, a retry of the same body answers the first job instead of starting another."""
     valid, errors = validate_rows(rows, badge)
     if not valid:
         raise Invalid("No row is valid; nothing was awarded.", errors=errors[:1000])
     at = ids.now()
     job_id = ids.new_id()
+    operation = f"POST /badgeclasses/{badge.id}/assertions/bulk"
+    idem = idempotency.remembered(
+        issuer.id, operation, idempotency_key, hashlib.sha256(raw).hexdigest(), job_id, at
+    )
+    first = _first_job(idem)
+    if first is not None:
+        return first, errors
     shared = {"mail": notices.shared_data(issuer, badge), "badge": _badge_snapshot(badge)}
     # Opted-out recipients get no notice: one BatchGet of the opt-out digest for the whole job.
     opted_out = unsubscribe.opted_out_among([r.recipient_email for _, r in valid if r.notify])
@@ -185,12 +211,14 @@ def start(issuer: IssuerItem, badge: BadgeClassItem, rows: list) -> tuple[JobIte
         created_at=at,
         ttl=int((at + timedelta(days=JOB_DAYS)).timestamp()),
     )
-    job.save(condition=JobItem.pk.does_not_exist())
+    raced = _save(job, idem)
+    if raced is not None:
+        return raced, errors
     try:
         _record_failures(job, errors)
         queue.send(messages)
     except Exception as error:
-        _mark_not_started(job, error)
+        _mark_not_started(job, error, idem)
         raise Unavailable(
             "The award queue is unavailable, so the job could not be queued. Try again shortly.",
             extra={"job_id": job_id},
@@ -198,10 +226,43 @@ def start(issuer: IssuerItem, badge: BadgeClassItem, rows: list) -> tuple[JobIte
     return job, errors
 
 
-def _mark_not_started(job: JobItem, error: Exception) -> None:
-    """Show the job failed (best effort: the store may be what failed), so it never looks stuck."""
+def _first_job(idem: IdempotencyItem | None) -> JobItem | None:
+    """The job a retried request (same key) started; None when the key is new or absent."""
+    if idem is None:
+        return None
+    try:
+        job_id = idempotency.first_result(idem)
+    except IdempotencyItem.DoesNotExist:
+        return None
+    return JobItem.get(f"JOB#{job_id}", "JOB")
+
+
+def _save(job: JobItem, idem: IdempotencyItem | None) -> JobItem | None:
+    """Write the job (and its key, together); the first job instead when a concurrent retry won the key."""
+    if idem is None:
+        job.save(condition=JobItem.pk.does_not_exist())
+        return None
+    try:
+        with transaction() as tx:
+            tx.save(job, condition=JobItem.pk.does_not_exist())
+            tx.save(idem, condition=IdempotencyItem.pk.does_not_exist())
+    except TransactWriteError as error:
+        if not aws.condition_failed(error):
+            raise  # a busy store: 503, nothing written
+        first = _first_job(idem)
+        if first is None:
+            raise
+        return first
+    return None
+
+
+def _mark_not_started(job: JobItem, error: Exception, idem: IdempotencyItem | None = None) -> None:
+    """Show the job failed (best effort: the store may be what failed), so it never looks stuck; its
+    Idempotency-Key is let go, so a retry with it starts the job again rather than answer this one."""
     try:
         job.update(actions=[JobItem.error.set(f"could not queue the job: {str(error)[:200]}")])
+        if idem is not None:
+            idem.delete()
     except Exception:
         log.warning("job %s could not be marked failed", job.id, exc_info=True)
 

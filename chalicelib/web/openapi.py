@@ -72,6 +72,14 @@ PARAMETERS = {
         "same key and body answers 200 with the first award; the same key with a different body answers 409.",
         "schema": {"type": "string", "maxLength": 200},
     },
+    "BulkIdempotencyKey": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "description": "Up to 200 characters, kept 24 hours, scoped to this badge class's bulk awards. "
+        "A retry with the same key and body answers 202 with the first job (no row is awarded twice); "
+        "the same key with a different body answers 409.",
+        "schema": {"type": "string", "maxLength": 200},
+    },
 }
 BULK_DESCRIPTION = (
     "Award a badge class to up to {rows:,} recipients. Send `application/json` "
@@ -270,8 +278,9 @@ def _paths() -> dict:
                         links=_links("job_id", "get_job"),
                     )
                 },
-                "400 401 404 413 415 422 503",
+                "400 401 404 409 413 415 422 503",
                 description=BULK_DESCRIPTION.format(rows=bulk.MAX_ROWS, columns=csv_columns),
+                parameters=[_param("BulkIdempotencyKey")],
                 requestBody=_body(
                     "BulkInput",
                     **{"text/csv": {"schema": {"type": "string", "description": f"Header: {csv_columns}."}}},
