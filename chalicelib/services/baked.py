@@ -43,8 +43,21 @@ def image(item: AssertionItem, kind: str) -> bytes:
     data = images.get(_key(item, kind))
     if data is None:
         data = bake(item, kind)
-        images.put(_key(item, kind), data, CONTENT_TYPES[kind])
+        keep(item, _key(item, kind), data, kind)
     return data
+
+
+def keep(item: AssertionItem, key: str, data: bytes, kind: str) -> None:
+    """Store a baked file, then read the award again: erased meanwhile, its erase may already have
+    deleted the files before this one was written, so take it back (one consistent GetItem)."""
+    images.put(key, data, CONTENT_TYPES[kind])
+    try:
+        current = AssertionItem.get(item.pk, item.sk, consistent_read=True)
+    except AssertionItem.DoesNotExist:
+        current = None
+    if current is None or current.state == "erased":
+        images.delete([key])
+        raise NotFound(f"No assertion {item.id}.")
 
 
 def rebake(item: AssertionItem, old_version: int) -> None:

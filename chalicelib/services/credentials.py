@@ -361,7 +361,7 @@ def baked_image(assertion_id: str, kind: str) -> bytes:
     data = images.get(key)
     if data is None:
         data = _bake(item, kind)
-        images.put(key, data, baked.CONTENT_TYPES[kind])
+        baked.keep(item, key, data, kind)
     return data
 
 
