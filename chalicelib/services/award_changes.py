@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.services import awards, baked, expiry, ids
 from chalicelib.services.errors import Conflict, Invalid
@@ -90,11 +90,14 @@ def _release_guard(tx, item: AssertionItem) -> None:
         tx.delete(guard, condition=ActiveAwardItem.assertion_id == item.id)
 
 
-def resend(issuer_id: str, assertion_id: str) -> AssertionItem:
-    """Send the notice again with a fresh claim link; a rejected award becomes pending again."""
+def resend(issuer_id: str, assertion_id: str, *, reopen: bool = True, again: bool = True) -> AssertionItem:
+    """Send the notice again with a fresh claim link; a rejected award becomes pending again (the
+    issuer's resend), or is left alone (`reopen=False`: asked through an old claim link)."""
     item = awards.get(issuer_id, assertion_id)
     if item.state == "revoked":
         raise Conflict("A revoked award cannot be sent again.")
+    if item.state == "rejected" and not reopen:
+        raise Conflict("Its recipient declined this award.")
     if item.notice in ("queued", "sending"):
         raise Conflict("A notice for this award is already on its way.")
     actions = [
@@ -104,7 +107,17 @@ def resend(issuer_id: str, assertion_id: str) -> AssertionItem:
     ]
     if item.state == "rejected":
         actions.append(AssertionItem.state.set("pending"))
-    item.update(actions=actions, condition=AssertionItem.notice.is_in("none", "sent", "failed"))
+    # The state read above must still hold: a revoke landing meanwhile is final, never undone by a resend.
+    condition = AssertionItem.notice.is_in("none", "sent", "failed") & (AssertionItem.state == item.state)
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if not aws.condition_failed(error):
+            raise  # a busy store: 503
+        if not again:
+            raise Conflict("The award changed while it was being sent again; try again.") from None
+        # changed meanwhile: answer for what it is now
+        return resend(issuer_id, assertion_id, reopen=reopen, again=False)
     awards.enqueue_notices([item])
     return item
 

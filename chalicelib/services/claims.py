@@ -89,7 +89,7 @@ def send_fresh_link(token: str, client_ip: str) -> str:
     if not allowed:
         raise TooMany("A fresh link was sent recently. Check your inbox, or try again later.")
     with contextlib.suppress(Conflict):  # a notice is already on its way
-        award_changes.resend(claim.assertion.issuer_id, claim.assertion.id)
+        award_changes.resend(claim.assertion.issuer_id, claim.assertion.id, reopen=False)
     return mask(claim.email)
 
 

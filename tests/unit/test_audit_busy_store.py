@@ -59,3 +59,43 @@ def test_a_busy_store_during_recertify_is_503_not_changed_meanwhile(issuer, badg
         assert issuer.api.call("GET", f"/api/v1/assertions/{made['id']}").json["expires"] == made["expires"]
     response = issuer.api.call("POST", path, {"expires": "2031-01-01T00:00:00Z"})
     assert response.status_code == 200 and response.json["expires"].startswith("2031-01-01")
+
+
+def test_two_resends_racing_are_one_notice_and_a_409_never_a_500(issuer, badge_class):
+    from chalicelib.store.models import AssertionItem
+
+    made = award(issuer, badge_class, notify=False)
+    stored = AssertionItem.get(f"ASSERTION#{made['id']}", "ASSERTION")
+
+    def other_resend_first():  # the other request's update lands between this one's read and write
+        stored.update(actions=[AssertionItem.notice.set("queued")])
+
+    resend = Fault("UpdateItem", run=other_resend_first, when=lambda p: "notice" in repr(p))
+    with inject(resend) as faults:
+        response = issuer.api.call("POST", f"/api/v1/assertions/{made['id']}/resend")
+    assert faults[0].hits == 1
+    assert_problem(response, 409, "already on its way")  # was: 500 from the failed condition
+
+
+def test_a_resend_racing_a_revoke_never_undoes_the_revocation(issuer, badge_class):
+    from chalicelib.store.models import AssertionItem
+
+    made = award(issuer, badge_class, notify=False)
+    AssertionItem.get(f"ASSERTION#{made['id']}", "ASSERTION").update(
+        actions=[AssertionItem.state.set("rejected")]  # the earner declined it
+    )
+
+    def revoke_first():  # the issuer's revoke lands between the resend's read and its write
+        assert (
+            issuer.api.call("POST", f"/api/v1/assertions/{made['id']}/revoke", {"reason": "x"}).status_code
+            == 200
+        )
+
+    resend = Fault("UpdateItem", run=revoke_first, when=lambda p: "notice" in repr(p), times=1)
+    with inject(resend) as faults:
+        response = issuer.api.call("POST", f"/api/v1/assertions/{made['id']}/resend")
+    assert faults[0].hits == 1
+    assert_problem(response, 409, "revoked")
+    stored = issuer.api.call("GET", f"/api/v1/assertions/{made['id']}").json
+    assert stored["state"] == "revoked"  # was: "pending", a revoked award back in play
+    assert get(issuer, f"/public/assertions/{made['id']}").status_code == 410

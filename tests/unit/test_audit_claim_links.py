@@ -41,3 +41,18 @@ def test_an_old_claim_link_cannot_undo_the_earners_rejection(client, issuer, bad
     after = _stored(made["id"])
     assert (after.state, after.notice) == ("rejected", "sent")  # no fresh notice either
     assert claim_path_for(ADA) == link
+
+
+def test_a_rejection_landing_while_a_fresh_link_is_asked_for_stands(client, issuer, badge_class, monkeypatch):
+    from chalicelib.services import claims
+    from chalicelib.store.models import AssertionItem
+
+    made = award(issuer, badge_class)
+    link = claim_path_for(ADA)
+    _expire_claim(made["id"])
+    found = claims.find(link.rsplit("/", 1)[-1])  # read while still pending
+    _stored(made["id"]).update(actions=[AssertionItem.state.set("rejected")])  # then the earner declines
+    monkeypatch.setattr(claims, "find", lambda token: found)
+    claims.send_fresh_link("stale", "203.0.113.9")
+    after = _stored(made["id"])
+    assert (after.state, after.notice) == ("rejected", "sent")
