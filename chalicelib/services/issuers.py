@@ -99,12 +99,13 @@ def revoke_api_key(issuer_id: str, key_id: str) -> ApiKeyItem:
 
 
 def authenticate(authorization: str | None) -> str:
-    """The issuer id behind an `Authorization: Bearer <key>` header (one GetItem)."""
+    """The issuer id behind an `Authorization: Bearer <key>` header (one consistent GetItem)."""
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip().startswith(KEY_PREFIX):
         raise Unauthorized("Send your API key as 'Authorization: Bearer lrl_…'.")
     try:
-        item = ApiKeyItem.get(f"APIKEY#{ids.sha256_hex(key.strip())}", "APIKEY")
+        # Strongly consistent: a key revoked after a leak must not keep working on a stale replica.
+        item = ApiKeyItem.get(f"APIKEY#{ids.sha256_hex(key.strip())}", "APIKEY", consistent_read=True)
     except ApiKeyItem.DoesNotExist:
         raise Unauthorized("This API key is not known.") from None
     if item.revoked_at is not None:

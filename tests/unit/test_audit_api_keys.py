@@ -1,0 +1,18 @@
+"""Issue 9, pattern 1 elsewhere: an API key revoked (say, after it leaked) stops working at once, for
+whoever holds it: the key is looked up with a strongly consistent read, never a stale replica."""
+
+from __future__ import annotations
+
+from tests.unit.test_credentials import dynamodb_calls
+
+
+def test_a_revoked_key_is_refused_by_the_very_next_request(issuer):
+    made = issuer.api.call("POST", "/api/v1/keys", {"label": "ci"})
+    assert made.status_code == 201, made.body
+    leaked = type(issuer.api)(issuer.api.client, made.json["api_key"])
+    assert issuer.api.call("POST", f"/api/v1/keys/{made.json['id']}/revoke").status_code == 200
+    with dynamodb_calls() as calls:
+        refused = leaked.call("GET", "/api/v1/issuer")
+    assert refused.status_code == 401
+    lookups = [params for operation, params in calls if operation == "GetItem" and "APIKEY#" in repr(params)]
+    assert lookups and all(params.get("ConsistentRead") for params in lookups)  # was: eventually consistent
