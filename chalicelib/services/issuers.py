@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from chalicelib.services import ids
-from chalicelib.services.errors import NotFound, Unauthorized
-from chalicelib.store.models import ApiKeyItem, IssuerItem
+from chalicelib.services.errors import Conflict, NotFound, Unauthorized
+from chalicelib.store import aws
+from chalicelib.store.models import ApiKeyItem, IssuerItem, transaction
 
 KEY_PREFIX = "lrl_"
+MAX_API_KEYS = 1000  # revoked ones included: GET /keys and revoke read them all (one Query page)
 
 
 def issuer_pk(issuer_id: str) -> str:
@@ -69,7 +71,12 @@ def create_api_key(issuer_id: str, *, label: str | None = None) -> tuple[ApiKeyI
         label=label,
         created_at=at,
     )
-    item.save(condition=ApiKeyItem.pk.does_not_exist())
+    issuer = IssuerItem(issuer_pk(issuer_id), "PROFILE")
+    room = IssuerItem.api_keys.does_not_exist() | (IssuerItem.api_keys < MAX_API_KEYS)
+    full = Conflict(f"An issuer has at most {MAX_API_KEYS} API keys, revoked ones included.")
+    with aws.refusing(lambda: full), transaction() as tx:  # counted as it is made, never past the cap
+        tx.save(item, condition=ApiKeyItem.pk.does_not_exist())
+        tx.update(issuer, actions=[IssuerItem.api_keys.add(1)], condition=IssuerItem.pk.exists() & room)
     return item, key
 
 

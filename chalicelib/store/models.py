@@ -71,6 +71,7 @@ class IssuerItem(_Item):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     credential_kid = UnicodeAttribute(null=True)  # the current Ed25519 key (OB 3.0), made on first need
+    api_keys = NumberAttribute(null=True)  # API keys ever made (listings read them all): counted, capped
 
 
 class ApiKeyItem(_Item):

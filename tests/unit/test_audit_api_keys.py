@@ -16,3 +16,16 @@ def test_a_revoked_key_is_refused_by_the_very_next_request(issuer):
     assert refused.status_code == 401
     lookups = [params for operation, params in calls if operation == "GetItem" and "APIKEY#" in repr(params)]
     assert lookups and all(params.get("ConsistentRead") for params in lookups)  # was: eventually consistent
+
+
+def test_api_keys_are_counted_as_they_are_made_and_capped(issuer, monkeypatch):
+    """Every GET /keys and revoke reads all of an issuer's keys: their number is bounded, counted first."""
+    from chalicelib.services import issuers
+
+    # The first key, made with the issuer, counts too.
+    monkeypatch.setattr(issuers, "MAX_API_KEYS", 3, raising=False)
+    made = [issuer.api.call("POST", "/api/v1/keys", {"label": f"k{i}"}).status_code for i in range(3)]
+    assert made == [201, 201, 409]  # was: 201 for every one, without end
+    refused = issuer.api.call("POST", "/api/v1/keys", {"label": "more"})
+    assert refused.status_code == 409 and "at most 3 API keys" in refused.json["detail"]
+    assert len(issuer.api.call("GET", "/api/v1/keys").json["items"]) == 3
