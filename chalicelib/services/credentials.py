@@ -41,6 +41,7 @@ from chalicelib.store.models import (
 
 LIST_SIZE = ob3.STATUS_LIST_SIZE
 CONTROLLER_CONTEXT = [DID_V1, MULTIKEY_V1]
+MAX_CREDENTIAL_KEYS = 100  # every key ever made is listed in the public controller document
 
 
 # --- URLs -----------------------------------------------------------------------------------------
@@ -93,13 +94,14 @@ def _install_key(issuer: IssuerItem, *, replacing: str | None) -> CredentialKeyI
     condition = (
         IssuerItem.credential_kid == replacing if replacing else IssuerItem.credential_kid.does_not_exist()
     )
+    room = IssuerItem.credential_keys.does_not_exist() | (IssuerItem.credential_keys < MAX_CREDENTIAL_KEYS)
     try:
         with transaction() as tx:
             tx.save(key, condition=CredentialKeyItem.pk.does_not_exist())
             tx.update(
                 issuer,
-                actions=[IssuerItem.credential_kid.set(key.kid)],
-                condition=IssuerItem.pk.exists() & condition,
+                actions=[IssuerItem.credential_kid.set(key.kid), IssuerItem.credential_keys.add(1)],
+                condition=IssuerItem.pk.exists() & condition & room,
             )
     except TransactWriteError as error:
         if not aws.condition_failed(error):
@@ -127,6 +129,10 @@ def rotate_key(issuer_id: str) -> CredentialKeyItem:
         if key is not None:
             return key
         issuer.refresh()
+        if (issuer.credential_keys or 0) >= MAX_CREDENTIAL_KEYS:
+            raise Conflict(
+                f"An issuer has at most {MAX_CREDENTIAL_KEYS} credential keys; this one cannot rotate."
+            )
     raise Conflict("The issuer's key changed three times while rotating; try again.")
 
 

@@ -72,6 +72,7 @@ class IssuerItem(_Item):
     updated_at = UTCDateTimeAttribute()
     credential_kid = UnicodeAttribute(null=True)  # the current Ed25519 key (OB 3.0), made on first need
     api_keys = NumberAttribute(null=True)  # API keys ever made (listings read them all): counted, capped
+    credential_keys = NumberAttribute(null=True)  # Ed25519 keys ever made (all listed publicly): capped
 
 
 class ApiKeyItem(_Item):
