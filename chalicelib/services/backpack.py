@@ -54,14 +54,20 @@ class BackpackBadge:
         return f"/backpack/{self.assertion.id}"
 
 
-def _awards_to(email: str) -> list[AssertionItem]:
+def public_awards_to(email: str) -> list[AssertionItem]:
+    """The address's public awards (capped like the backpack)."""
+    return _awards_to(email, AssertionItem.public == True)  # noqa: E712
+
+
+def _awards_to(email: str, only=None) -> list[AssertionItem]:
     """Awards to one address, newest first, paginated and capped."""
     found: list[AssertionItem] = []
     cursor = None
+    condition = AssertionItem.state != "erased"
     while len(found) < MAX_PER_ADDRESS:
         result = AssertionItem.by_recipient.query(
             email,
-            filter_condition=AssertionItem.state != "erased",
+            filter_condition=condition if only is None else condition & only,
             scan_index_forward=False,
             limit=PAGE,
             page_size=PAGE,

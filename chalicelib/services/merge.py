@@ -9,7 +9,7 @@ The algorithm (accounts table; a record MergeItem ACCOUNT#into / MERGE#old says 
 1. Close (one TransactWrite): create the record (state running), mark the old profile merged_into +
    closed_at and bump its session_epoch (its sessions end, it cannot sign in, and no address can be
    added to it: addresses.add checks merged_into in its own transaction), check the survivor is open,
-   and when the proof was a code mailed to the address, mark that address verified.
+   and check the address is still verified on the old account.
 2. Move (one TransactWrite per step, ≤ 100 items): read what is left in the old account's partition
    (strongly consistent) and move it: per address, the EmailItem owner changes to the survivor on
    condition it is still the old account's, the AccountEmailItem is deleted there (condition: exists)
@@ -171,31 +171,20 @@ def _close(into_id: str, old_id: str, proof: str, email: str) -> None:
             }
         },
     ]
-    if proof == "code":  # the code proved the mailbox: the address arrives verified
-        items += [
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": {"pk": _s(f"EMAIL#{email}"), "sk": _s("EMAIL")},
-                    "UpdateExpression": "SET verified = :t, verified_at = if_not_exists(verified_at, :at)",
-                    "ConditionExpression": "account_id = :old",
-                    "ExpressionAttributeValues": {":t": {"BOOL": True}, ":at": _s(at), ":old": _s(old_id)},
-                }
-            },
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": {"pk": _s(f"ACCOUNT#{old_id}"), "sk": _s(f"EMAIL#{email}")},
-                    "UpdateExpression": "SET verified = :t",
-                    "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": {":t": {"BOOL": True}},
-                }
-            },
-        ]
+    items.append(  # only an address verified on that account brings it over (never a mere hold)
+        {
+            "ConditionCheck": {
+                "TableName": table,
+                "Key": {"pk": _s(f"EMAIL#{email}"), "sk": _s("EMAIL")},
+                "ConditionExpression": "account_id = :old AND verified = :t",
+                "ExpressionAttributeValues": {":old": _s(old_id), ":t": {"BOOL": True}},
+            }
+        }
+    )
     try:
         _write(items)
     except ClientError as error:
-        if not _cancelled(error) or aws.refused_for_now(error):
+        if not aws.condition_failed(error):
             raise  # throttled or a concurrent transaction: nothing was written, so a retry may pass
         if record(into_id, old_id) is None:  # not a repeat of our own close: a real conflict
             raise Conflict(
@@ -392,9 +381,12 @@ MAX_CODE_ATTEMPTS = 5
 
 
 def _other_owner(requester: AccountItem, email: str) -> EmailItem:
+    """The other account's ownership of the address: only an address verified there can be merged."""
     owner = accounts.owner_of(email)
     if owner is None or owner.account_id == requester.id:
         raise Conflict("This address does not belong to another account (any more). Reload the page.")
+    if not owner.verified:
+        raise Conflict("This address is not confirmed on any account. Add it again to confirm it.")
     return owner
 
 
@@ -402,12 +394,24 @@ def _code_hash(salt: str, code: str) -> str:
     return ids.sha256_hex(f"merge:{salt}:{code}")
 
 
-def send_code(requester: AccountItem, email: str, client_ip: str) -> None:
-    """Mail a 6-digit code to an address another account holds; entering it proves control."""
+def _other_account(requester: AccountItem, email: str) -> AccountItem:
+    owner = _other_owner(requester, email)
+    other = accounts.get_account(owner.account_id)
+    if other is None or other.merged_into:
+        raise Conflict("That account is already being merged or has changed meanwhile. Reload and try again.")
+    return other
+
+
+def send_code(requester: AccountItem, email: str, client_ip: str) -> str:
+    """Mail a 6-digit code to the primary (verified) address of the account that holds `email`:
+    entering it proves control of that account. Returns where it went, masked."""
+    from chalicelib.services.claims import mask
+
     if not ratelimit.CLIENT_FORMS.hit(client_ip):
         raise TooMany("Too many requests from your network. Try again later.")
-    owner = _other_owner(requester, email)
-    if not ratelimit.allow_mail("merge", email):
+    other = _other_account(requester, email)
+    to = other.primary_email
+    if not ratelimit.allow_mail("merge", to):
         raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check that inbox.")
     code, salt = f"{secrets.randbelow(10**6):06d}", secrets.token_hex(8)
     expires = int(time.time()) + CODE_SECONDS
@@ -415,7 +419,7 @@ def send_code(requester: AccountItem, email: str, client_ip: str) -> None:
         f"EMAIL#{email}",
         "MERGECODE",
         requester_id=requester.id,
-        owner_id=owner.account_id,
+        owner_id=other.id,
         code_hash=_code_hash(salt, code),
         salt=salt,
         attempts=0,
@@ -423,12 +427,14 @@ def send_code(requester: AccountItem, email: str, client_ip: str) -> None:
         ttl=expires,
     ).save()
     activation.mail(
-        email,
+        to,
         "merge_code",
         "Your code to merge Laurel accounts",
         name=f"{requester.first_name} {requester.last_name}".strip(),
         code=code,
+        email=email,
     )
+    return mask(to)
 
 
 def _code_error(detail: str) -> Invalid:
@@ -436,7 +442,8 @@ def _code_error(detail: str) -> Invalid:
 
 
 def by_code(requester: AccountItem, email: str, code: str, client_ip: str) -> MergeItem:
-    """The code mailed to the address proves control: merge its account into the requester's."""
+    """The code mailed to the other account's primary address proves control: merge it into the
+    requester's."""
     if not ratelimit.CLIENT_FORMS.hit(client_ip):
         raise TooMany("Too many requests from your network. Try again later.")
     code = (code or "").strip().replace(" ", "")
@@ -474,14 +481,14 @@ def _spend(item: MergeCodeItem) -> None:
 
 
 def by_password(requester: AccountItem, email: str, password: str, client_ip: str) -> MergeItem:
-    """The other account's password proves control: merge it into the requester's. Rate-limited as login."""
-    if ratelimit.LOGIN_CLIENT.exceeded(client_ip) or ratelimit.LOGIN_ACCOUNT.exceeded(email):
+    """The other account's password proves control: merge it into the requester's. Each try is counted
+    before the password is checked, against the same limits as signing in."""
+    if not (ratelimit.LOGIN_CLIENT.hit(client_ip) and ratelimit.LOGIN_ACCOUNT.hit(email)):
         raise TooMany("Too many failed attempts. Wait 15 minutes, or use a code sent to the address.")
-    owner = _other_owner(requester, email)
-    other = accounts.get_account(owner.account_id)
-    if not passwords.verify(other.password_hash if other else None, password or ""):
-        ratelimit.LOGIN_ACCOUNT.hit(email)
-        ratelimit.LOGIN_CLIENT.hit(client_ip)
+    other = _other_account(requester, email)
+    if not passwords.verify(other.password_hash, password or ""):
         detail = "This is not the password of the account that holds this address."
         raise Invalid(detail, errors=[{"field": "password", "detail": detail}])
-    return merge(requester.id, owner.account_id, proof="password", email=email)
+    ratelimit.LOGIN_ACCOUNT.forgive(email)
+    ratelimit.LOGIN_CLIENT.forgive(client_ip)
+    return merge(requester.id, other.id, proof="password", email=email)

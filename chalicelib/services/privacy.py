@@ -99,13 +99,13 @@ def _owner(item: AssertionItem) -> AccountItem | None:
 def public_badge(assertion_id: str) -> PublicBadge:
     """The badge for its public page; NotFound when unknown, PrivateBadge when not public."""
     item = awards.get(None, assertion_id)
-    if not is_shown(item):
+    owner = _owner(item) if is_shown(item) else None
+    if owner is None:  # private, or its address left the account that published it
         raise PrivateBadge("Its owner has not made it public.")
     badge = badgeclasses.get(None, item.badge_id)
     issuer = issuers.get_issuer(item.issuer_id)
-    owner = _owner(item)
-    name = f"{owner.first_name} {owner.last_name}".strip() if owner else item.recipient_name
-    slug = owner.slug if owner and owner.public else None
+    name = f"{owner.first_name} {owner.last_name}".strip()
+    slug = owner.slug if owner.public else None
     status = awards.status(item)
     return PublicBadge(item, badge, issuer, status, name, slug, shared(item, badge, issuer))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -82,3 +84,29 @@ def transient(error: BaseException) -> bool:
     if refused_for_now(error):
         return True
     return any(isinstance(link, ConnectionError | HTTPClientError) for link in _chain(error))
+
+
+@contextmanager
+def refusing(refusal: Callable[[], Exception]) -> Iterator[None]:
+    """Turn a write whose condition failed (an address taken, a record changed) into `refusal()`.
+
+    Anything else — a transaction cancelled by a conflicting one or by throttling, an outage — is
+    re-raised untouched, so the web layer answers it with the 503 + Retry-After of a busy store.
+    """
+    try:
+        yield
+    except Exception as error:
+        if not condition_failed(error):
+            raise
+        raise refusal() from None
+
+
+def condition_failed(error: BaseException) -> bool:
+    """A write or transaction was refused because one of its conditions did not hold."""
+    answer = _answer(error)
+    if answer is None:
+        return False
+    code, reasons = answer
+    if code == "TransactionCanceledException":
+        return "ConditionalCheckFailed" in reasons
+    return code == "ConditionalCheckFailedException"
