@@ -103,7 +103,7 @@ def send(
         email,
         template,
         subject,
-        name=account.first_name,
+        name=f"{account.first_name} {account.last_name}".strip(),
         code=code,
         link=f"{base}{link_path}/{token}",
         code_page=f"{base}{link_path}",

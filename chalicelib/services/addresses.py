@@ -78,6 +78,7 @@ def add(account: AccountItem, raw: str, client_ip: str) -> Added:
         return Added("pending", email)
     if len(listing(account)) >= MAX_ADDRESSES:
         raise _invalid("email", f"An account can hold at most {MAX_ADDRESSES} addresses. Remove one first.")
+    _count_mail(account, email)
     at = ids.now()
     with aws.refusing(_changed), transaction() as tx:
         accounts.hold(tx, email, account.id, owner, at)  # another account's unverified hold ends
@@ -104,9 +105,15 @@ def send_code(account: AccountItem, email: str) -> None:
     item = _mine(account, email)
     if item.verified:
         raise Conflict("This address is already verified.")
-    if not ratelimit.allow_mail("activation", email):
-        raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check your inbox.")
+    _count_mail(account, email)
     _mail_code(account, email)
+
+
+def _count_mail(account: AccountItem, email: str) -> None:
+    """One code mail a minute, five a day, per account and address: counted before anything is written,
+    and per account, so that another account asking for the same address cannot use up its owner's."""
+    if not ratelimit.allow_mail("address", f"{account.id}:{email}"):
+        raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check your inbox.")
 
 
 def verify_code(account: AccountItem, email: str, code: str, client_ip: str) -> None:

@@ -327,3 +327,16 @@ def test_removing_an_address_unpublishes_its_badges(client, issuer, badge_class,
     r = ada.post("/settings/emails/remove", {"csrf_token": ada.csrf(), "email": work})
     assert r.status_code == 303
     assert Browser(client).get(f"/badges/{badge}").status_code == 404
+
+
+def test_another_account_asking_for_an_address_uses_up_only_its_own_mails(client, issuer, badge_class, mails):
+    work = "ada.work@example.org"
+    ada = activated(client, issuer, badge_class, mails, ADA)
+    mallory = activated(client, issuer, badge_class, mails, MALLORY, OTHER_PASSWORD)
+    assert add(mallory, work).status_code == 200
+    r = mallory.post("/settings/emails/resend", {"csrf_token": mallory.csrf(), "email": work})
+    assert r.status_code == 429  # counted before it is checked: one a minute
+    r = add(ada, work)  # the owner is neither blocked by the hold nor by Mallory's count
+    assert r.status_code == 200 and "6-digit code" in r.text
+    assert owner(work).account_id == accounts_of(ada).id
+    assert [m["to"] for m in mails].count(work) == 2
