@@ -169,8 +169,8 @@ def remove_address():
 
 def _merge_page(account, email: str, *, status: int = 200, **extra: Any) -> Response:
     owner = accounts.owner_of(email) if email else None
-    if owner is None or owner.account_id == account.id:
-        return pagekit.redirect(SETTINGS)
+    if owner is None or owner.account_id == account.id or not owner.verified:
+        return pagekit.redirect(SETTINGS)  # only an address verified on another account is merged
     return _html("pages/merge.html", status=status, account=account, email=email, **extra)
 
 
