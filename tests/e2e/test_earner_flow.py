@@ -110,7 +110,7 @@ def test_activate_by_link_once(live, badge):
     path = activation_path(mail["html"])
     page = earner.get(path)
     assert page.status_code == 200
-    r = earner.post(path, {"csrf_token": csrf_token(page.text)})
+    r = earner.post(path, {"csrf_token": csrf_token(page.text), "password": PASSWORD})
     assert r.status_code == 303 and r.headers["Location"] == "/backpack"
     assert "Data Literacy" in earner.get("/backpack").text
     assert earner.get(path).status_code == 410
