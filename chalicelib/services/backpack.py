@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.services import accounts, awards, hosting, ids
 from chalicelib.services.errors import Conflict, NotFound
+from chalicelib.store import aws
 from chalicelib.store.models import AccountItem, AssertionItem, BadgeClassItem, EmailItem, IssuerItem
 
 PAGE = 100
@@ -205,13 +204,11 @@ def _move(account: AccountItem, assertion_id: str, to: str, allowed: tuple[str, 
     item = owned(account, assertion_id)
     if awards.status(item) not in allowed:
         raise Conflict(f"This badge is {awards.status(item)}; it cannot be {to} now.")
-    try:
+    with aws.refusing(lambda: Conflict("This badge changed meanwhile; reload the page.")):
         item.update(
             actions=[AssertionItem.state.set(to), AssertionItem.updated_at.set(ids.now())],
             condition=AssertionItem.state.is_in(*allowed),
         )
-    except UpdateError:
-        raise Conflict("This badge changed meanwhile; reload the page.") from None
     return item
 
 

@@ -340,3 +340,13 @@ def test_another_account_asking_for_an_address_uses_up_only_its_own_mails(client
     assert r.status_code == 200 and "6-digit code" in r.text
     assert owner(work).account_id == accounts_of(ada).id
     assert [m["to"] for m in mails].count(work) == 2
+
+
+def test_a_busy_store_when_accepting_is_503_not_changed_meanwhile(client, issuer, badge_class, mails):
+    ada = activated(client, issuer, badge_class, mails, ADA)
+    badge = award(issuer, badge_class, allow_duplicate=True)["id"]
+    csrf = ada.csrf()
+    with inject(Fault("UpdateItem", times=20)):
+        r = ada.post(f"/backpack/{badge}/accept", {"csrf_token": csrf})
+    assert r.status_code == 503
+    assert ada.post(f"/backpack/{badge}/accept", {"csrf_token": csrf}).status_code == 303
