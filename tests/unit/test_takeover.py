@@ -350,3 +350,23 @@ def test_a_busy_store_when_accepting_is_503_not_changed_meanwhile(client, issuer
         r = ada.post(f"/backpack/{badge}/accept", {"csrf_token": csrf})
     assert r.status_code == 503
     assert ada.post(f"/backpack/{badge}/accept", {"csrf_token": csrf}).status_code == 303
+
+
+def test_an_address_code_cannot_be_spent_on_the_activation_page(client, issuer, badge_class, mails):
+    """Mallory adds Ada's address; Ada, finding a code in her mail, enters it on /activate: that must
+    neither confirm the address on Mallory's account nor sign Ada in there."""
+    mallory = activated(client, issuer, badge_class, mails, MALLORY, OTHER_PASSWORD)
+    add(mallory, ADA)
+    code = activation_code(last_to(mails, ADA)["html"])
+    ada = Browser(client)
+    form = {
+        "csrf_token": ada.csrf(),
+        "email": ADA,
+        "code": code,
+        "new_password": PASSWORD,
+        "new_password2": PASSWORD,
+    }
+    r = ada.post("/activate", form)
+    assert r.status_code == 409 and not owner(ADA).verified
+    assert "laurel_session" not in ada.cookies or accounts_of(ada) is None
+    assert login(client, MALLORY, OTHER_PASSWORD)[1].status_code == 303  # her password was not replaced
