@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import accounts, addresses, merge, unsubscribe
+from chalicelib.services import accounts, addresses, merge, merge_proof, unsubscribe
 from chalicelib.services.errors import Conflict, Invalid
 from chalicelib.web import pagekit
 from chalicelib.web.sessions import client_ip, current_account, form_body
@@ -186,9 +186,9 @@ def merge_account():
     email = _email(form)
     try:
         if form.get("method") == "code":
-            merge.by_code(account, email, form.get("code", ""), client_ip(request))
+            merge_proof.by_code(account, email, form.get("code", ""), client_ip(request))
         else:
-            merge.by_password(account, email, form.get("password", ""), client_ip(request))
+            merge_proof.by_password(account, email, form.get("password", ""), client_ip(request))
     except Invalid as error:
         return _merge_page(account, email, status=422, errors=pagekit.field_errors(error))
     return pagekit.redirect(f"{SETTINGS}?done=merged")
@@ -200,7 +200,7 @@ def merge_code():
     if away:
         return away
     email = _email(pagekit.posted_form(_request()))
-    sent_to = merge.send_code(account, email, client_ip(_request()))
+    sent_to = merge_proof.send_code(account, email, client_ip(_request()))
     return _merge_page(account, email, code_sent=sent_to)
 
 

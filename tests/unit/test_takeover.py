@@ -102,7 +102,7 @@ def test_a_reset_link_only_resets_the_account_the_address_is_verified_on(client,
 def test_a_merge_cannot_take_an_account_through_an_address_unverified_on_it(
     client, issuer, badge_class, mails
 ):
-    from chalicelib.services import merge
+    from chalicelib.services import merge_proof
     from chalicelib.services.errors import Conflict
 
     ada = activated(client, issuer, badge_class, mails, ADA)
@@ -110,7 +110,7 @@ def test_a_merge_cannot_take_an_account_through_an_address_unverified_on_it(
     assert add(ada, TYPO).status_code == 200  # Ada's typo, unverified on her account
     attacker = accounts_of(mallory)
     with pytest.raises(Conflict):
-        merge.send_code(attacker, TYPO, "203.0.113.9")
+        merge_proof.send_code(attacker, TYPO, "203.0.113.9")
     assert not [m for m in mails if m["to"] == TYPO and "merge" in m["subject"]]
     # adding it takes Ada's hold over instead of merging her account
     assert add(mallory, TYPO).status_code == 200
@@ -119,7 +119,7 @@ def test_a_merge_cannot_take_an_account_through_an_address_unverified_on_it(
 
 
 def test_a_merge_code_goes_to_the_other_accounts_primary_address(client, issuer, badge_class, mails):
-    from chalicelib.services import accounts, merge
+    from chalicelib.services import accounts, merge_proof
 
     ada = activated(client, issuer, badge_class, mails, ADA)
     work = "ada.work@example.org"
@@ -128,7 +128,7 @@ def test_a_merge_code_goes_to_the_other_accounts_primary_address(client, issuer,
     ada.post("/settings/emails/verify", {"csrf_token": ada.csrf(), "email": work, "code": code})
     assert owner(work).verified
     mallory = accounts_of(activated(client, issuer, badge_class, mails, MALLORY, OTHER_PASSWORD))
-    merge.send_code(mallory, work, "203.0.113.9")
+    merge_proof.send_code(mallory, work, "203.0.113.9")
     sent = [m for m in mails if m["subject"] == "Your code to merge Laurel accounts"]
     assert [m["to"] for m in sent] == [ADA]  # the verified primary, not the address asked about
     assert accounts.get_account(owner(ADA).account_id).merged_into is None
@@ -254,11 +254,13 @@ def test_sixteen_parallel_wrong_passwords_get_five_tries(client, issuer, badge_c
 
 
 def test_parallel_merge_passwords_get_five_tries(client, issuer, badge_class, mails):
-    from chalicelib.services import merge
+    from chalicelib.services import merge_proof
 
     activated(client, issuer, badge_class, mails, ADA)
     mallory = accounts_of(activated(client, issuer, badge_class, mails, MALLORY, OTHER_PASSWORD))
-    results = parallel(16, lambda: merge.by_password(mallory, ADA, "wrong password here", "198.51.100.7"))
+    results = parallel(
+        16, lambda: merge_proof.by_password(mallory, ADA, "wrong password here", "198.51.100.7")
+    )
     assert results.count("Invalid") == 5 and results.count("TooMany") == 11, results
 
 
