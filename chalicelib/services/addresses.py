@@ -10,6 +10,7 @@ or link mailed to it, inside a session of the account that asked.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from chalicelib.services import accounts, activation, fields, ids, ratelimit
@@ -76,6 +77,12 @@ def add(account: AccountItem, raw: str, client_ip: str) -> Added:
     if owner is not None and owner.account_id == account.id:
         send_code(account, email)
         return Added("pending", email)
+    if owner is not None and _registering(owner):
+        raise _invalid(
+            "email",
+            "This address is waiting for a new account to be activated. If it is yours, use the activation "
+            "email (you can choose a new password there), or add it again tomorrow.",
+        )
     if len(listing(account)) >= MAX_ADDRESSES:
         raise _invalid("email", f"An account can hold at most {MAX_ADDRESSES} addresses. Remove one first.")
     _count_mail(account, email)
@@ -88,6 +95,14 @@ def add(account: AccountItem, raw: str, client_ip: str) -> Added:
         tx.condition_check(AccountItem, account.pk, "PROFILE", condition=open_account)
     _mail_code(account, email)
     return Added("sent", email)
+
+
+def _registering(owner: EmailItem) -> bool:
+    """The address is a registration's own, made from a claim link and waiting for its activation mail
+    (24 h): adding it elsewhere must not cut that short. Older holds, and added addresses, do not wait."""
+    account = accounts.get_account(owner.account_id)
+    fresh = owner.created_at.timestamp() > time.time() - activation.LIFETIME
+    return account is not None and account.primary_email == owner.email and fresh
 
 
 def _mail_code(account: AccountItem, email: str) -> None:

@@ -223,6 +223,21 @@ def test_a_password_change_voids_outstanding_reset_links(client, issuer, badge_c
 # --- limits are counted before they are checked -----------------------------------------------------
 
 
+@pytest.fixture
+def atomic_store(monkeypatch):
+    """DynamoDB applies each UpdateItem atomically; moto's in-process backend does not under threads
+    (read, add, write in Python), so serialise its UpdateItem as the real service does."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock, original = threading.Lock(), DynamoDBBackend.update_item
+
+    def update_item(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "update_item", update_item)
+
+
 def parallel(n, work):
     barrier = threading.Barrier(n)
     results = []
@@ -243,7 +258,7 @@ def parallel(n, work):
     return results
 
 
-def test_sixteen_parallel_wrong_passwords_get_five_tries(client, issuer, badge_class, mails):
+def test_sixteen_parallel_wrong_passwords_get_five_tries(client, issuer, badge_class, mails, atomic_store):
     from chalicelib.services import accounts
 
     activated(client, issuer, badge_class, mails, ADA)
@@ -253,7 +268,7 @@ def test_sixteen_parallel_wrong_passwords_get_five_tries(client, issuer, badge_c
         accounts.login(ADA, PASSWORD, "198.51.100.8")
 
 
-def test_parallel_merge_passwords_get_five_tries(client, issuer, badge_class, mails):
+def test_parallel_merge_passwords_get_five_tries(client, issuer, badge_class, mails, atomic_store):
     from chalicelib.services import merge_proof
 
     activated(client, issuer, badge_class, mails, ADA)
@@ -372,3 +387,26 @@ def test_an_address_code_cannot_be_spent_on_the_activation_page(client, issuer, 
     assert r.status_code == 409 and not owner(ADA).verified
     assert "laurel_session" not in ada.cookies or accounts_of(ada) is None
     assert login(client, MALLORY, OTHER_PASSWORD)[1].status_code == 303  # her password was not replaced
+
+
+def test_adding_an_address_does_not_cut_short_a_registration_waiting_for_activation(
+    client, issuer, badge_class, mails
+):
+    from datetime import timedelta
+
+    mallory = activated(client, issuer, badge_class, mails, MALLORY, OTHER_PASSWORD)
+    award(issuer, badge_class)
+    ada, r = register(client, claim_path_for(ADA))
+    assert r.status_code == 200
+    r = add(mallory, ADA)
+    assert r.status_code == 422 and 'id="email-error"' in r.text and "waiting for a new account" in r.text
+    code = activation_code(last_to(mails, ADA)["html"])  # Ada's activation mail still works
+    r = ada.post("/activate", {"csrf_token": ada.csrf(), "email": ADA, "code": code, "password": PASSWORD})
+    assert r.status_code == 303 and owner(ADA).verified
+
+    lapsed = "lapsed@example.org"  # a registration never activated: after a day its hold ends
+    award(issuer, badge_class, email=lapsed)
+    register(client, claim_path_for(lapsed))
+    held = owner(lapsed)
+    held.update(actions=[type(held).created_at.set(held.created_at - timedelta(days=2))])
+    assert add(mallory, lapsed).status_code == 200 and owner(lapsed).account_id == accounts_of(mallory).id
