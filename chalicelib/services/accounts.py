@@ -176,15 +176,14 @@ def login(email: str, password: str, client_ip: str) -> AccountItem:
     """The account for this address and password. Every try is counted before the password is checked
     (per address and per client); a right password takes its count back."""
     email = normalise(email)
-    if not (ratelimit.LOGIN_CLIENT.hit(client_ip) and ratelimit.LOGIN_ACCOUNT.hit(email)):
-        raise TooMany("Too many failed attempts. Wait 15 minutes, or reset your password.")
     owner = owner_of(email) if email else None
+    tries = PasswordTries(owner.account_id if owner else email, client_ip)
+    tries.count("Too many failed attempts. Wait 15 minutes, or reset your password.")
     account = get_account(owner.account_id) if owner else None
     if not passwords.verify(account.password_hash if account else None, password or ""):
         _say_if_merged(owner, password)
         raise BadLogin("The email address or the password is not right.")
-    ratelimit.LOGIN_ACCOUNT.forgive(email)
-    ratelimit.LOGIN_CLIENT.forgive(client_ip)
+    tries.forgive()
     if account.merged_into:  # closed by a merge that is still moving its addresses
         raise Merged("This account was merged into another one. Sign in with that account's password.")
     if not owner.verified:
@@ -192,6 +191,25 @@ def login(email: str, password: str, client_ip: str) -> AccountItem:
     if passwords.needs_rehash(account.password_hash):
         account.update(actions=[AccountItem.password_hash.set(passwords.hash_password(password))])
     return account
+
+
+@dataclass
+class PasswordTries:
+    """Password tries against one account (or an address no account holds), whichever address or form
+    they come through (sign-in, merge), and from one client: 5 per account and 50 per client a quarter."""
+
+    key: str
+    client_ip: str
+
+    def count(self, refusal: str) -> None:
+        """Count this try before the password is checked; TooMany once over either limit."""
+        if not (ratelimit.LOGIN_CLIENT.hit(self.client_ip) and ratelimit.LOGIN_ACCOUNT.hit(self.key)):
+            raise TooMany(refusal)
+
+    def forgive(self) -> None:
+        """The password was right: this try does not count against anyone."""
+        ratelimit.LOGIN_ACCOUNT.forgive(self.key)
+        ratelimit.LOGIN_CLIENT.forgive(self.client_ip)
 
 
 def _say_if_merged(owner: EmailItem | None, password: str) -> None:

@@ -128,12 +128,11 @@ def _spend(item: MergeCodeItem) -> None:
 def by_password(requester: AccountItem, email: str, password: str, client_ip: str) -> MergeItem:
     """The other account's password proves control: merge it into the requester's. Each try is counted
     before the password is checked, against the same limits as signing in."""
-    if not (ratelimit.LOGIN_CLIENT.hit(client_ip) and ratelimit.LOGIN_ACCOUNT.hit(email)):
-        raise TooMany("Too many failed attempts. Wait 15 minutes, or use a code sent to the address.")
     other = _other_account(requester, email)
+    tries = accounts.PasswordTries(other.id, client_ip)
+    tries.count("Too many failed attempts. Wait 15 minutes, or use a code sent to that account.")
     if not passwords.verify(other.password_hash, password or ""):
         detail = "This is not the password of the account that holds this address."
         raise Invalid(detail, errors=[{"field": "password", "detail": detail}])
-    ratelimit.LOGIN_ACCOUNT.forgive(email)
-    ratelimit.LOGIN_CLIENT.forgive(client_ip)
+    tries.forgive()
     return merge(requester.id, other.id, proof="password", email=email)

@@ -53,8 +53,8 @@ class Limit:
         self._item(key, time.time() if at is None else at).delete()
 
 
-LOGIN_ACCOUNT = Limit("login-account", 5, 900)  # failed logins per address per 15 minutes
-LOGIN_CLIENT = Limit("login-client", 50, 900)  # failed logins per client IP per 15 minutes
+LOGIN_ACCOUNT = Limit("login-account", 5, 900)  # password tries per account per 15 minutes
+LOGIN_CLIENT = Limit("login-client", 50, 900)  # password tries per client IP per 15 minutes
 MAIL_MINUTE = Limit("mail-minute", 1, 60)  # activation / reset / fresh-link mails per address
 MAIL_DAY = Limit("mail-day", 5, 86400)
 CLIENT_FORMS = Limit("client-forms", 300, 3600)  # registrations, code tries and mail requests per client IP

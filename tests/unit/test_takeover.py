@@ -410,3 +410,28 @@ def test_adding_an_address_does_not_cut_short_a_registration_waiting_for_activat
     held = owner(lapsed)
     held.update(actions=[type(held).created_at.set(held.created_at - timedelta(days=2))])
     assert add(mallory, lapsed).status_code == 200 and owner(lapsed).account_id == accounts_of(mallory).id
+
+
+def test_password_tries_count_per_account_whichever_address_or_form(client, issuer, badge_class, mails):
+    from chalicelib.services import accounts, merge_proof
+    from chalicelib.services.ratelimit import TooMany
+
+    ada = activated(client, issuer, badge_class, mails, ADA)
+    work = "ada.work@example.org"
+    add(ada, work)
+    code = activation_code(last_to(mails, work)["html"])
+    ada.post("/settings/emails/verify", {"csrf_token": ada.csrf(), "email": work, "code": code})
+    mallory = accounts_of(activated(client, issuer, badge_class, mails, MALLORY, OTHER_PASSWORD))
+    outcomes = []
+    for attempt in [
+        lambda ip: accounts.login(ADA, "wrong password here", ip),
+        lambda ip: accounts.login(work, "wrong password here", ip),
+        lambda ip: merge_proof.by_password(mallory, work, "wrong password here", ip),
+    ] * 2:
+        try:
+            attempt(f"198.51.100.{len(outcomes)}")  # a new client each time
+        except Exception as error:  # the outcome is what is counted
+            outcomes.append(type(error).__name__)
+    assert outcomes == ["BadLogin", "BadLogin", "Invalid", "BadLogin", "BadLogin", "TooMany"]
+    with pytest.raises(TooMany):
+        accounts.login(ADA, PASSWORD, "198.51.100.99")
