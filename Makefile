@@ -23,7 +23,7 @@ browser: .venv/.stamp
 run: .venv/.stamp
 	PORT=$(PORT) $(PY) local/serve.py
 
-# Create an issuer while `make run` runs: make issuer NAME=... URL=... EMAIL=... [DESCRIPTION=...]
+# Create an issuer while `make run` runs: make issuer NAME=... URL=... EMAIL=... [DESCRIPTION=...] [PORT=<its app port>]
 issuer: .venv/.stamp
 	@PORT=$(PORT) $(PY) local/issuer.py create --name "$(NAME)" --url "$(URL)" --email "$(EMAIL)" \
 		$(if $(DESCRIPTION),--description "$(DESCRIPTION)")
@@ -35,7 +35,7 @@ keys: .venv/.stamp
 # Dead letters of the mail queue: make replay-dead-letters [ACTION=list] — the `make run` stack by default;
 # a deployed stage with STAGE=<stage> MAIL_QUEUE=<its queue> and the usual AWS credentials.
 replay-dead-letters: .venv/.stamp
-	@$(PY) local/deadletters.py $(or $(ACTION),replay) $(if $(filter-out local,$(or $(STAGE),local)),,--local)
+	@PORT=$(PORT) $(PY) local/deadletters.py $(or $(ACTION),replay) $(if $(filter-out local,$(or $(STAGE),local)),,--local)
 
 tests/dcc/node_modules/.package-lock.json: tests/dcc/package-lock.json
 	cd tests/dcc && npm ci --no-audit --no-fund

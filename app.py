@@ -11,6 +11,7 @@ from chalicelib.routes import (
     backpack,
     credentials,
     earners,
+    home,
     imports,
     outbox,
     public,
@@ -18,7 +19,7 @@ from chalicelib.routes import (
     verify,
     workers,
 )
-from chalicelib.web import headers
+from chalicelib.web import headers, http
 
 logs.install()
 app = Chalice(app_name="laurel")
@@ -34,10 +35,12 @@ app.register_blueprint(sharing.blueprint)
 app.register_blueprint(addresses.blueprint)
 app.register_blueprint(imports.blueprint)
 app.register_blueprint(assets.blueprint)
+app.register_blueprint(home.blueprint)
 
 
 @app.middleware("http")
 def security_headers(event, get_response):
+    http.accept_any_when_unsaid(event)
     response = get_response(event)
     headers.secure(event.path, response.headers, https=get_settings().public_base_url.startswith("https://"))
     return response

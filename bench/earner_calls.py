@@ -55,13 +55,13 @@ def _last_mail_to(email: str):
 
 def _signed_in(h: Harness, email: str) -> tuple[Browser, object]:
     """An active account holding `email`, made by the services, and a browser with its session cookie."""
-    from chalicelib.services import accounts, activation
+    from chalicelib.services import accounts, activation, sessions
     from chalicelib.web.sessions import COOKIE
 
     account = accounts.register(accounts.Registration(email, "Ada", "Lovelace", PASSWORD))
     activation.verify_owner(account, email)
     browser = Browser(h.client)
-    browser.cookies[COOKIE] = accounts.start_session(account)
+    browser.cookies[COOKIE] = sessions.start(account)
     return browser, account
 
 

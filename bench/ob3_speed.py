@@ -61,7 +61,12 @@ def project_path(n: int, doc: dict, seed: bytes, public: bytes) -> tuple[float, 
     sign_ms = per_call_ms(
         lambda: di.sign(doc, private_key=seed, verification_method=vm, created="2026-03-01T00:00:00Z"), n
     )
-    return sign_ms, per_call_ms(lambda: di.verify(signed, public), n)
+
+    def verify_afresh() -> bool:
+        di._RECENT_OUTCOMES.clear()  # the work of a verification, not the memory of the last one
+        return di.verify(signed, public)
+
+    return sign_ms, per_call_ms(verify_afresh, n)
 
 
 def _sign_with(canon, doc: dict, seed: bytes) -> bytes:

@@ -20,6 +20,7 @@ import aws_calls  # noqa: E402  (sets the environment before anything imports ch
 import baking_speed  # noqa: E402
 import cold_start  # noqa: E402
 import earner_calls  # noqa: E402
+import hostile_verify  # noqa: E402
 import verify_speed  # noqa: E402
 
 IMPORT_RATIO_TARGET = 1.25
@@ -198,6 +199,8 @@ def main() -> int:
     ob3 = verify_speed.ob3()
     print("baking: ours and openbadges-bakery, PNG and SVG, three sizes ...", flush=True)
     baking = baking_speed.measure()
+    print("hostile credentials: CPU time to verify or refuse each ...", flush=True)
+    hostile = hostile_verify.measure()
     print(f"AWS calls: in-process moto, bulk of {aws_calls.BULK_ROWS:,} rows ...", flush=True)
     calls = aws_calls.run(aws_calls.BULK_ROWS)
     print(f"AWS calls: the earner's pages, {earner_calls.BACKPACK_BADGES} badges, claim flow ...", flush=True)
@@ -231,6 +234,10 @@ def main() -> int:
         *_ob2_rows(ob2),
         *_ob3_rows(ob3),
         *_baking_rows(baking),
+        *(
+            _value_row(f"hostile 3.0 credential: {r['name']} ({r['bytes']:,} B)", hostile_verify.figure(r))
+            for r in hostile
+        ),
     ]
 
     hosted = by_path["hosted assertion GET (ld+json)"]["dynamodb"]
@@ -267,6 +274,11 @@ def main() -> int:
         ),
         *_speed_verdicts(ob2, ob3),
         _baking_verdict(baking),
+        _verdict(
+            f"hostile credentials up to 64 KB: checked in <= {hostile_verify.TARGET_CPU_S:g} s CPU",
+            hostile_verify.slowest(hostile) <= hostile_verify.TARGET_CPU_S,
+            f"slowest {hostile_verify.slowest(hostile) * 1000:.0f} ms",
+        ),
     ]
     notes = [*earner_calls.notes(earner), *baking_speed.notes(baking, BAKE_RATIO_TARGET)]
 

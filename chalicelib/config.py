@@ -6,6 +6,14 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+# The only stages with development conveniences (outbox page, development unsubscribe secret, the
+# verifier fetching this app's own loopback port). Every other stage name is a deployed stage.
+DEVELOPMENT_STAGES = ("local", "test")
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot run the app safely."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -23,14 +31,23 @@ class Settings:
 
     @property
     def is_local(self) -> bool:
-        return self.stage in ("local", "test")
+        return self.stage in DEVELOPMENT_STAGES
+
+
+def _stage(value: str | None) -> str:
+    """STAGE must be set: a missing one must not quietly mean "local" (it would open the outbox)."""
+    if not value or not value.strip():
+        raise ConfigError(
+            "STAGE is not set: use local or test for development, or the deployed stage's name."
+        )
+    return value.strip()
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     env = os.environ.get
     return Settings(
-        stage=env("STAGE", "local"),
+        stage=_stage(env("STAGE")),
         public_base_url=env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         accounts_table=env("ACCOUNTS_TABLE", "laurel-accounts"),
         badges_table=env("BADGES_TABLE", "laurel-badges"),

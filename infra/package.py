@@ -292,6 +292,14 @@ def lambda_policy() -> dict:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def api_resources() -> dict:
+    """API Gateway decodes a base64 body only when the request's first Accept type is binary: a browser's
+    download (no Accept) would get base64 text. `*/*` decodes every body the app marked as base64, and the
+    app marks only its binary types (AWS: "Return binary media from a Lambda proxy integration")."""
+    definition = {"x-amazon-apigateway-binary-media-types": ["*/*"]}
+    return {"RestAPI": {"Properties": {"DefinitionBody": definition}}}
+
+
 def merge_template() -> dict:
     """Everything `chalice package` does not generate itself."""
     resources = {
@@ -300,6 +308,7 @@ def merge_template() -> dict:
         **queue_resources(),
         **kms_resources(),
         **ses_resources(),
+        **api_resources(),
     }
     return {
         "Parameters": parameters(),

@@ -8,8 +8,9 @@ deleting) is recognised as a duplicate.
     python local/deadletters.py list [--local]     # what is waiting, one JSON object a line
     python local/deadletters.py replay [--local]   # move every dead letter back into the queue
 
-`--local` talks to the `make run` stack (moto on MOTO_PORT); without it, boto3's usual credentials
-and region and the stage's MAIL_QUEUE name (see chalicelib/config.py) pick the queues.
+`--local` talks to the `make run` stack serving PORT (its moto, as local/state.py finds it); without
+it, boto3's usual credentials and region and the stage's MAIL_QUEUE name (see chalicelib/config.py) pick
+the queues.
 """
 
 from __future__ import annotations
@@ -110,11 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     if args.local:
-        from local.issuer import local_env, moto_listening
+        from local.issuer import local_env, moto_listening, no_stack
 
-        local_env(os.environ)
-        if not moto_listening(int(os.environ.get("MOTO_PORT", "5005"))):
-            print("Nothing listens on the moto port: start the stack with `make run` first.", file=sys.stderr)
+        if not moto_listening(local_env(os.environ)):
+            print(no_stack(os.environ), file=sys.stderr)
             return 2
     import boto3
 

@@ -9,25 +9,40 @@ import socket
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def local_env(environ: dict[str, str]) -> None:
-    """Point AWS clients at the running moto server, with dummy credentials, stage local."""
-    port = environ.get("MOTO_PORT", "5005")
-    environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+def local_env(environ: dict[str, str]) -> str | None:
+    """Point AWS clients at the moto of the stack serving PORT (see local/state.py), with dummy credentials
+    and stage local; returns that moto's URL, or None when no stack is known."""
+    from local import state
+
+    url = state.moto_url(environ)
+    if url is None:
+        return None
+    environ["AWS_ENDPOINT_URL"] = url
     environ["AWS_ACCESS_KEY_ID"] = "testing"
     environ["AWS_SECRET_ACCESS_KEY"] = "testing"
     environ.pop("AWS_SESSION_TOKEN", None)
     environ.pop("AWS_PROFILE", None)
     environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     environ["STAGE"] = "local"
+    return url
 
 
-def moto_listening(port: int) -> bool:
+def moto_listening(url: str | None) -> bool:
+    if url is None:
+        return False
+    parts = urlsplit(url)
     with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+        return sock.connect_ex((parts.hostname or "127.0.0.1", parts.port or 80)) == 0
+
+
+def no_stack(environ: dict[str, str]) -> str:
+    port = environ.get("PORT") or "8000"
+    return f"No Laurel stack answers for PORT={port}: start it with `make run PORT={port}` first."
 
 
 def parser() -> argparse.ArgumentParser:
@@ -77,13 +92,11 @@ def keys(args: argparse.Namespace) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    local_env(os.environ)
-    port = int(os.environ.get("MOTO_PORT", "5005"))
-    if not moto_listening(port):
-        print(f"Nothing listens on 127.0.0.1:{port}: start the stack with `make run` first.", file=sys.stderr)
-        return 2
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    if not moto_listening(local_env(os.environ)):
+        print(no_stack(os.environ), file=sys.stderr)
+        return 2
     from chalicelib.services.errors import LaurelError
 
     try:

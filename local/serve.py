@@ -1,4 +1,6 @@
-"""`make run`: moto's server, bootstrap, the queue pump and `chalice local`, stopped together by Ctrl-C."""
+"""`make run`: moto's server, bootstrap, the queue pump and `chalice local`, stopped together by Ctrl-C or
+SIGTERM (a second signal does not cut the stop short). moto takes a free port unless MOTO_PORT is set; the
+running stack is recorded in .laurel/run-<PORT>.json for `make issuer PORT=…` and `make keys`."""
 
 from __future__ import annotations
 
@@ -9,11 +11,17 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import requests
+
+if __package__ in (None, ""):  # run as `python local/serve.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from local import state
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -104,8 +112,19 @@ def wait_until_ready(url: str, timeout: float = 30, proc: subprocess.Popen | Non
     raise StartupError(f"{url} did not answer within {timeout:.0f} s")
 
 
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (pending) until the block ends, so a stop runs to its end."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def stop(*procs: subprocess.Popen | None, timeout: float = 5) -> None:
-    """Terminate the processes, in the order given, and reap them."""
+    """Terminate the processes, in the order given, and reap them (again is fine)."""
     for proc in procs:
         if proc is None or proc.poll() is not None:
             continue
@@ -136,7 +155,14 @@ class Stack:
         return f"http://127.0.0.1:{self.moto_port}"
 
     def stop(self) -> None:
-        stop(*(self.procs.get(name) for name in ("app", "pump", "moto")))
+        """Stop app, pump and moto, in that order; idempotent, and not cut short by a signal."""
+        with signals_held():
+            stop(*(self.procs.get(name) for name in ("app", "pump", "moto")))
+
+    def record(self) -> Path:
+        """Write .laurel/run-<PORT>.json: where this stack's moto is, and every process id."""
+        pids = {"serve": os.getpid(), **{name: proc.pid for name, proc in self.procs.items()}}
+        return state.write(self.app_port, moto_url=self.moto_url, app_url=self.base_url, pids=pids)
 
 
 def start_stack(moto_port: int, app_port: int, log: IO | None = None, base: dict | None = None) -> Stack:
@@ -158,33 +184,43 @@ def start_stack(moto_port: int, app_port: int, log: IO | None = None, base: dict
 
 
 def banner(stack: Stack) -> str:
+    port = "" if stack.app_port == 8000 else f" PORT={stack.app_port}"
     return f"""
 Laurel is running (up in {stack.startup_seconds:.1f} s). Data lives in memory until you stop.
   App:     {stack.base_url}/
   Outbox:  {stack.base_url}/outbox        mail the app has sent (follow the claim links from here)
   moto:    {stack.moto_url}/moto-api/
 Create an issuer (in another terminal):
-  make issuer NAME="Ada Labs" URL=https://ada.example EMAIL=badges@ada.example
+  make issuer{port} NAME="Ada Labs" URL=https://ada.example EMAIL=badges@ada.example
   → prints {{"issuer_id": ..., "api_key": ...}}; use the key as 'Authorization: Bearer <api_key>'.
 Ctrl-C stops everything.
 """
 
 
-def _raise_interrupt(signum: int, frame: object) -> None:
+def _ignore_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def _interrupt_once(signum: int, frame: object) -> None:
+    """The first Ctrl-C or SIGTERM starts the stop; later ones are ignored so they cannot interrupt it."""
+    _ignore_signals()
     raise KeyboardInterrupt
 
 
 def main() -> int:
     app_port = int(os.environ.get("PORT", "8000"))
-    moto_port = int(os.environ.get("MOTO_PORT", "5005"))
+    moto_port = int(os.environ.get("MOTO_PORT") or free_port())
     for name, port in (("PORT", app_port), ("MOTO_PORT", moto_port)):
         if port_in_use(port):
             print(f"Port {port} is in use; stop what runs there or set {name}=…", file=sys.stderr)
             return 1
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _interrupt_once)
     stack = None
     try:
         stack = start_stack(moto_port, app_port)
+        stack.record()
         print(banner(stack), flush=True)
         while all(proc.poll() is None for proc in stack.procs.values()):
             time.sleep(0.5)
@@ -198,8 +234,10 @@ def main() -> int:
         print(f"Could not start: {error}", file=sys.stderr)
         return 1
     finally:
+        _ignore_signals()  # from here the stop runs to its end, whatever arrives
         if stack is not None:
             stack.stop()
+            state.remove(app_port)
 
 
 if __name__ == "__main__":

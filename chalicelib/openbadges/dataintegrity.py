@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from hashlib import sha256
@@ -33,10 +34,17 @@ _PROOF_NQUADS = (
 
 
 _MEMO_LIMIT = 1024
+_RECENT_LIMIT = 16
+_RECENT_OUTCOMES: dict[tuple[bytes, bytes], bool | CanonicalizationError] = {}
 # RDFC-1.0 time grows about with the cube of a chain of blank nodes (a 200-deep one takes minutes) and
 # with the number of them; a credential is some 5 levels and 30 objects deep, so these bounds leave room.
 MAX_NESTING = 20
 MAX_OBJECTS = 500
+# JSON-LD expansion costs about 5 µs a value: 20,000 values (a credential has a few hundred) is 0.1 s.
+MAX_VALUES = 20_000
+# An inline context is processed again for every node it applies to (the bundled ones are remembered):
+# 200 values of definitions applied to 500 objects is about 0.2 s; a credential's own terms are a handful.
+MAX_CONTEXT_VALUES = 200
 # Relative IRIs resolve against this base so they can be seen and refused, as DCC's safe mode does
 # (PyLD would otherwise resolve them silently against http://example.org/base/). .invalid never resolves.
 _RELATIVE_BASE = "https://relative-iri.invalid/"
@@ -44,6 +52,10 @@ _RELATIVE_BASE = "https://relative-iri.invalid/"
 
 class CanonicalizationError(ValueError):
     """A document that cannot be canonicalised faithfully (a property would be silently dropped)."""
+
+
+class PoisonDatasetError(CanonicalizationError):
+    """A document too costly to canonicalise: a poison graph, or nodes with too many values (rdfc.py)."""
 
 
 # --- base58btc and Multikey ---------------------------------------------------------------------
@@ -59,8 +71,11 @@ def base58btc(data: bytes) -> str:
     return "1" * zeros + "".join(reversed(digits))
 
 
-def base58btc_decode(text: str) -> bytes:
-    """The bytes of a base58btc string; ValueError on a character outside the alphabet."""
+def base58btc_decode(text: str, max_bytes: int = 1024) -> bytes:
+    """The bytes of a base58btc string; ValueError on a character outside the alphabet, or on text
+    longer than max_bytes could need (decoding is quadratic in the length: 200 KB would take seconds)."""
+    if len(text) > 2 * max_bytes:  # a byte needs at most log(256)/log(58) < 1.37 characters
+        raise ValueError(f"longer than {max_bytes} bytes of base58btc")
     n = 0
     for c in text:
         if c not in _B58_INDEX:
@@ -81,7 +96,7 @@ def public_key_from_multikey(value: str) -> bytes:
     """The 32-byte Ed25519 public key in a Multikey publicKeyMultibase; ValueError otherwise."""
     if not isinstance(value, str) or not value.startswith("z"):
         raise ValueError("a Multikey value is base58btc multibase, starting with 'z'")
-    raw = base58btc_decode(value[1:])
+    raw = base58btc_decode(value[1:], max_bytes=34)
     if len(raw) != 34 or not raw.startswith(_ED25519_PUB):
         raise ValueError("not an Ed25519 Multikey")
     return raw[2:]
@@ -111,29 +126,43 @@ def public_key(private_key: bytes) -> bytes:
 
 
 def check_shape(document: Any) -> None:
-    """CanonicalizationError for JSON nested deeper than MAX_NESTING or holding more than MAX_OBJECTS objects.
+    """CanonicalizationError for JSON nested deeper than MAX_NESTING, or holding more than MAX_OBJECTS
+    objects, MAX_VALUES values (array items and object members) or MAX_CONTEXT_VALUES in inline contexts.
 
     Walks with a stack, not recursion, so any depth the JSON parser accepted is measured safely.
     """
-    objects, stack = 0, [(document, 1)]
+    objects, values, in_contexts, stack = 0, 0, 0, [(document, 1, False)]
     while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict | list):
-            if depth > MAX_NESTING:
-                raise CanonicalizationError(f"it is nested more than {MAX_NESTING} levels deep")
-            objects += isinstance(value, dict)
-            if objects > MAX_OBJECTS:
-                raise CanonicalizationError(f"it holds more than {MAX_OBJECTS} JSON objects")
-            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+        value, depth, in_context = stack.pop()
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_NESTING:
+            raise CanonicalizationError(f"it is nested more than {MAX_NESTING} levels deep")
+        objects += isinstance(value, dict)
+        values += len(value)
+        in_contexts += len(value) if in_context else 0
+        if objects > MAX_OBJECTS:
+            raise CanonicalizationError(f"it holds more than {MAX_OBJECTS} JSON objects")
+        if values > MAX_VALUES:
+            raise CanonicalizationError(f"it holds more than {MAX_VALUES} values")
+        if in_contexts > MAX_CONTEXT_VALUES:
+            raise CanonicalizationError(
+                f"its own @context definitions hold more than {MAX_CONTEXT_VALUES} values"
+            )
+        items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+        stack.extend((item, depth + 1, in_context or key == "@context") for key, item in items)
 
 
 def canonicalize(document: dict) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document, contexts from the bundled copies only.
 
-    Raises UnknownContextError for a context that is not bundled, CanonicalizationError for the rest
-    (including a document too deep or too large to canonicalise in reasonable time: check_shape).
+    Raises UnknownContextError for a context that is not bundled, PoisonDatasetError for blank nodes too
+    costly to put in order (rdfc.py), CanonicalizationError for the rest (including a document too deep
+    or too large to canonicalise in reasonable time: check_shape).
     """
     from pyld.jsonld import JsonLdError
+
+    from .rdfc import BoundedCanonizer  # PyLD is imported only when a document is canonicalised
 
     check_shape(document)
 
@@ -142,7 +171,8 @@ def canonicalize(document: dict) -> str:
 
     processor = _processor_class()
     try:
-        nquads = processor(on_property_dropped=refuse).normalize(document, processor.options())
+        dataset = processor(on_property_dropped=refuse).to_rdf(document, processor.options())
+        nquads = BoundedCanonizer().main(dataset, {"format": "application/n-quads"})
     except JsonLdError as exc:
         cause: BaseException | None = exc
         while cause is not None and not isinstance(cause, UnknownContextError):
@@ -159,7 +189,8 @@ def canonicalize(document: dict) -> str:
 
 @cache
 def _processor_class() -> type:
-    """PyLD's processor, remembering across calls how each immutable context applies to each active one.
+    """PyLD's processor, remembering across calls how each immutable context applies to each active one
+    (and bounding the merging of expanded nodes: check_node_values).
 
     PyLD re-processes every type-scoped context for every node (a fresh child context each time), which is
     two thirds of its time on a credential. A processed context depends only on the active context, the
@@ -169,6 +200,8 @@ def _processor_class() -> type:
     from cachetools import LRUCache
     from frozendict import frozendict
     from pyld.jsonld import ContextResolver, JsonLdProcessor
+
+    from .rdfc import check_node_values
 
     memo: dict[tuple, tuple] = {}
     # Our own resolved-context cache: PyLD's global one would hand back equal but unfrozen copies of
@@ -185,13 +218,16 @@ def _processor_class() -> type:
         return None
 
     class CachingProcessor(JsonLdProcessor):
+        def expand(self, input_, options):
+            """Expansion, refusing nodes with too many values before they are merged (check_node_values)."""
+            expanded = super().expand(input_, options)
+            check_node_values(expanded)
+            return expanded
+
         @staticmethod
         def options() -> dict:
-            """normalize() options: RDFC-1.0 to N-Quads over the bundled contexts, through our cache."""
-            # URDNA2015 is RDFC-1.0 under its old name; PyLD's default algorithm is the older URGNA2012.
+            """to_rdf() options: the bundled contexts, through our cache."""
             return {
-                "algorithm": "URDNA2015",
-                "format": "application/n-quads",
                 "documentLoader": document_loader,
                 "contextResolver": ContextResolver(resolved, document_loader),
                 "base": _RELATIVE_BASE,
@@ -286,13 +322,28 @@ def sign(document: dict, *, private_key: bytes, verification_method: str, create
 
 
 def verify(document: dict, public_key: bytes) -> bool:
-    """Whether the document's eddsa-rdfc-2022 assertion proof was made by this Ed25519 public key."""
+    """Whether the document's eddsa-rdfc-2022 assertion proof was made by this Ed25519 public key.
+
+    Raises PoisonDatasetError when the document is too costly to canonicalise, so it is not checked.
+    Recent outcomes are remembered: importing a badge verifies it once per address of the account.
+    """
     if not isinstance(document, dict):
         raise TypeError("a credential is a JSON object")
-    try:
-        return _verify(document, public_key)
-    except Exception:  # any malformed input is simply "does not verify"
-        return False
+    key = (sha256(json.dumps(document, default=repr).encode()).digest(), public_key)
+    outcome = _RECENT_OUTCOMES.get(key)
+    if outcome is None:
+        try:
+            outcome = _verify(document, public_key)
+        except PoisonDatasetError as error:  # not "does not verify": it was never checked, and why matters
+            outcome = error
+        except Exception:  # any malformed input is simply "does not verify"
+            outcome = False
+        if len(_RECENT_OUTCOMES) >= _RECENT_LIMIT:
+            _RECENT_OUTCOMES.clear()
+        _RECENT_OUTCOMES[key] = outcome
+    if isinstance(outcome, PoisonDatasetError):
+        raise PoisonDatasetError(str(outcome))
+    return outcome
 
 
 def _verify(document: dict, public_key: bytes) -> bool:
@@ -307,7 +358,7 @@ def _verify(document: dict, public_key: bytes) -> bool:
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     if "@context" in proof and not _starts_with(unsecured["@context"], proof["@context"]):
         return False
-    signature = base58btc_decode(value[1:])
+    signature = base58btc_decode(value[1:], max_bytes=64)  # an Ed25519 signature
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(
             signature, hash_data(unsecured, proof_config(unsecured, proof))

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any
 
+from .evidence import Evidence
+
 CONTEXT = "https://w3id.org/openbadges/v2"
 
 _ALIGNMENT_FIELDS = ("targetName", "targetUrl", "targetDescription", "targetFramework", "targetCode")
@@ -110,7 +112,7 @@ def assertion(
     image: str | None = None,
     expires: datetime | None = None,
     narrative: str | None = None,
-    evidence: Sequence[Mapping[str, str]] = (),
+    evidence: Sequence[Evidence] = (),
 ) -> dict:
     """An Assertion awarding a badge to a hashed email identity."""
     return _document(
@@ -123,10 +125,7 @@ def assertion(
         image=image,
         expires=iso8601(expires) if expires else None,
         narrative=narrative,
-        evidence=[
-            {"type": "Evidence", **_compact({"id": e.get("id"), "narrative": e.get("narrative")})}
-            for e in evidence
-        ],
+        evidence=[{"type": "Evidence", **e.fields()} for e in evidence],
     )
 
 

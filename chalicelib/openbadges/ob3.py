@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from .evidence import Evidence
 from .jsonld import CREDENTIALS_V2, OB_V3P0
 from .ob2 import iso8601
 
@@ -24,7 +25,6 @@ _ALIGNMENT_FIELDS = (
     "targetFramework",
     "targetCode",
 )
-_EVIDENCE_FIELDS = ("id", "name", "description", "narrative", "genre", "audience")
 
 
 def _compact(obj: Mapping[str, Any]) -> dict:
@@ -102,7 +102,7 @@ def credential(
     valid_from: datetime,
     valid_until: datetime | None,
     name: str,
-    evidence: Sequence[Mapping[str, str]] = (),
+    evidence: Sequence[Evidence] = (),
     image: str | None = None,
     status_entry: dict | None = None,
 ) -> dict:
@@ -128,9 +128,7 @@ def credential(
                 "identifier": [identifier],
                 "achievement": achievement,
             },
-            "evidence": [
-                {"type": ["Evidence"], **_compact({k: e.get(k) for k in _EVIDENCE_FIELDS})} for e in evidence
-            ],
+            "evidence": [{"type": ["Evidence"], **e.fields()} for e in evidence],
             "image": _image(image),
             "credentialStatus": status_entry,
         }

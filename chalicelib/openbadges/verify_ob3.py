@@ -134,7 +134,13 @@ def verify_proof(document: dict, issuer_id: str, docs: Documents, *, check: str)
     except ValueError as error:
         raise Failed(check, f"Laurel cannot check this proof: {error}.") from None
     public_key = _public_key(proof.get("verificationMethod"), issuer_id, docs, check)
-    if not dataintegrity.verify({**document, "proof": proof}, public_key):
+    try:
+        matches = dataintegrity.verify({**document, "proof": proof}, public_key)
+    except dataintegrity.PoisonDatasetError as error:
+        raise Failed(
+            check, f"The credential's graph is too complex to verify (poison dataset): {error}."
+        ) from None
+    if not matches:
         raise Failed(check, "The proof does not match: the credential was changed after signing.")
 
 

@@ -58,11 +58,8 @@ def _settings(account, *, status: int = 200, **extra: Any) -> Response:
     )
 
 
-def _signed_in():
-    account = current_account(_request())
-    if account is None:
-        return None, pagekit.login_redirect(_request())
-    return account, None
+def _signed_in(*, fresh_for: str | None = None):
+    return pagekit.signed_in(_request(), fresh_for=fresh_for)
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -76,7 +73,7 @@ def settings_emails():
 
 @page(SETTINGS + "/add", methods=("POST",))
 def add_address():
-    account, away = _signed_in()
+    account, away = _signed_in(fresh_for=SETTINGS)
     if away:
         return away
     form = pagekit.posted_form(_request())
@@ -148,7 +145,7 @@ def verify_link(token):
 
 @page(SETTINGS + "/primary", methods=("POST",))
 def make_primary():
-    account, away = _signed_in()
+    account, away = _signed_in(fresh_for=SETTINGS)
     if away:
         return away
     addresses.set_primary(account, _email(pagekit.posted_form(_request())))
@@ -157,7 +154,7 @@ def make_primary():
 
 @page(SETTINGS + "/remove", methods=("POST",))
 def remove_address():
-    account, away = _signed_in()
+    account, away = _signed_in(fresh_for=SETTINGS)
     if away:
         return away
     addresses.remove(account, _email(pagekit.posted_form(_request())))
@@ -169,17 +166,19 @@ def remove_address():
 
 def _merge_page(account, email: str, *, status: int = 200, **extra: Any) -> Response:
     owner = accounts.owner_of(email) if email else None
-    if owner is None or owner.account_id == account.id or not owner.verified:
-        return pagekit.redirect(SETTINGS)  # only an address verified on another account is merged
+    # Shown alike whether another account holds the address (verified or not) or no one does: no
+    # enumeration here. The merge itself works only through an address verified elsewhere (merge_proof).
+    if not email or (owner is not None and owner.account_id == account.id):
+        return pagekit.redirect(SETTINGS)
     return _html("pages/merge.html", status=status, account=account, email=email, **extra)
 
 
 @page(SETTINGS + "/merge", methods=("GET", "POST"))
 def merge_account():
-    account, away = _signed_in()
+    request = _request()
+    account, away = _signed_in(fresh_for=None if request.method == "GET" else SETTINGS)
     if away:
         return away
-    request = _request()
     if request.method == "GET":
         return _merge_page(account, accounts.normalise((request.query_params or {}).get("email", "")))
     form = pagekit.posted_form(request)
@@ -196,12 +195,12 @@ def merge_account():
 
 @page(SETTINGS + "/merge/code", methods=("POST",))
 def merge_code():
-    account, away = _signed_in()
+    account, away = _signed_in(fresh_for=SETTINGS)
     if away:
         return away
     email = _email(pagekit.posted_form(_request()))
-    sent_to = merge_proof.send_code(account, email, client_ip(_request()))
-    return _merge_page(account, email, code_sent=sent_to)
+    merge_proof.send_code(account, email, client_ip(_request()))
+    return _merge_page(account, email, code_sent=True)
 
 
 # --- unsubscribe ---------------------------------------------------------------------------------

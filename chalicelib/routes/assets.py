@@ -13,11 +13,12 @@ from chalicelib.web.http import route
 blueprint = Blueprint(__name__)
 FOLDER = Path(__file__).resolve().parent.parent / "assets"
 # Served by name from this list only: a requested name is never joined to a path unchecked.
-FILES = {"share.js": "text/javascript; charset=utf-8"}
+FILES = {"share.js": "text/javascript; charset=utf-8", "laurel.svg": "image/svg+xml"}
 
 
 @lru_cache(maxsize=len(FILES))
-def _read(name: str) -> str:
+def read_asset(name: str) -> str:
+    """One of FILES, read once per Lambda container."""
     return (FOLDER / name).read_text()
 
 
@@ -26,4 +27,4 @@ def asset(name):
     if name not in FILES:
         raise NotFound("No such file.")
     headers = {"Content-Type": FILES[name], "Cache-Control": "public, max-age=3600"}
-    return Response(body=_read(name), status_code=200, headers=headers)
+    return Response(body=read_asset(name), status_code=200, headers=headers)

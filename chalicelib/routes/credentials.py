@@ -1,4 +1,5 @@
-"""Open Badges 3.0 hosting: signed credentials, baked images, issuer controller documents, status lists."""
+"""Open Badges 3.0 hosting: signed credentials, baked images, issuer controller documents and keys, status
+lists."""
 
 from __future__ import annotations
 
@@ -43,6 +44,14 @@ def credential_file(assertion_id, filename):
 @route(blueprint, "/public/issuers/{issuer_id}/controller", methods=["GET"])
 def controller(issuer_id):
     document = _credentials().controller_document(issuer_id)
+    return json_response(
+        document, content_type=LD_JSON, headers={**OPEN, "Cache-Control": "public, max-age=300"}
+    )
+
+
+@route(blueprint, "/public/issuers/{issuer_id}/credential-keys/{kid}", methods=["GET"])
+def credential_key(issuer_id, kid):
+    document = _credentials().key_document(issuer_id, kid)
     return json_response(
         document, content_type=LD_JSON, headers={**OPEN, "Cache-Control": "public, max-age=300"}
     )

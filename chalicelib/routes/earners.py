@@ -16,6 +16,7 @@ from chalicelib.services import (
     hosting,
     issuers,
     ratelimit,
+    sessions,
 )
 from chalicelib.services.errors import Invalid, NotFound
 from chalicelib.web import pagekit
@@ -24,6 +25,7 @@ from chalicelib.web.sessions import (
     client_ip,
     cookie_header,
     current_account,
+    current_session,
     safe_next,
     session_token,
 )
@@ -31,6 +33,7 @@ from chalicelib.web.sessions import (
 blueprint = Blueprint(__name__)
 log = logging.getLogger(__name__)
 NO_STORE = {"Cache-Control": "no-store"}
+LOGIN_REFUSED = (accounts.BadLogin, accounts.NotActivated, accounts.Merged, ratelimit.TooMany)
 
 
 def page(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
@@ -53,10 +56,10 @@ _redirect = pagekit.redirect
 _errors = pagekit.field_errors
 
 
-def _signed_in(account, nxt: str | None = None) -> Response:
+def _signed_in(account, nxt: str | None = None, *, keep: bool = False) -> Response:
     """Replace any earlier session with a new one and go to the backpack (or a safe `next`)."""
-    accounts.end_session(session_token(_request()))
-    return _redirect(safe_next(nxt), cookie_header(accounts.start_session(account)))
+    sessions.end(session_token(_request()))
+    return _redirect(safe_next(nxt), cookie_header(sessions.start(account, keep=keep), keep=keep))
 
 
 def _login_redirect() -> Response:
@@ -183,17 +186,50 @@ def login():
         nxt = safe_next(query.get("next"))
         return _html("pages/login.html", email=accounts.normalise(query.get("email", "")), next=nxt)
     form = _form()
-    email, nxt = accounts.normalise(form.get("email", "")), safe_next(form.get("next"))
+    email, nxt, keep = (
+        accounts.normalise(form.get("email", "")),
+        safe_next(form.get("next")),
+        bool(form.get("keep")),
+    )
     try:
         account = accounts.login(email, form.get("password", ""), client_ip(request))
-    except (accounts.BadLogin, accounts.NotActivated, accounts.Merged, ratelimit.TooMany) as error:
-        errors = {"password": error.detail}
-        not_active = isinstance(error, accounts.NotActivated)
+    except LOGIN_REFUSED as error:
         return _html(
-            "pages/login.html", status=error.status, email=email, next=nxt, errors=errors, activate=not_active
+            "pages/login.html",
+            status=error.status,
+            email=email,
+            next=nxt,
+            keep=keep,
+            errors={"password": error.detail},
+            activate=isinstance(error, accounts.NotActivated),
         )
     _spend_claim(form.get("claim", ""), account)
-    return _signed_in(account, nxt)
+    return _signed_in(account, nxt, keep=keep)
+
+
+@page("/reauth", methods=("GET", "POST"))
+def reauth():
+    """The password asked again before a sensitive change, on a session signed in a while ago."""
+    request = _request()
+    session = current_session(request)
+    if session is None:
+        return _login_redirect()
+    if request.method == "GET":
+        nxt = safe_next((request.query_params or {}).get("next"))
+        return _html("pages/reauth.html", account=session.account, next=nxt)
+    form = _form()
+    nxt = safe_next(form.get("next"))
+    try:
+        account = accounts.login(session.account.primary_email, form.get("password", ""), client_ip(request))
+    except LOGIN_REFUSED as error:
+        errors = {"password": error.detail}
+        return _html(
+            "pages/reauth.html", status=error.status, account=session.account, next=nxt, errors=errors
+        )
+    if account.id != session.account.id:  # cannot happen: the address is the session's own
+        return _login_redirect()
+    sessions.confirm(session)
+    return _redirect(nxt)
 
 
 def _spend_claim(token: str, account) -> None:
@@ -212,7 +248,7 @@ def _spend_claim(token: str, account) -> None:
 @page("/logout", methods=("POST",))
 def logout():
     _form()
-    accounts.end_session(session_token(_request()))
+    sessions.end(session_token(_request()))
     return _redirect("/login", clear_header())
 
 

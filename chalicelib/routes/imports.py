@@ -123,9 +123,9 @@ def imported_delete(digest):
 def export_zip():
     """All my badges as a zip (`application/zip` is one of Chalice's default binary types)."""
     request = _request()
-    account = current_account(request)
-    if account is None:
-        return pagekit.login_redirect(request)
+    account, away = pagekit.signed_in(request, fresh_for="/backpack/export")
+    if away:
+        return away
     from chalicelib.services import export
 
     data = export.build(account)

@@ -22,7 +22,18 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 @route(blueprint, "/verify", methods=["GET"])
 def verify_page():
-    return _form(blueprint.current_request)
+    """The form; `?url=…` (the "Verify this badge" links) fills it in and runs the check at once."""
+    request = blueprint.current_request
+    url = _text(request.query_params or {}, "url")
+    if url is None:
+        return _form(request)
+    try:
+        _count(request)
+        report = verification.verify(url=url, text=None, image=None, expected_email=None)
+    except LaurelError as error:
+        fields = {e["field"]: e["detail"] for e in error.errors if "field" in e}
+        return _form(request, status=error.status, message=error.detail, errors=fields, values={"url": url})
+    return _result(report, None)
 
 
 @route(blueprint, "/verify", methods=["POST"])
@@ -44,7 +55,11 @@ def verify_submit():
     except LaurelError as error:
         fields = {e["field"]: e["detail"] for e in error.errors if "field" in e}
         return _form(request, status=error.status, message=error.detail, errors=fields, values=form)
-    page = render("pages/verify_result.html", report=report, expected_email=_text(form, "expected_email"))
+    return _result(report, _text(form, "expected_email"))
+
+
+def _result(report, expected_email: str | None) -> Response:
+    page = render("pages/verify_result.html", report=report, expected_email=expected_email)
     page.headers.update(NO_STORE)
     return page
 

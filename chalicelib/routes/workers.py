@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from chalicelib.services import bulk_worker, notices
+from chalicelib.services import accounts, activation, bulk_worker, notices
 
 HANDLERS = {
     "notice": lambda message: notices.send_notice(message["assertion_id"]),
     "bulk": lambda message: bulk_worker.process_batch(message),
+    "reset": lambda message: accounts.mail_reset(message["email"], message["request_id"], message["at"]),
+    "activation": lambda message: activation.mail_resend(
+        message["email"], message["request_id"], message["at"]
+    ),
 }
 
 
@@ -21,9 +25,10 @@ def _logger():
 
 
 def mail_worker(event) -> None:
-    """Handle award notices and bulk batches. Raising makes SQS redeliver; after 5 receives the message
-    goes to the dead-letter queue (`make replay-dead-letters` puts it back). Both handlers are safe
-    to run again on the same message: they never award or mail twice."""
+    """Handle award notices, bulk batches, and reset and activation mails people asked for. Raising
+    makes SQS redeliver; after 5 receives the message goes to the dead-letter queue (`make
+    replay-dead-letters` puts it back). Every handler is safe to run again on the same message: they
+    never award or mail twice."""
     log = _logger()
     for record in event:
         raw = record.to_dict()

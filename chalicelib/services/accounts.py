@@ -1,4 +1,4 @@
-"""Earner accounts: registration, sign-in, sessions, password reset and change."""
+"""Earner accounts: registration, sign-in, password reset and change (sessions: services/sessions.py)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,9 @@ from chalicelib.store.models import (
     AccountItem,
     EmailItem,
     OneTimeTokenItem,
-    SessionItem,
     transaction,
 )
 
-SESSION_SECONDS = 14 * 86400
 RESET_SECONDS = 3600
 MAX_NAME = 100
 
@@ -86,7 +84,11 @@ def read_registration(form: dict, email: str) -> Registration:
         names[name] = _text(form, name)
         if not names[name]:
             errors[name] = f"Enter your {label}."
-        elif len(names[name]) > MAX_NAME or any(ord(c) < 32 for c in names[name]):
+        elif (
+            len(names[name]) > MAX_NAME
+            or any(ord(c) < 32 for c in names[name])
+            or fields.line_break(names[name])
+        ):
             errors[name] = f"Your {label} must be at most {MAX_NAME} characters, on one line."
     password = ""
     try:
@@ -222,60 +224,32 @@ def _say_if_merged(owner: EmailItem | None, password: str) -> None:
         )
 
 
-# --- sessions ------------------------------------------------------------------------------------
-
-
-def start_session(account: AccountItem) -> str:
-    """A new session for this account; returns the cookie's secret (only its SHA-256 is stored)."""
-    token = ids.new_secret()
-    SessionItem(
-        f"SESSION#{ids.sha256_hex(token)}",
-        "SESSION",
-        account_id=account.id,
-        epoch=account.session_epoch or 0,
-        created_at=ids.now(),
-        ttl=int(time.time()) + SESSION_SECONDS,
-    ).save()
-    return token
-
-
-def session_account(token: str) -> AccountItem | None:
-    """The signed-in account, or None when the session is unknown, expired or ended by a password change."""
-    if not token or len(token) > 100:
-        return None
-    try:
-        session = SessionItem.get(f"SESSION#{ids.sha256_hex(token)}", "SESSION")
-    except SessionItem.DoesNotExist:
-        return None
-    if session.ttl <= time.time():
-        return None  # TTL deletion can lag by hours
-    account = get_account(session.account_id)
-    if account is None or (account.session_epoch or 0) != session.epoch or account.merged_into:
-        return None
-    return account
-
-
-def end_session(token: str) -> None:
-    if token and len(token) <= 100:
-        SessionItem(f"SESSION#{ids.sha256_hex(token)}", "SESSION").delete()
-
-
 # --- passwords -----------------------------------------------------------------------------------
 
 
 def request_reset(email: str, client_ip: str) -> None:
-    """Mail a reset link when the address is verified on an account; the same answer either way.
-
-    The link remembers the account's session epoch: a password change or a completed reset bumps it,
-    which voids every reset link mailed before.
-    """
+    """Queue a reset link for this address: the same work, answer and timing whether or not an account
+    uses it (the worker looks the account up and mails, in mail_reset)."""
     email = normalise(email)
     if not ratelimit.CLIENT_FORMS.hit(client_ip):
         raise TooMany("Too many requests from your network. Try again later.")
-    owner = owner_of(email) if email else None
+    # Both limits are counted for every address, known or not, before anything is looked up.
+    if email and ratelimit.allow_mail("reset", email) and ratelimit.allow_mail_to(email):
+        activation.queue_request("reset", email)
+
+
+def mail_reset(email: str, request_id: str, requested_at: int) -> str:
+    """The mail worker's half of a reset request: mail a link if the address has an account (once)."""
+    return activation.once(request_id, requested_at, lambda: _reset_now(email))
+
+
+def _reset_now(email: str) -> str:
+    """Mail a link only when the address is verified on a live account. The link remembers the
+    account's session epoch: a password change or a completed reset bumps it, voiding older links."""
+    owner = owner_of(email)
     account = get_account(owner.account_id) if owner and owner.verified else None
-    if account is None or account.merged_into or not ratelimit.allow_mail("reset", email):
-        return
+    if account is None or account.merged_into:
+        return "no account"
     token = ids.new_secret()
     expires = int(time.time()) + RESET_SECONDS
     OneTimeTokenItem(
@@ -288,7 +262,9 @@ def request_reset(email: str, client_ip: str) -> None:
         expires_at=expires,
         ttl=expires,
     ).save()
-    activation.mail(email, "password_reset", "Reset your Laurel password", token=token)
+    # counted=True: request_reset counted it against the address already
+    activation.mail(email, "password_reset", "Reset your Laurel password", counted=True, token=token)
+    return "sent"
 
 
 def reset_token(token: str) -> OneTimeTokenItem:

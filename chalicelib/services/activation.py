@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -45,8 +46,24 @@ def _jinja():
     )
 
 
-def mail(to: str, template: str, subject: str, **context) -> str:
-    """Render templates/mail/<template>.html and .txt and send both parts."""
+class MailLimited(TooMany):
+    """Too many mails went to this address lately (ratelimit.allow_mail_to)."""
+
+
+MAIL_LIMITED = "Too many emails went to this address in the last hours. Try again tomorrow."
+
+
+def count_mail_to(to: str) -> None:
+    """Count a mail to this address before anything is written for it; MailLimited over the cap."""
+    if not ratelimit.allow_mail_to(to):
+        raise MailLimited(MAIL_LIMITED)
+
+
+def mail(to: str, template: str, subject: str, *, counted: bool = False, **context) -> str:
+    """Render templates/mail/<template>.html and .txt and send both parts. Every person-facing mail
+    comes here, and is counted against its address (unless the caller counted it already)."""
+    if not counted:
+        count_mail_to(to)
     context = {"base_url": get_settings().public_base_url, "email": to, **context}
     html = _jinja().get_template(f"{template}.html").render(subject=subject, **context)
     text = _jinja().get_template(f"{template}.txt").render(subject=subject, **context)
@@ -64,9 +81,12 @@ def send(
     template: str = "activation",
     subject: str = "Activate your Laurel account",
     link_path: str = "/activate",
+    counted: bool = False,
 ) -> None:
     """Replace any earlier code and link for this address with new ones, and mail them
     (an added address gets templates/mail/address_verify.*, its link on /settings/emails/verify)."""
+    if not counted:
+        count_mail_to(email)  # before the old code is replaced: a refused mail leaves it working
     token, code = ids.new_secret(), f"{secrets.randbelow(10**6):06d}"
     token_hash, salt = ids.sha256_hex(token), secrets.token_hex(8)
     expires = int(time.time()) + LIFETIME
@@ -103,7 +123,8 @@ def send(
         email,
         template,
         subject,
-        name=f"{account.first_name} {account.last_name}".strip(),
+        counted=True,
+        account_email=account.primary_email,  # a verified identity, never text the asker chose
         code=code,
         link=f"{base}{link_path}/{token}",
         code_page=f"{base}{link_path}",
@@ -111,19 +132,57 @@ def send(
 
 
 def resend(email: str, client_ip: str) -> None:
-    """A new code and link, if the address waits for activation; rate-limited, silent otherwise."""
+    """A new code and link, if the address waits for activation; rate-limited alike for every address,
+    silent otherwise."""
     from chalicelib.services import accounts
 
     email = accounts.normalise(email)
     if not ratelimit.CLIENT_FORMS.hit(client_ip):
         raise TooMany("Too many requests from your network. Try again later.")
-    owner = accounts.owner_of(email) if email else None
-    account = accounts.get_account(owner.account_id) if owner and not owner.verified else None
-    if account is None or account.primary_email != email:  # only a registration waiting for activation
+    if not email:
         return
+    # Counted for every address, known or not, so a 429 says nothing about who has an account.
     if not ratelimit.allow_mail("activation", email):
         raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check your inbox.")
-    send(account, email)
+    count_mail_to(email)
+    queue_request("activation", email)  # the worker looks the account up: same timing for any address
+
+
+def queue_request(kind: str, email: str) -> None:
+    """Hand a mail someone asked for ("activation", "reset") to the mail worker, so the request does the
+    same work whether or not an account uses the address. The id makes a redelivery mail nothing."""
+    from chalicelib.store import queue
+
+    queue.send([{"kind": kind, "email": email, "request_id": ids.new_id(), "at": int(time.time())}])
+
+
+def once(request_id: str, requested_at: int, handle: Callable[[], str]) -> str:
+    """Handle a queued mail request at most once (SQS may deliver it again). When AWS said "not now"
+    (nothing was sent) the request is released, so the redelivery tries again."""
+    if not ratelimit.MAIL_REQUEST_ONCE.hit(request_id, at=requested_at):
+        return "duplicate"
+    try:
+        return handle()
+    except Exception as error:
+        if aws.refused_for_now(error):
+            ratelimit.MAIL_REQUEST_ONCE.clear(request_id, at=requested_at)
+        raise
+
+
+def mail_resend(email: str, request_id: str, requested_at: int) -> str:
+    """The mail worker's half of a resend: a new code and link if the address waits for activation."""
+    return once(request_id, requested_at, lambda: _resend_now(email))
+
+
+def _resend_now(email: str) -> str:
+    from chalicelib.services import accounts
+
+    owner = accounts.owner_of(email)
+    account = accounts.get_account(owner.account_id) if owner and not owner.verified else None
+    if account is None or account.primary_email != email:  # only a registration waiting for activation
+        return "nothing to activate"
+    send(account, email, counted=True)  # counted by resend()
+    return "sent"
 
 
 def _code_item(email: str) -> ActivationCodeItem | None:

@@ -86,6 +86,7 @@ def add(account: AccountItem, raw: str, client_ip: str) -> Added:
     if len(listing(account)) >= MAX_ADDRESSES:
         raise _invalid("email", f"An account can hold at most {MAX_ADDRESSES} addresses. Remove one first.")
     _count_mail(account, email)
+    activation.count_mail_to(email)  # over the cap: refused before the address is written
     at = ids.now()
     with aws.refusing(_changed), transaction() as tx:
         accounts.hold(tx, email, account.id, owner, at)  # another account's unverified hold ends
@@ -93,7 +94,7 @@ def add(account: AccountItem, raw: str, client_ip: str) -> Added:
         # A merge closes an account first; an address added after that would be left behind.
         open_account = AccountItem.merged_into.does_not_exist()
         tx.condition_check(AccountItem, account.pk, "PROFILE", condition=open_account)
-    _mail_code(account, email)
+    _mail_code(account, email, counted=True)
     return Added("sent", email)
 
 
@@ -105,13 +106,14 @@ def _registering(owner: EmailItem) -> bool:
     return account is not None and account.primary_email == owner.email and fresh
 
 
-def _mail_code(account: AccountItem, email: str) -> None:
+def _mail_code(account: AccountItem, email: str, *, counted: bool = False) -> None:
     activation.send(
         account,
         email,
         template="address_verify",
         subject="Confirm your email address for Laurel",
         link_path=VERIFY_PATH,
+        counted=counted,
     )
 
 

@@ -23,7 +23,7 @@ MAX_BATCH = 100
 def read_revocation(body: object) -> tuple[list[str] | None, str]:
     """`{"reason": ...}` or `{"ids": [...], "reason": ...}` → (ids or None, reason)."""
     f = Fields(body, {"reason", "ids"})
-    reason = f.string("reason", required=True, max_len=1000)
+    reason = f.string("reason", required=True, max_len=1000, multiline=True)
     found = f.string_list("ids", max_items=MAX_BATCH, max_len=64) if f.has("ids") else None
     if f.has("ids") and not found:
         f.error("ids", "must list at least one assertion id")

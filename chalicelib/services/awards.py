@@ -13,7 +13,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import get_settings
 from chalicelib.openbadges import ob2
-from chalicelib.services import expiry, ids
+from chalicelib.services import expiry, idempotency, ids
 from chalicelib.services.errors import Conflict, Invalid, NotFound
 from chalicelib.services.fields import Fields
 from chalicelib.store import queue
@@ -73,7 +73,10 @@ def read_award(
     evidence = []
     for i, item in enumerate(f.objects("evidence", max_items=10)):
         inner = f.nested(item, EVIDENCE_FIELDS, where=f"{where}evidence[{i}].")
-        entry = {"url": inner.url("url"), "narrative": inner.string("narrative", max_len=5000)}
+        entry = {
+            "url": inner.url("url"),
+            "narrative": inner.string("narrative", max_len=5000, multiline=True),
+        }
         if not (inner.has("url") or inner.has("narrative")):
             inner.error("", "needs a url or a narrative")
         evidence.append({k: v for k, v in entry.items() if v})
@@ -82,7 +85,7 @@ def read_award(
         recipient_name=name,
         issued_on=issued_on,
         expires=expires,
-        narrative=f.string("narrative", max_len=10000),
+        narrative=f.string("narrative", max_len=10000, multiline=True),
         evidence=evidence,
         notify=f.boolean("notify", True),
         allow_duplicate=f.boolean("allow_duplicate", False),
@@ -141,22 +144,22 @@ def guard_condition(at: datetime):
 def award(
     issuer_id: str, badge: BadgeClassItem, body: object, *, idempotency_key: str | None
 ) -> tuple[AssertionItem, bool]:
-    """Award one badge; returns (assertion, created). A repeated Idempotency-Key returns the first award."""
+    """Award one badge; returns (assertion, created). A repeated Idempotency-Key returns the first award
+    of this badge class; the same key on another class is another award."""
     at = ids.now()
     request, errors = read_award(body, badge, at)
     if request is None:
         raise Invalid(f"{errors[0]['field'] or 'body'} {errors[0]['detail']}.", errors=errors)
     assertion = new_assertion(badge, request, at)
-    idem = _idempotency_item(issuer_id, idempotency_key, body, assertion.id, at)
+    operation = f"POST /badgeclasses/{badge.id}/assertions"
+    idem = idempotency.remembered(issuer_id, operation, idempotency_key, body, assertion.id, at)
+    first = _unscoped_first(issuer_id, badge, idem, idempotency_key, at)
     try:
-        with transaction() as tx:
-            tx.save(assertion, condition=AssertionItem.pk.does_not_exist())
-            if idem is not None:
-                tx.save(idem, condition=IdempotencyItem.pk.does_not_exist())
-            if assertion.holds_lock:
-                tx.save(active_guard(assertion), condition=guard_condition(at))
+        if first is None:
+            _write(assertion, idem, at)
     except TransactWriteError as error:
         first = _explain_refusal(error, issuer_id, badge, request, idem)
+    if first is not None:
         if first.notice == "queued":  # its request may have died before queueing it; a copy is harmless
             enqueue_notices([first])
         return first, False
@@ -165,28 +168,35 @@ def award(
     return assertion, True
 
 
-def _idempotency_item(issuer_id, key, body, result_id, at) -> IdempotencyItem | None:
-    if not key:
+def _unscoped_first(issuer_id, badge, idem, key, at) -> AssertionItem | None:
+    """This class's award under a key stored before keys were scoped; None if there is none."""
+    old = idempotency.unscoped(issuer_id, key, at) if idem is not None else None
+    if old is None:
         return None
-    if len(key) > 200:
-        raise Invalid("Idempotency-Key must be at most 200 characters.")
-    digest = ids.sha256_hex(json.dumps(body, sort_keys=True, default=str))
-    return IdempotencyItem(
-        f"IDEM#{issuer_id}#{key}",
-        "IDEM",
-        result_id=result_id,
-        request_hash=digest,
-        ttl=int(at.timestamp()) + 86400,
-    )
+    try:
+        first = get(issuer_id, old.result_id)
+    except NotFound:
+        return None
+    if first.badge_id != badge.id:  # another class's award: this request is a new one
+        return None
+    idempotency.check_same_request(old, idem)
+    return first
+
+
+def _write(assertion: AssertionItem, idem, at: datetime) -> None:
+    """The award, its key and its guard, all or nothing (in the order _explain_refusal reads)."""
+    with transaction() as tx:
+        tx.save(assertion, condition=AssertionItem.pk.does_not_exist())
+        if idem is not None:
+            tx.save(idem, condition=IdempotencyItem.pk.does_not_exist())
+        if assertion.holds_lock:
+            tx.save(active_guard(assertion), condition=guard_condition(at))
 
 
 def _explain_refusal(error, issuer_id, badge, request, idem) -> AssertionItem:
     codes = [getattr(r, "code", None) if r else None for r in error.cancellation_reasons]
     if idem is not None and len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-        first = IdempotencyItem.get(idem.pk, "IDEM")
-        if first.request_hash != idem.request_hash:
-            raise Conflict("This Idempotency-Key was already used for a different request.") from None
-        return get(issuer_id, first.result_id)
+        return get(issuer_id, idempotency.first_result(idem))
     if not request.allow_duplicate and codes and codes[-1] == "ConditionalCheckFailed":
         holder = ActiveAwardItem.get(guard_pk(badge.id, request.recipient_email), "ACTIVE")
         raise Conflict(

@@ -35,7 +35,9 @@ def read_fields(body: object, *, creating: bool) -> tuple[dict, bytes | None]:
     values: dict = {}
     for name, max_len in (("name", 200), ("description", 5000), ("criteria_narrative", 20000)):
         if creating or f.has(name):
-            values[name] = f.string(name, required=name != "criteria_narrative", max_len=max_len)
+            values[name] = f.string(
+                name, required=name != "criteria_narrative", max_len=max_len, multiline=name != "name"
+            )
     if creating or f.has("criteria_url"):
         values["criteria_url"] = f.url("criteria_url")
     if creating or f.has("tags"):
@@ -64,7 +66,7 @@ def _alignment(f: Fields) -> list[dict]:
         entry = {
             "targetName": inner.string("targetName", required=True, max_len=300),
             "targetUrl": inner.url("targetUrl", required=True),
-            "targetDescription": inner.string("targetDescription", max_len=2000),
+            "targetDescription": inner.string("targetDescription", max_len=2000, multiline=True),
             "targetFramework": inner.string("targetFramework", max_len=300),
             "targetCode": inner.string("targetCode", max_len=100),
         }

@@ -54,6 +54,12 @@ def rebake(item: AssertionItem, old_version: int) -> None:
     forget(item, version=old_version)
 
 
+# OB 3.0 baked files: OB3_BAKED[0] since proofs name keys by their own URL; the older `ob3.*` files (proofs
+# naming `controller#kid`) are never served again but still deleted with their version.
+OB3_BAKED = ("ob3-keyurl", "ob3")
+
+
 def forget(item: AssertionItem, version: int | None = None) -> None:
-    """Delete a version's baked files, 2.0 and 3.0 (the 3.0 ones are `ob3.png` / `ob3.svg`)."""
-    images.delete([_key(item, k, version) for kind in CONTENT_TYPES for k in (kind, f"ob3.{kind}")])
+    """Delete a version's baked files, 2.0 and 3.0."""
+    kinds = [k for kind in CONTENT_TYPES for k in (kind, *(f"{name}.{kind}" for name in OB3_BAKED))]
+    images.delete([_key(item, k, version) for k in kinds])

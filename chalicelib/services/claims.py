@@ -78,7 +78,11 @@ def send_fresh_link(token: str, client_ip: str) -> str:
     claim = find(token)
     if claim.problem == "revoked" or claim.problem is None:
         raise Conflict(MESSAGES.get(claim.problem or "", "This claim link still works; use it."))
-    allowed = ratelimit.CLIENT_FORMS.hit(client_ip) and ratelimit.allow_mail("claim", claim.assertion.id)
+    allowed = (
+        ratelimit.CLIENT_FORMS.hit(client_ip)
+        and ratelimit.allow_mail("claim", claim.assertion.id)
+        and ratelimit.allow_mail_to(claim.email)  # asked by anyone holding an old link: capped per address
+    )
     if not allowed:
         raise TooMany("A fresh link was sent recently. Check your inbox, or try again later.")
     with contextlib.suppress(Conflict):  # a notice is already on its way

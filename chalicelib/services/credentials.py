@@ -1,8 +1,11 @@
 """Open Badges 3.0: each award as a signed OpenBadgeCredential, issuer Ed25519 keys, status lists, baking.
 
 The issuer of a credential is `{base}/public/issuers/{id}/controller`, a controller document listing every
-Ed25519 key the issuer ever had as a Multikey `{controller}#{kid}` in assertionMethod: rotation makes a
-new current key and keeps the old ones resolvable, so credentials signed before still verify.
+Ed25519 key the issuer ever had in assertionMethod: rotation makes a new current key and keeps the old ones
+resolvable, so credentials signed before still verify. Proofs name a key by its own URL,
+`{base}/public/issuers/{id}/credential-keys/{kid}`, which answers the Multikey itself: wallets' loaders
+(the DCC's) fetch an http(s) method URL whole and ignore any fragment. Credentials handed out before
+name `{controller}#{kid}`; the controller document keeps listing that form too.
 
 Credentials are signed when requested, with the issuer's current key, so a re-certified award (new
 expiry) or a rotated key needs no re-signing job. The proof's `created` is the award's last change (or
@@ -22,6 +25,7 @@ from functools import lru_cache
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.openbadges import baking, dataintegrity, ob2, ob3
+from chalicelib.openbadges.evidence import stored_evidence
 from chalicelib.openbadges.jsonld import DID_V1, MULTIKEY_V1
 from chalicelib.services import awards, badgeclasses, baked, hosting, ids, issuers
 from chalicelib.services.errors import Conflict, NotFound
@@ -52,6 +56,12 @@ def controller_url(issuer_id: str) -> str:
 
 
 def verification_method(issuer_id: str, kid: str) -> str:
+    """The URL of one of the issuer's keys; it answers the key's own Multikey document."""
+    return f"{hosting.issuer_url(issuer_id)}/credential-keys/{kid}"
+
+
+def legacy_verification_method(issuer_id: str, kid: str) -> str:
+    """How credentials signed before keys had their own URL name the key (still listed, still valid)."""
     return f"{controller_url(issuer_id)}#{kid}"
 
 
@@ -142,26 +152,43 @@ def key_to_api(issuer_id: str, key: CredentialKeyItem) -> dict:
     }
 
 
+def _multikey(method_id: str, controller: str, key: CredentialKeyItem) -> dict:
+    return {
+        "id": method_id,
+        "type": "Multikey",
+        "controller": controller,
+        "publicKeyMultibase": key.public_multikey,
+    }
+
+
 def controller_document(issuer_id: str) -> dict:
-    """The issuer's controller document: every key it has had, each authorised for assertionMethod."""
+    """The issuer's controller document: every key it has had, each authorised for assertionMethod under its
+    own URL and under the `controller#kid` form of earlier credentials."""
     found = list_keys(issuer_id)
     if not found:
         issuers.get_issuer(issuer_id)  # 404 for an unknown issuer; an issuer with no key yet lists none
     controller = controller_url(issuer_id)
     methods = [
-        {
-            "id": verification_method(issuer_id, k.kid),
-            "type": "Multikey",
-            "controller": controller,
-            "publicKeyMultibase": k.public_multikey,
-        }
+        _multikey(method(issuer_id, k.kid), controller, k)
         for k in found
+        for method in (verification_method, legacy_verification_method)
     ]
     return {
         "@context": list(CONTROLLER_CONTEXT),
         "id": controller,
         "verificationMethod": methods,
         "assertionMethod": [m["id"] for m in methods],
+    }
+
+
+def key_document(issuer_id: str, kid: str) -> dict:
+    """One of the issuer's keys as a Multikey document at its own URL (what a proof's method names)."""
+    if not ids.plausible_id(kid) or not ids.plausible_id(issuer_id):
+        raise NotFound("No such key.")
+    key = _key_item(issuer_id, kid)
+    return {
+        "@context": MULTIKEY_V1,
+        **_multikey(verification_method(issuer_id, kid), controller_url(issuer_id), key),
     }
 
 
@@ -274,7 +301,7 @@ def credential_document(item: AssertionItem, issuer: IssuerItem, badge=None) -> 
         valid_from=item.issued_on,
         valid_until=item.expires,
         name=badge.name,
-        evidence=[{"id": e.get("url"), "narrative": e.get("narrative")} for e in (item.evidence or [])],
+        evidence=stored_evidence(item.evidence),
         image=f"{url}/baked.png",
         status_entry=ob3.status_entry(
             list_url=status_list_url(issuer.id, index // LIST_SIZE), index=index % LIST_SIZE
@@ -324,7 +351,7 @@ def baked_image(assertion_id: str, kind: str) -> bytes:
     item = awards.get(None, assertion_id)
     if kind == "svg" and not baked.has_svg(item):
         raise NotFound("This badge has no SVG image; use baked.png.")
-    key = baked._key(item, f"ob3.{kind}")
+    key = baked._key(item, f"{baked.OB3_BAKED[0]}.{kind}")
     data = images.get(key)
     if data is None:
         data = _bake(item, kind)

@@ -1,6 +1,7 @@
 """The earner's dashboard: the most recent badge, counts by status, recent events, career goals.
 
-Events are derived from each award's own fields, not from an event log: "awarded" at created_at;
+Events are derived from each award's own fields, not from an event log: "awarded" at issued_on (the date the
+issuer gave, which may be long before the award reached Laurel);
 "accepted", "rejected" or "revoked" at updated_at when the award is in that state; "expired" at expires.
 So only the latest change of each award is known, and a later edit that touches updated_at (a privacy
 toggle, a resend) moves that change's date.
@@ -47,7 +48,7 @@ class Dashboard:
 
 
 def _events(item: AssertionItem, state: str, at: datetime) -> list[tuple[str, datetime]]:
-    found = [("awarded", item.created_at)]
+    found = [("awarded", item.issued_on)]
     if state in ("accepted", "rejected", "revoked"):  # awards start pending: this state came later
         found.append((state, item.updated_at))
     if item.expires is not None and item.expires <= at and item.state != "revoked":

@@ -2,7 +2,9 @@
 
 The host is resolved here, every address it resolves to is checked, and the connection goes to that
 checked address (the name is never resolved again, so DNS cannot change its answer in between).
-Bodies are capped at 2 MB, the whole fetch (redirects included) at 5 seconds, redirects at 3.
+Bodies are capped at 2 MB, redirects at 3, and the whole fetch at 5 seconds: one absolute deadline that
+the name lookup, the connection, the TLS handshake and every single send and receive get only the rest
+of (a server that sends a byte a second would otherwise reset a per-read timeout forever).
 """
 
 from __future__ import annotations
@@ -10,19 +12,25 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from http.client import HTTPConnection, HTTPException, HTTPResponse, HTTPSConnection
+from functools import cache, lru_cache
+from http.client import HTTPConnection, HTTPException, HTTPResponse
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from chalicelib.openbadges.verify_base import FetchError, FetchRefused
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 MAX_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 5.0
 BUDGET_SECONDS = 15.0  # all fetches of one verification together stay well inside API Gateway's 29 s
 MAX_REDIRECTS = 3
+_HEAD_BYTES = 256 * 1024  # status lines, headers and chunk framing a response may add to its body
 ACCEPT = (
     "application/ld+json, application/vc+ld+json, application/json;q=0.9, application/jose;q=0.8, "
     "image/png;q=0.5, image/svg+xml;q=0.5, text/plain;q=0.2"
@@ -112,8 +120,9 @@ class SafeFetcher:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise FetchRefused("That address has an invalid port.") from None
-        ip = self.checked_address(parts.hostname, port)
-        connection = _connection(parts.scheme, parts.hostname, ip, port, _remaining(deadline))
+        ip = self.checked_address(parts.hostname, port, deadline)
+        allowance = self.max_bytes + _HEAD_BYTES
+        connection = _connection(parts.scheme, parts.hostname, ip, port, deadline, allowance)
         try:
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
@@ -128,10 +137,9 @@ class SafeFetcher:
             ):
                 connection.putheader(name, value)
             connection.endheaders()
-            sock = connection.sock  # kept: the response may outlive the connection's reference to it
             response = connection.getresponse()
             headers = {k.lower(): v for k, v in response.getheaders()}
-            return response.status, headers, self._body(response, sock, headers, deadline)
+            return response.status, headers, self._body(response, headers)
         except TimeoutError:
             raise
         except (OSError, HTTPException) as error:
@@ -139,10 +147,15 @@ class SafeFetcher:
         finally:
             connection.close()
 
-    def checked_address(self, host: str, port: int) -> str:
-        """The address to connect to: every address the host resolves to must be public (or allowed)."""
+    def checked_address(self, host: str, port: int, deadline: float | None = None) -> str:
+        """The address to connect to: every address the host resolves to must be public (or allowed).
+
+        The lookup runs on a worker thread so that a slow name server cannot outlast the deadline.
+        """
+        resolve = self.resolver or socket.getaddrinfo
+        lookup = _lookups().submit(resolve, host, port, type=socket.SOCK_STREAM)
         try:
-            infos = (self.resolver or socket.getaddrinfo)(host, port, type=socket.SOCK_STREAM)
+            infos = lookup.result(timeout=None if deadline is None else _remaining(deadline))
         except (socket.gaierror, UnicodeError, ValueError):
             raise FetchError(f"The address {host} could not be found.") from None
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
@@ -154,10 +167,9 @@ class SafeFetcher:
                 raise FetchRefused(PRIVATE)
         return str(addresses[0])
 
-    def _body(
-        self, response: HTTPResponse, sock: socket.socket, headers: dict[str, str], deadline: float
-    ) -> bytes:
-        """The response body, refusing what is too large, too slow, or not a badge's media type."""
+    def _body(self, response: HTTPResponse, headers: dict[str, str]) -> bytes:
+        """The response body, refusing what is too large, or not a badge's media type (the socket keeps
+        the deadline)."""
         kind = headers.get("content-type", "").split(";")[0].strip().lower()
         if 200 <= response.status < 300 and kind and kind not in CONTENT_TYPES:
             raise FetchError(f"That address serves {kind}, not a badge.")
@@ -168,7 +180,6 @@ class SafeFetcher:
             raise FetchError(_too_large(self.max_bytes))
         chunks, size = [], 0
         while True:
-            sock.settimeout(_remaining(deadline))
             chunk = response.read1(65536)
             if not chunk:
                 return b"".join(chunks)
@@ -190,34 +201,88 @@ def _remaining(deadline: float) -> float:
     return left
 
 
-def _connection(scheme: str, host: str, ip: str, port: int, timeout: float) -> HTTPConnection:
-    """An open connection to the checked ip; HTTPS verifies the certificate for the host name."""
-    if scheme == "http":
-        connection = HTTPConnection(ip, port, timeout=timeout)
-    else:
-        import ssl
+@cache
+def _lookups() -> Executor:
+    """Worker threads for name lookups (getaddrinfo has no timeout of its own)."""
+    from concurrent.futures import ThreadPoolExecutor
 
-        connection = _PinnedHTTPSConnection(ip, port, timeout=timeout, context=ssl.create_default_context())
-        connection.server_name = host
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch-dns")
+
+
+def _connection(
+    scheme: str, host: str, ip: str, port: int, deadline: float, allowance: int
+) -> HTTPConnection:
+    """A connection to the checked ip over a socket that keeps the deadline and receives at most
+    allowance bytes; HTTPS verifies the certificate for the host name (the request then goes over the
+    open socket, whatever its scheme)."""
+    connection = HTTPConnection(ip, port)
+    sock = _DeadlineSocket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM)
+    sock.deadline, sock.allowance = deadline, allowance
     try:
-        connection.connect()
+        sock.settimeout(_remaining(deadline))
+        sock.connect((ip, port))
+        if scheme == "https":
+            sock.settimeout(_remaining(deadline))  # the handshake as a whole gets what is left
+            sock = _tls_context().wrap_socket(sock, server_hostname=host)
+            sock.deadline, sock.allowance = deadline, allowance
     except TimeoutError:
+        sock.close()
         raise
     except OSError as error:
+        sock.close()
         name = "certificate" if "CERTIFICATE" in str(error).upper() else type(error).__name__
         raise FetchError(f"Could not connect to {host} ({name}).") from None
+    connection.sock = sock
     return connection
 
 
-class _PinnedHTTPSConnection(HTTPSConnection):
-    """HTTPS to an already checked IP address, with SNI and certificate checks for the host name."""
+class _DeadlineSocket(socket.socket):
+    """A TCP socket whose every send and receive gets only the time left before the fetch's deadline,
+    and that receives at most `allowance` bytes in all (status lines, headers and framing count too)."""
 
-    server_name = ""
+    deadline, allowance = 0.0, 0
 
-    def connect(self) -> None:
-        """Connect to self.host (the IP) and wrap TLS for server_name."""
-        sock = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.server_name)
+    def recv_into(self, buffer, nbytes=0, flags=0):
+        self.settimeout(_remaining(self.deadline))
+        return _spend(self, super().recv_into(buffer, nbytes, flags))
+
+    def recv(self, bufsize, flags=0):
+        self.settimeout(_remaining(self.deadline))
+        return _spend(self, super().recv(bufsize, flags))
+
+    def sendall(self, data, flags=0):
+        self.settimeout(_remaining(self.deadline))
+        return super().sendall(data, flags)
+
+
+class _DeadlineSSLSocket(ssl.SSLSocket):
+    """The TLS socket over a _DeadlineSocket: reads and writes of TLS records keep the deadline too."""
+
+    deadline, allowance = 0.0, 0
+
+    def read(self, size=1024, buffer=None):
+        self.settimeout(_remaining(self.deadline))
+        return _spend(self, super().read(size, buffer))
+
+    def send(self, data, flags=0):
+        self.settimeout(_remaining(self.deadline))
+        return super().send(data, flags)
+
+
+def _spend(sock: _DeadlineSocket | _DeadlineSSLSocket, received: int | bytes) -> int | bytes:
+    """What a receive returned, counted against the socket's allowance; FetchError past it."""
+    sock.allowance -= received if isinstance(received, int) else len(received)
+    if sock.allowance < 0:
+        raise FetchError("That address sends more than Laurel reads for one document.")
+    return received
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """The default (certificate-checking) context, making deadline-keeping TLS sockets."""
+    context = ssl.create_default_context()
+    context.sslsocket_class = _DeadlineSSLSocket
+    return context
 
 
 def fetcher() -> SafeFetcher:

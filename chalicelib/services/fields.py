@@ -13,6 +13,9 @@ _MISSING = object()
 # Characters no text field may hold: C0 controls but tab/LF/CR, unpaired surrogates (JSON "\ud800" parses
 # to one, and UTF-8 cannot encode it) and U+FFFE/U+FFFF. XML (baked SVG) can carry none of them.
 _FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Line breaks a single-line field (a name, URL, address, tag…) may not hold: a name reaches a mail's Subject
+# header, where CR/LF would start another header. NEL and the Unicode separators count as line breaks too.
+_LINE_BREAK = re.compile("[\n\r\x85\u2028\u2029]")
 _MAX_EMAIL_INPUT = 320  # longer than any address can be: not worth handing to the validator
 
 
@@ -43,7 +46,10 @@ class Fields:
             first = self.errors[0]
             raise Invalid(f"{first['field'] or 'body'} {first['detail']}.", errors=self.errors)
 
-    def string(self, name: str, *, required: bool = False, max_len: int = 1000) -> str | None:
+    def string(
+        self, name: str, *, required: bool = False, max_len: int = 1000, multiline: bool = False
+    ) -> str | None:
+        """A text field; one line unless `multiline` (descriptions, narratives, criteria keep newlines)."""
         value = self.body.get(name, _MISSING)
         if value is _MISSING or value is None:
             if required:
@@ -53,7 +59,7 @@ class Fields:
             self.error(name, "must be a string")
             return None
         value = value.strip()
-        bad = forbidden_character(value)
+        bad = forbidden_character(value) or (None if multiline else line_break(value))
         if bad:
             self.error(name, f"must not contain {bad}")
             return None
@@ -105,7 +111,7 @@ class Fields:
         if len(value) > max_items:
             self.error(name, f"must have at most {max_items} items")
         cleaned = [v.strip() for v in value if v.strip()]
-        bad = next(filter(None, map(forbidden_character, cleaned)), None)
+        bad = next(filter(None, (forbidden_character(v) or line_break(v) for v in cleaned)), None)
         if bad:
             self.error(name, f"items must not contain {bad}")
             return []
@@ -146,6 +152,17 @@ def forbidden_character(text: str) -> str | None:
     if code < 0x20:
         return f"U+{code:04X} (a control character)"
     return f"U+{code:04X} ({'an unpaired surrogate' if code < 0xE000 else 'a noncharacter'})"
+
+
+def line_break(text: str) -> str | None:
+    """'U+000A (a line break)'-style name of the first line break in text, else None."""
+    match = _LINE_BREAK.search(text)
+    return f"U+{ord(match.group()):04X} (a line break: this field is one line)" if match else None
+
+
+def one_line(text: str | None) -> str | None:
+    """The text's lines joined by single spaces (for names stored before single-line fields were enforced)."""
+    return " ".join(part.strip() for part in _LINE_BREAK.split(text) if part.strip()) if text else text
 
 
 def without_forbidden_characters(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.config import get_settings
 from chalicelib.openbadges import ob2
+from chalicelib.openbadges.evidence import stored_evidence
 from chalicelib.store.models import AssertionItem, BadgeClassItem, IssuerItem
 
 
@@ -77,5 +78,5 @@ def assertion_document(item: AssertionItem, *, creator: str | None = None) -> di
         image=f"{url}/baked.png",
         expires=item.expires,
         narrative=item.narrative,
-        evidence=list(item.evidence or []),
+        evidence=stored_evidence(item.evidence),
     )

@@ -25,7 +25,7 @@ def create_issuer(
         "name": f.string("name", required=True, max_len=200),
         "url": f.url("url", required=True),
         "email": f.email("email", required=True),
-        "description": f.string("description", max_len=5000),
+        "description": f.string("description", max_len=5000, multiline=True),
     }
     f.check()
     issuer_id = ids.new_id()
@@ -130,7 +130,7 @@ def update_profile(issuer_id: str, body: object) -> IssuerItem:
     if f.has("email"):
         values["email"] = f.email("email", required=True)
     if f.has("description"):
-        values["description"] = f.string("description", max_len=5000)
+        values["description"] = f.string("description", max_len=5000, multiline=True)
     image = badgeclasses._image_bytes(f) if f.has("image") else None
     sign = f.boolean("signing", issuer.signing) if f.has("signing") else None
     f.check()

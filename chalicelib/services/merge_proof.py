@@ -15,7 +15,6 @@ import time
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.services import accounts, activation, ids, passwords, ratelimit
-from chalicelib.services.claims import mask
 from chalicelib.services.errors import Conflict, Invalid
 from chalicelib.services.merge import merge, record
 from chalicelib.services.ratelimit import TooMany
@@ -29,11 +28,18 @@ MAX_CODE_ATTEMPTS = 5
 
 def _other_owner(requester: AccountItem, email: str) -> EmailItem:
     """The other account's ownership of the address: only an address verified there can be merged."""
-    owner = accounts.owner_of(email)
-    if owner is None or owner.account_id == requester.id:
-        raise Conflict("This address does not belong to another account (any more). Reload the page.")
-    if not owner.verified:
-        raise Conflict("This address is not confirmed on any account. Add it again to confirm it.")
+    owner = _verified_elsewhere(requester, email)
+    if owner is None:
+        raise Conflict("This address is not confirmed on another account (any more). Reload the page.")
+    return owner
+
+
+def _verified_elsewhere(requester: AccountItem, email: str) -> EmailItem | None:
+    """The address's owner when it is verified on another account; None when no one holds it, the
+    requester does, or it is only an unverified hold (the answers treat these alike)."""
+    owner = accounts.owner_of(email) if email else None
+    if owner is None or owner.account_id == requester.id or not owner.verified:
+        return None
     return owner
 
 
@@ -41,23 +47,33 @@ def _code_hash(salt: str, code: str) -> str:
     return ids.sha256_hex(f"merge:{salt}:{code}")
 
 
-def _other_account(requester: AccountItem, email: str) -> AccountItem:
-    owner = _other_owner(requester, email)
+def _other_account(requester: AccountItem, owner: EmailItem) -> AccountItem:
     other = accounts.get_account(owner.account_id)
     if other is None or other.merged_into:
         raise Conflict("That account is already being merged or has changed meanwhile. Reload and try again.")
     return other
 
 
-def send_code(requester: AccountItem, email: str, client_ip: str) -> str:
-    """Mail a 6-digit code to the primary (verified) address of the account that holds `email`:
-    entering it proves control of that account. Returns where it went, masked."""
+def send_code(requester: AccountItem, email: str, client_ip: str) -> None:
+    """Mail a 6-digit code to the primary (verified) address of the account on which `email` is verified:
+    entering it proves control of that account. The answer is the same when no account does (and
+    nothing is mailed then)."""
     if not ratelimit.CLIENT_FORMS.hit(client_ip):
         raise TooMany("Too many requests from your network. Try again later.")
-    other = _other_account(requester, email)
-    to = other.primary_email
-    if not ratelimit.allow_mail("merge", to):
+    # Counted for every address, held by an account or not: the answers must not tell them apart.
+    if not ratelimit.allow_mail("merge", email):
         raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check that inbox.")
+    activation.count_mail_to(email)
+    owner = _verified_elsewhere(requester, email)
+    if owner is None:
+        return  # no mail, the same answer (a code could merge nothing)
+    other = _other_account(requester, owner)
+    to = other.primary_email
+    # The primary's own caps, counted before anything is written; over them nothing is mailed, with the
+    # same answer (a refusal here would tell which addresses share an account).
+    if to != email and not (ratelimit.allow_mail("merge", to) and ratelimit.allow_mail_to(to)):
+        log.info("merge code not mailed: the other account's primary address is over its mail caps")
+        return
     code, salt = f"{secrets.randbelow(10**6):06d}", secrets.token_hex(8)
     expires = int(time.time()) + CODE_SECONDS
     MergeCodeItem(
@@ -75,11 +91,11 @@ def send_code(requester: AccountItem, email: str, client_ip: str) -> str:
         to,
         "merge_code",
         "Your code to merge Laurel accounts",
-        name=f"{requester.first_name} {requester.last_name}".strip(),
+        counted=True,
+        account_email=requester.primary_email,  # its verified identity, not its self-chosen name
         code=code,
         email=email,
     )
-    return mask(to)
 
 
 def _code_error(detail: str) -> Invalid:
@@ -127,11 +143,13 @@ def _spend(item: MergeCodeItem) -> None:
 
 def by_password(requester: AccountItem, email: str, password: str, client_ip: str) -> MergeItem:
     """The other account's password proves control: merge it into the requester's. Each try is counted
-    before the password is checked, against the same limits as signing in."""
-    other = _other_account(requester, email)
-    tries = accounts.PasswordTries(other.id, client_ip)
+    before the password is checked, against the same limits as signing in. An address not verified on
+    another account answers like a wrong password."""
+    owner = _verified_elsewhere(requester, email)
+    other = _other_account(requester, owner) if owner else None
+    tries = accounts.PasswordTries(other.id if other else email, client_ip)
     tries.count("Too many failed attempts. Wait 15 minutes, or use a code sent to that account.")
-    if not passwords.verify(other.password_hash, password or ""):
+    if not passwords.verify(other.password_hash if other else None, password or ""):
         detail = "This is not the password of the account that holds this address."
         raise Invalid(detail, errors=[{"field": "password", "detail": detail}])
     tries.forgive()

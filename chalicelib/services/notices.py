@@ -9,6 +9,7 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
 from chalicelib.services import hosting, ids, unsubscribe
+from chalicelib.services.fields import one_line
 from chalicelib.store import aws, mail
 from chalicelib.store.models import AssertionItem, BadgeClassItem, IssuerItem, transaction
 
@@ -28,10 +29,10 @@ def claim_url(token: str) -> str:
 
 def shared_data(issuer: IssuerItem, badge: BadgeClassItem) -> dict:
     """Template data that is the same for every recipient of a badge class."""
-    return {
-        "issuer_name": issuer.name,
+    return {  # the names reach the Subject header: one line even if stored before that was enforced
+        "issuer_name": one_line(issuer.name),
         "issuer_url": issuer.url,
-        "badge_name": badge.name,
+        "badge_name": one_line(badge.name),
         "badge_description": badge.description,
         "badge_image": hosting.badge_image_url(badge.id, badge.image_key.rsplit(".", 1)[0] + ".png"),
     }

@@ -57,6 +57,7 @@ LOGIN_ACCOUNT = Limit("login-account", 5, 900)  # password tries per account per
 LOGIN_CLIENT = Limit("login-client", 50, 900)  # password tries per client IP per 15 minutes
 MAIL_MINUTE = Limit("mail-minute", 1, 60)  # activation / reset / fresh-link mails per address
 MAIL_DAY = Limit("mail-day", 5, 86400)
+MAIL_REQUEST_ONCE = Limit("mail-request-once", 1, 86400)  # one mail per queued request (SQS may redeliver)
 CLIENT_FORMS = Limit("client-forms", 300, 3600)  # registrations, code tries and mail requests per client IP
 
 
@@ -66,3 +67,17 @@ def allow_mail(kind: str, key: str) -> bool:
 
 
 VERIFY_CLIENT = Limit("verify-client", 120, 600)  # verifications per client IP: each may fetch 12 URLs
+
+
+# Every person-facing mail to one address, whatever asked for it (add/remove cycles, resends, resets,
+# merge codes): a cap per target address, so nobody can turn Laurel into a mail bomb.
+MAIL_TO_HOUR = Limit("mail-to-hour", 5, 3600)
+MAIL_TO_DAY = Limit("mail-to-day", 20, 86400)
+
+
+def allow_mail_to(email: str) -> bool:
+    """Count one mail to this (normalised) address, then say whether it is within both caps
+    (two UpdateItems; the address is stored only as its SHA-256, like every rate-limit key)."""
+    within_hour = MAIL_TO_HOUR.hit(email)
+    within_day = MAIL_TO_DAY.hit(email)
+    return within_hour and within_day

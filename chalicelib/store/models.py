@@ -181,7 +181,7 @@ class ActiveAwardItem(_Item):
 
 
 class IdempotencyItem(_Item):
-    """Remembers an Idempotency-Key's first result for a day: pk IDEM#issuer#key, sk IDEM."""
+    """Remembers an Idempotency-Key's first result for a day: pk IDEM#issuer#operation#key, sk IDEM."""
 
     Meta = _meta(_settings.assertions_table)
     result_id = UnicodeAttribute()
@@ -326,7 +326,10 @@ class SessionItem(_Item):
     account_id = UnicodeAttribute()
     epoch = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
-    ttl = NumberAttribute()
+    ttl = NumberAttribute()  # the absolute end (epoch seconds); TTL deletion may lag, so it is checked too
+    idle_until = NumberAttribute(null=True)  # the sliding idle end; missing (an older session) = ended
+    signed_in_at = NumberAttribute(null=True)  # when the password (or an emailed code) was last given
+    keep = BooleanAttribute(default=False)  # "Keep me signed in": longer lifetimes
 
 
 class OneTimeTokenItem(_Item):

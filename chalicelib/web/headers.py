@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 
 # Pages run only our own script files (no inline script); inline <style> blocks are allowed. Images may
-# come from imported or verified badges hosted elsewhere, so https: images are allowed too.
+# come from imported or verified badges hosted elsewhere, so https: images are allowed too. Frames only
+# from our origin: the share panel previews the badge's own embed.
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
+    "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
 )
 # A served SVG is a document a browser could open: it runs nothing and loads nothing.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"

@@ -154,6 +154,15 @@ def wants_html(request: Any) -> bool:
     return html >= 0 and (json_at < 0 or html < json_at)
 
 
+def accept_any_when_unsaid(request: Any) -> None:
+    """A request without Accept takes any type (RFC 9110 §12.5.1). Chromium sends none for an
+    `<a download>` click, and Chalice answers 400 to a binary response whose request names no type."""
+    if request is not None and "accept" not in request.headers:
+        from chalice.app import CaseInsensitiveMapping
+
+        request.headers = CaseInsensitiveMapping({**request.headers, "accept": "*/*"})
+
+
 def json_response(
     body: Any, *, status: int = 200, content_type: str = "application/json", headers=None
 ) -> Response:

@@ -68,8 +68,8 @@ PARAMETERS = {
     "IdempotencyKey": {
         "name": "Idempotency-Key",
         "in": "header",
-        "description": "Up to 200 characters, kept 24 hours. A retry with the same key and body answers "
-        "200 with the first award; the same key with a different body answers 409.",
+        "description": "Up to 200 characters, kept 24 hours, scoped to this badge class. A retry with the "
+        "same key and body answers 200 with the first award; the same key with a different body answers 409.",
         "schema": {"type": "string", "maxLength": 200},
     },
 }
@@ -176,8 +176,9 @@ def _paths() -> dict:
                 {"200": _ok("CredentialKey")},
                 "401 409",
                 description="Credentials are signed when fetched, so every one served from now on uses the "
-                "new key. Old keys stay in the issuer's controller document: credentials signed with them "
-                "still verify. 409 only if concurrent rotations keep winning the race.",
+                "new key. Old keys stay in the issuer's controller document and at their own URLs: "
+                "credentials signed with them still verify. 409 only if concurrent rotations keep "
+                "winning the race.",
             ),
         },
         "/api/v1/keys": {

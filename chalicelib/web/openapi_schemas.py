@@ -205,7 +205,9 @@ SCHEMAS: dict = {
     "CredentialKey": obj(
         {
             "kid": text(),
-            "verification_method": text(format="uri", description="The proof's verificationMethod."),
+            "verification_method": text(
+                format="uri", description="The proof's verificationMethod: the key's own URL (its Multikey)."
+            ),
             "controller": text(format="uri", description="The OB 3.0 issuer id: its controller document."),
             "public_key_multibase": text(description="The Ed25519 public key as a Multikey (z6Mk…)."),
             "created_at": TIME,

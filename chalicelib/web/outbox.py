@@ -8,11 +8,13 @@ import json
 import os
 import re
 import threading
+import time
 from email import policy
 from email.parser import Parser
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.error import HTTPError
 from urllib.request import urlopen
 
 from chalice import Response
@@ -31,8 +33,17 @@ _seen_lock = threading.Lock()
 def moto_ses_state() -> dict:
     """The SES part of moto's server state (GET /moto-api/data.json)."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5005").rstrip("/")
-    with urlopen(f"{endpoint}/moto-api/data.json", timeout=10) as response:  # noqa: S310 (local URL)
-        return json.load(response).get("ses", {})
+    # moto serialises every tracked model; a DynamoDB write racing that dump makes it answer 500 now
+    # and then ("keys must be str ... not DynamoType"), so a failed read is tried again.
+    for attempt in range(4):
+        try:
+            with urlopen(f"{endpoint}/moto-api/data.json", timeout=10) as response:  # noqa: S310 (local URL)
+                return json.load(response).get("ses", {})
+        except HTTPError:
+            if attempt == 3:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _addresses(destination: dict | list) -> str:

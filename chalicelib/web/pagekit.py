@@ -14,7 +14,7 @@ from chalicelib.services.errors import Invalid, LaurelError
 from chalicelib.web import csrf
 from chalicelib.web.http import ANY_CONTENT, RETRY_AFTER, unexpected_status
 from chalicelib.web.pages import render
-from chalicelib.web.sessions import form_body
+from chalicelib.web.sessions import current_session, form_body
 
 log = logging.getLogger(__name__)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -82,3 +82,14 @@ def field_errors(error: Invalid) -> dict[str, str]:
 
 def login_redirect(request: Any) -> Response:
     return redirect("/login?next=" + quote(request.path, safe="/"))
+
+
+def signed_in(request: Any, *, fresh_for: str | None = None) -> tuple[Any, Response | None]:
+    """(account, None) for a signed-in request, else (None, a redirect to /login). With `fresh_for` (the
+    page to come back to) the password must also have been given recently, else it goes to /reauth."""
+    session = current_session(request)
+    if session is None:
+        return None, login_redirect(request)
+    if fresh_for is not None and not session.fresh:
+        return None, redirect("/reauth?next=" + quote(fresh_for, safe="/?=&"))
+    return session.account, None

@@ -17,6 +17,7 @@ def environment():
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True))
     env.filters["markdown"] = markdown
+    env.filters["split_name"] = split_name
     return env
 
 
@@ -28,8 +29,33 @@ def markdown(text: str | None) -> str:
     from markdown_it import MarkdownIt
     from markupsafe import Markup
 
-    html = MarkdownIt("commonmark", {"html": False}).render(text)
-    return Markup(nh3.clean(html, link_rel="nofollow noopener"))  # noqa: S704 (sanitised by nh3)
+    md = MarkdownIt("commonmark", {"html": False})
+    md.add_render_rule("image", _image_as_link)
+    html = md.render(text)
+    tags = nh3.ALLOWED_TAGS - {"img"}  # a remote image would be a tracking pixel on earners' pages
+    return Markup(nh3.clean(html, tags=tags, link_rel="nofollow noopener"))  # noqa: S704 (sanitised by nh3)
+
+
+def _image_as_link(renderer, tokens, idx, options, env) -> str:
+    """A markdown image as a link to it (its alt text inside a link): the browser loads nothing by itself."""
+    from markdown_it.common.utils import escapeHtml
+
+    token = tokens[idx]
+    src = token.attrGet("src") or ""
+    alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env) or src)
+    in_link = sum({"link_open": 1, "link_close": -1}.get(t.type, 0) for t in tokens[:idx]) > 0
+    return alt if in_link else f'<a href="{escapeHtml(src)}">{alt}</a>'
+
+
+def split_name(full: str | None) -> tuple[str, str]:
+    """An issuer-sent full name as (first, last): "Family, Given" by its comma, else first word and the rest
+    ("Ludwig van Beethoven" → "Ludwig", "van Beethoven"); a single word is a first name."""
+    name = " ".join((full or "").split())
+    if "," in name:
+        family, _, given = name.partition(",")
+        return given.strip(), family.strip()
+    given, _, family = name.partition(" ")
+    return given, family
 
 
 def render(name: str, *, status: int = 200, **context: Any) -> Response:

@@ -6,34 +6,37 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from chalicelib.config import get_settings
-from chalicelib.services import accounts
-from chalicelib.web.csrf import cookies
+from chalicelib.services import sessions
+from chalicelib.web import cookies
 
-COOKIE = "laurel_session"
+COOKIE = cookies.SESSION
 MAX_FORM_BYTES = 64 * 1024
 DEFAULT_NEXT = "/backpack"
 _SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#]*$")
 
 
-def cookie_header(token: str) -> str:
-    """Set-Cookie for a new session: HttpOnly, SameSite=Lax, Secure except on the local http stage."""
-    secure = "" if get_settings().is_local else "; Secure"
-    return f"{COOKIE}={token}; Path=/; Max-Age={accounts.SESSION_SECONDS}; HttpOnly; SameSite=Lax{secure}"
+def cookie_header(token: str, *, keep: bool = False) -> str:
+    """Set-Cookie for a new session, living as long as the session can."""
+    return cookies.set_cookie(COOKIE, token, sessions.lifetime(keep))
 
 
 def clear_header() -> str:
-    secure = "" if get_settings().is_local else "; Secure"
-    return f"{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
+    return cookies.clear(COOKIE)
 
 
 def session_token(request: Any) -> str:
-    return cookies(request).get(COOKIE, "")
+    return cookies.read(request).get(COOKIE, "")
+
+
+def current_session(request: Any) -> sessions.Session | None:
+    """The live session of this request (its idle end moved forward), or None."""
+    return sessions.find(session_token(request))
 
 
 def current_account(request: Any):
     """The signed-in account, or None."""
-    return accounts.session_account(session_token(request))
+    found = current_session(request)
+    return found.account if found else None
 
 
 def client_ip(request: Any) -> str:

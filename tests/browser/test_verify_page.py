@@ -391,3 +391,16 @@ def test_private_address_is_refused_next_to_the_url_field(page, live, address):
     assert all(u.startswith(live.base_url) for u in seen), seen
     if address.startswith("http://10."):
         check_page(page, "refused")
+
+
+# --- credentials too costly to check ------------------------------------------------------------
+
+
+def test_poison_credential_is_refused_with_its_reason(page):
+    from tests.hostile import corpus
+
+    submit(page, text=json.dumps(corpus.poison_credential(), indent=2))
+    assert_invalid(page, SIGNED)
+    sentence = page.locator("#verdict-sentence").inner_text()
+    assert "graph is too complex to verify (poison dataset)" in sentence, sentence
+    check_page(page, "poison")

@@ -3,9 +3,10 @@
 //   node verify.mjs credential.json   ->   {"verified": bool, "revoked": bool|null, "errors": [...]}
 //
 // JSON-LD contexts come only from the security-document-loader's bundled copies (never fetched).
-// http://127.0.0.1 and http://localhost URLs — our local server's controller documents and status
-// lists — are fetched; a URL with a fragment (a verification method) answers the matching entry of the
-// document it names, as a DID resolver does.
+// http://127.0.0.1 and http://localhost URLs — our local server's key, controller documents and status
+// lists — are fetched. Our keys answer at their own URLs; a URL with a fragment (`controller#kid`, how
+// credentials handed out before named their key) answers the matching entry of the document it names,
+// as a DID resolver does (verifier_core.mjs shows what wallets do instead).
 import {readFile} from 'node:fs/promises';
 
 import * as vc from '@digitalcredentials/vc';

@@ -14,6 +14,7 @@ from tests.support.earners import (
     activation_code,
     activation_path,
     csrf_token,
+    loopback_session,
     registration,
 )
 from tests.support.issuing import IssuerApi
@@ -29,7 +30,7 @@ class Earner:
     """One person's browser: a requests.Session on the live stack that never follows redirects itself."""
 
     def __init__(self, live, email: str):
-        self.live, self.email, self.http = live, email, requests.Session()
+        self.live, self.email, self.http = live, email, loopback_session()
         self.http.headers["Accept"] = "text/html"
 
     def get(self, path: str) -> requests.Response:

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
+from pathlib import Path
 
 import boto3
 import pytest
 import requests
 
+from local import serve, state
 from local.pump import Pump
-from tests.e2e.conftest import run_issuer_cli
+from tests.e2e.conftest import ROOT, run_issuer_cli
 
 NOTICE = {
     "issuer_name": "Ada & Co",
@@ -76,6 +83,21 @@ def test_issuer_cli_reports_an_unknown_issuer(live):
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert "nope" in proc.stderr
+
+
+def test_issuer_cli_refuses_a_line_break_in_a_name(live):
+    args = [
+        "create",
+        "--name",
+        "Evil\r\nBcc: eve@example.org",
+        "--url",
+        "https://e.example",
+        "--email",
+        "e@e.example",
+    ]
+    proc = run_issuer_cli(live, *args)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr.startswith("error: name must not contain U+000D (a line break")
 
 
 def test_outbox_renders_a_templated_award_notice(live, aws):
@@ -175,3 +197,106 @@ def test_pump_leaves_failures_for_redelivery_then_dead_letter(aws):
     assert [pump.poll_once() for _ in range(6)] == [1, 1, 1, 1, 1, 0]
     moved = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", [])
     assert [m["Body"] for m in moved] == ["{}"]
+
+
+# --- two `make run` stacks side by side, found by PORT, stopped by SIGTERM to their process groups --------
+
+
+def _without_moto(port: int) -> dict[str, str]:
+    """The environment of a shell that sets only PORT, as `make run PORT=…` and `make issuer PORT=…` do."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MOTO_PORT", "AWS_ENDPOINT_URL")}
+    return {**env, "PORT": str(port)}
+
+
+def _serve(port: int, log: Path) -> subprocess.Popen:
+    """`make run PORT=port`, in its own process group."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "local/serve.py"],
+            cwd=ROOT,
+            env=_without_moto(port),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            process_group=0,
+        )
+
+
+def _recorded(port: int, proc: subprocess.Popen, log: Path, timeout: float = 120) -> dict:
+    """The stack's state file once its app answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+        recorded = state.read(port)
+        if recorded and requests.get(f"{recorded['app_url']}/outbox.json", timeout=5).ok:
+            return recorded
+        time.sleep(0.3)
+    raise AssertionError(f"PORT={port} did not come up: {log.read_text(errors='replace')[-3000:]}")
+
+
+def _issuer_on(port: int) -> str:
+    """`make issuer PORT=port`: the CLI finds the stack by its state file; returns the API key."""
+    args = ["create", "--name", f"Issuer {port}", "--url", "https://i.example", "--email", "i@i.example"]
+    done = subprocess.run(
+        [sys.executable, "local/issuer.py", *args],
+        cwd=ROOT,
+        env=_without_moto(port),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["api_key"]
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def test_two_stacks_run_side_by_side_and_sigterm_stops_everything(tmp_path):
+    ports = [serve.free_port(), serve.free_port()]
+    logs = [tmp_path / f"serve-{port}.log" for port in ports]
+    procs = [_serve(port, log) for port, log in zip(ports, logs, strict=True)]
+    try:
+        stacks = [_recorded(*each) for each in zip(ports, procs, logs, strict=True)]
+        assert stacks[0]["moto_url"] != stacks[1]["moto_url"]
+        keys = [_issuer_on(port) for port in ports]
+        for mine, stack in enumerate(stacks):  # each issuer lives on its own stack only
+            for which, key in enumerate(keys):
+                auth = {"Authorization": f"Bearer {key}"}
+                r = requests.get(f"{stack['app_url']}/api/v1/issuer", headers=auth, timeout=10)
+                assert r.status_code == (200 if which == mine else 401), (mine, which, r.text)
+        for _ in range(5):  # repeated signals, as a supervisor or an impatient person sends them
+            for proc in procs:
+                os.killpg(proc.pid, signal.SIGTERM)
+            time.sleep(0.1)
+        assert [proc.wait(timeout=60) for proc in procs] == [0, 0]
+        pids = [pid for stack in stacks for pid in stack["pids"].values()]
+        assert len(pids) == 8  # serve, moto, pump and app of each stack
+        deadline = time.monotonic() + 10
+        while any(map(_alive, pids)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [pid for pid in pids if _alive(pid)] == []
+        assert [state.read(port) for port in ports] == [None, None]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_issuer_cli_without_a_stack_on_its_port_writes_nowhere():
+    port = serve.free_port()
+    args = ["create", "--name", "Lost", "--url", "https://l.example", "--email", "l@l.example"]
+    done = subprocess.run(
+        [sys.executable, "local/issuer.py", *args],
+        cwd=ROOT,
+        env=_without_moto(port),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert f"make run PORT={port}" in done.stderr

@@ -1,47 +1,31 @@
 """Our Open Badges 3.0 credentials judged by an independent verifier: the DCC's libraries from npm.
 
 tests/dcc/verify.mjs verifies with @digitalcredentials/vc + data-integrity + eddsa-rdfc-2022-cryptosuite,
-contexts from security-document-loader's bundled copies, and our controller documents and status lists
-fetched from the live local server. `npm ci` runs here when tests/dcc/node_modules is missing.
+contexts from security-document-loader's bundled copies, and our key documents, controller documents and
+status lists fetched from the live local server. `npm ci` runs here when tests/dcc/node_modules is missing.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import requests
 
 from chalicelib.openbadges import baking
+from tests.support import dcc as dcc_verifiers
 from tests.support.issuing import IssuerApi
-
-DCC = Path(__file__).resolve().parents[1] / "dcc"
 
 
 @pytest.fixture(scope="session")
 def dcc() -> Path:
     """tests/dcc with its node_modules installed (npm ci from the committed lock file)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.fail("node and npm are needed for the DCC verifier (tests/dcc)")
-    if not (DCC / "node_modules" / "@digitalcredentials" / "vc").is_dir():
-        proc = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"], cwd=DCC, capture_output=True, text=True, timeout=600
-        )
-        assert proc.returncode == 0, proc.stderr[-4000:]
-    return DCC
+    return dcc_verifiers.install()
 
 
 def dcc_verify(dcc: Path, tmp_path: Path, credential: dict) -> dict:
-    path = tmp_path / "credential.json"
-    path.write_text(json.dumps(credential))
-    proc = subprocess.run(
-        ["node", "verify.mjs", str(path)], cwd=dcc, capture_output=True, text=True, timeout=60
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return dcc_verifiers.vc_verify(tmp_path, credential)
 
 
 @pytest.fixture(scope="module")

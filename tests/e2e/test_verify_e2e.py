@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from chalicelib.services.fetching import PRIVATE
+from tests.support.earners import loopback_session
 from tests.support.issuing import QUIET, IssuerApi, data_uri, png
 
 ADA = "verify-ada@example.org"
@@ -118,9 +119,9 @@ def _form_token(browser: requests.Session, live) -> str:
 
 def test_verify_page_renders_and_requires_the_csrf_token(live, issuer_api):
     assertion = award(issuer_api)
-    browser = requests.Session()
+    browser = loopback_session()
     token = _form_token(browser, live)
-    assert "laurel_csrf" in browser.cookies
+    assert "__Host-laurel_csrf" in browser.cookies
     refused = browser.post(f"{live.base_url}/verify", data={"url": assertion["public_url"]}, timeout=30)
     assert refused.status_code == 403 and "<form" in refused.text
     fields = {"csrf_token": token, "url": assertion["public_url"], "expected_email": ADA}
@@ -133,7 +134,7 @@ def test_verify_page_renders_and_requires_the_csrf_token(live, issuer_api):
 def test_verify_page_takes_an_upload_and_explains_a_refusal(live, issuer_api):
     assertion = award(issuer_api, "svg")
     baked = requests.get(f"{assertion['public_url']}/baked.svg", timeout=30).content
-    browser = requests.Session()
+    browser = loopback_session()
     token = _form_token(browser, live)
     page = browser.post(
         f"{live.base_url}/verify",

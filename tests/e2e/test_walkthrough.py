@@ -56,6 +56,7 @@ def test_hosted_award_is_valid_for_its_recipient_only(walk, live):
     hosted = requests.get(assertion["public_url"], headers={"Accept": "application/ld+json"}, timeout=10)
     assert hosted.headers["Content-Type"] == "application/ld+json"
     assert ADA not in hosted.text
+    assert hosted.json()["evidence"] == [{"type": "Evidence", "id": "https://skills.example/e/1"}]
     report = validate(recipient=ADA, url=assertion["public_url"])
     assert report["valid"] and report["errorCount"] == 0, errors(report)
     assert not validate(recipient="eve@example.org", url=assertion["public_url"])["valid"]
@@ -129,7 +130,10 @@ def test_revoked_hosted_award_answers_410(walk):
 
 def test_csv_bulk_award_goes_through_the_queue(walk, live):
     api, _, badge, _ = walk
-    csv = "recipient_email,recipient_name\nbulk1@example.org,One\nnot-an-email,Two\nbulk3@example.org,Three\n"
+    csv = (
+        "recipient_email,recipient_name,evidence_url\n"
+        "bulk1@example.org,One,https://skills.example/e/bulk1\nnot-an-email,Two,\nbulk3@example.org,Three,\n"
+    )
     accepted = api.post(
         f"/badgeclasses/{badge['id']}/assertions/bulk",
         data=csv,
@@ -144,3 +148,6 @@ def test_csv_bulk_award_goes_through_the_queue(walk, live):
         time.sleep(0.3)
     assert (job["total"], job["done"], job["failed"]) == (3, 2, 1)
     assert live.wait_for_mail("bulk3@example.org")["subject"].endswith("Data Literacy")
+    [first_row] = [r["assertion_id"] for r in job["results"] if r["row"] == 1]
+    hosted = requests.get(f"{live.base_url}/public/assertions/{first_row}", timeout=10).json()
+    assert hosted["evidence"] == [{"type": "Evidence", "id": "https://skills.example/e/bulk1"}]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("STAGE", "test")  # the harness reads chalicelib's limits; STAGE has no default
 
 from local import serve  # noqa: E402
 from tests.fuzz import harness  # noqa: E402

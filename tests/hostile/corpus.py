@@ -226,6 +226,98 @@ def wide_credential(objects: int = 5000) -> dict:
     return credential_with(evidence=[{"type": ["Evidence"], "https://hostile.example/all": nodes}])
 
 
+HOSTILE = "https://hostile.example/"
+
+
+def poison_credential(nodes: int = 8) -> dict:
+    """RDFC-1.0's poison graph: evidence whose blank nodes all look alike and all point at each other.
+
+    Putting them in canonical order tries every ordering of every group of alike neighbours, at every
+    step of a path through them: 7 such nodes (2 KB) took 5 to 30 s, 8 nodes over a minute.
+    """
+    ids = [f"_:p{i}" for i in range(nodes)]
+    linked = [{"@id": i, HOSTILE + "knows": [{"@id": j} for j in ids if j != i]} for i in ids]
+    return credential_with(evidence=[{"type": ["Evidence"], HOSTILE + "all": linked}])
+
+
+def merge_bomb_credential(values: int = 6000) -> dict:
+    """One node with thousands of values for one property: JSON-LD merges them, comparing each with all."""
+    return credential_with(evidence=[{"type": ["Evidence"], HOSTILE + "v": [str(i) for i in range(values)]}])
+
+
+def same_id_merge_bomb_credential(objects: int = 400, values: int = 40) -> dict:
+    """Hundreds of small objects that all name the same @id, so all their values merge into one node."""
+    same = [
+        {"@id": "urn:uuid:same", HOSTILE + "v": [f"{o}-{i}" for i in range(values)]} for o in range(objects)
+    ]
+    return credential_with(evidence=[{"type": ["Evidence"], HOSTILE + "all": same}])
+
+
+def scoped_context_credential(terms: int = 2000, nodes: int = 480) -> dict:
+    """An inline type-scoped context of thousands of terms, applied afresh to each of hundreds of nodes."""
+    scoped = {f"t{i}": f"{HOSTILE}t{i}" for i in range(terms)}
+    document = credential_with(evidence=[{"type": ["Evidence", "T"], "t0": "x"} for _ in range(nodes)])
+    return {
+        **document,
+        "@context": [*document["@context"], {"T": {"@id": f"{HOSTILE}T", "@context": scoped}}],
+    }
+
+
+def near_every_limit_credential() -> dict:
+    """Just under each work limit at once: an inline scoped context over 440 nodes, 600 values merged
+    into one node, and 5 alike linked blank nodes for RDFC-1.0 to order (verified, not refused)."""
+    ids = [f"_:p{i}" for i in range(5)]
+    linked = [{"@id": i, HOSTILE + "knows": [{"@id": j} for j in ids if j != i]} for i in ids]
+    values = [str(i) for i in range(600)]
+    evidence = [{"type": ["Evidence", "T"], HOSTILE + "v": values, HOSTILE + "all": linked}]
+    evidence += [{"type": ["Evidence", "T"], "t0": "x"} for _ in range(440)]
+    document = credential_with(evidence=evidence)
+    scoped = {f"t{i}": f"{HOSTILE}t{i}" for i in range(185)}
+    return {
+        **document,
+        "@context": [*document["@context"], {"T": {"@id": f"{HOSTILE}T", "@context": scoped}}],
+    }
+
+
+def huge_proof_value_credential(chars: int = 300_000) -> dict:
+    """A proofValue of 300,000 base58 characters: decoding base58 is quadratic in its length."""
+    document = credential_with()
+    return {**document, "proof": {**document["proof"], "proofValue": "z" + "2" * chars}}
+
+
+def huge_did_key_credential(chars: int = 300_000) -> dict:
+    """A did:key issuer whose key is 300,000 base58 characters long."""
+    did = "did:key:z" + "2" * chars
+    document = credential_with()
+    proof = {**document["proof"], "verificationMethod": f"{did}#key"}
+    return {**document, "issuer": {**document["issuer"], "id": did}, "proof": proof}
+
+
+def large_legitimate_credential(private_key: bytes, alignments: int = 260) -> dict:
+    """A did:key credential near 60 KB, signed by private_key: hundreds of alignments (blank nodes),
+    and evidence entries that are exactly alike (so RDFC-1.0 must compare paths, a little)."""
+    from chalicelib.openbadges import dataintegrity
+
+    key = dataintegrity.multikey(dataintegrity.public_key(private_key))
+    document = {k: v for k, v in credential_with().items() if k != "proof"}
+    did = f"did:key:{key}"
+    document["issuer"] = {**document["issuer"], "id": did}
+    subject = document["credentialSubject"]
+    subject["achievement"]["alignment"] = [
+        {
+            "type": ["Alignment"],
+            "targetName": f"Skill {i}: reading and questioning tables of data",
+            "targetUrl": f"https://skills.example/framework/2026/skill/{i}",
+            "targetDescription": "Reads a table, asks where its numbers come from.",
+        }
+        for i in range(alignments)
+    ]
+    document["evidence"] = [{"type": ["Evidence"], "narrative": "Same narrative."} for _ in range(4)]
+    return dataintegrity.sign(
+        document, private_key=private_key, verification_method=f"{did}#{key}", created="2026-01-01T00:00:00Z"
+    )
+
+
 # --- CSV ---------------------------------------------------------------------------------------------
 
 FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)")

@@ -89,3 +89,18 @@ class Browser:
     def csrf(self, path: str = "/login") -> str:
         """The CSRF token of a form page (sets the cookie on first visit)."""
         return csrf_token(self.get(path).text)
+
+
+def loopback_session():
+    """A requests.Session that, like Chromium, sends Secure (`__Host-`) cookies to http://127.0.0.1, which
+    browsers treat as a secure context; Python's cookie jar would keep them for https only."""
+    import requests
+
+    class LoopbackSession(requests.Session):
+        def send(self, request, **kwargs):
+            response = super().send(request, **kwargs)
+            for cookie in self.cookies:  # kept, as Chromium keeps them: now sent over http too
+                cookie.secure = False
+            return response
+
+    return LoopbackSession()

@@ -92,6 +92,69 @@ def test_idempotency_key_with_another_body_is_409(issuer, badge_class):
     assert [a["recipient_email"] for a in listed(issuer)] == ["ada@example.org"]
 
 
+def other_class(issuer) -> dict:
+    body = {
+        "name": "Data Ethics",
+        "description": "D.",
+        "image": data_uri(png_bytes()),
+        "criteria_narrative": "C",
+    }
+    r = issuer.api.call("POST", "/api/v1/badgeclasses", body)
+    assert r.status_code == 201, r.body
+    return r.json
+
+
+def test_idempotency_key_is_scoped_to_the_badge_class(issuer, badge_class):
+    ethics = other_class(issuer)
+    body = {"recipient_email": "ada@example.org"}
+    first = award(issuer, badge_class, body, headers={"Idempotency-Key": "ada-1"})
+    second = award(issuer, ethics, body, headers={"Idempotency-Key": "ada-1"})
+    assert (first.status_code, second.status_code) == (201, 201), second.body
+    assert second.json["id"] != first.json["id"] and second.json["badge_class_id"] == ethics["id"]
+    for badge, made in ((badge_class, first), (ethics, second)):  # each retry finds its own award
+        again = award(issuer, badge, body, headers={"Idempotency-Key": "ada-1"})
+        assert (again.status_code, again.json["id"]) == (200, made.json["id"])
+    assert sorted(a["badge_class_id"] for a in listed(issuer)) == sorted([badge_class["id"], ethics["id"]])
+
+
+def test_a_key_stored_before_keys_were_scoped_still_answers_its_retry(issuer, badge_class):
+    from chalicelib.services import ids
+    from chalicelib.store.models import IdempotencyItem
+
+    body = {"recipient_email": "ada@example.org"}
+    first = award(issuer, badge_class, body)
+    digest = ids.sha256_hex(json.dumps(body, sort_keys=True))
+    ttl = int(datetime.now(UTC).timestamp()) + 3600
+    IdempotencyItem(
+        f"IDEM#{issuer.id}#old-1", "IDEM", result_id=first.json["id"], request_hash=digest, ttl=ttl
+    ).save()
+    again = award(issuer, badge_class, body, headers={"Idempotency-Key": "old-1"})
+    assert (again.status_code, again.json["id"]) == (200, first.json["id"])
+    other = award(
+        issuer, badge_class, {"recipient_email": "bob@example.org"}, headers={"Idempotency-Key": "old-1"}
+    )
+    assert_problem(other, 409, "Idempotency-Key was already used")
+    elsewhere = award(issuer, other_class(issuer), body, headers={"Idempotency-Key": "old-1"})
+    assert elsewhere.status_code == 201 and elsewhere.json["id"] != first.json["id"]
+
+
+def test_a_busy_key_lookup_is_503_and_writes_nothing(issuer, badge_class):
+    from tests.support.faults import Fault, inject
+
+    before = store_snapshot()
+    key_lookup = Fault("GetItem", when=lambda params: params["Key"]["pk"]["S"].startswith("IDEM#"))
+    with inject(key_lookup):
+        r = award(
+            issuer, badge_class, {"recipient_email": "ada@example.org"}, headers={"Idempotency-Key": "k"}
+        )
+    assert_problem(r, 503)
+    assert key_lookup.hits == 1 and store_snapshot() == before
+    again = award(
+        issuer, badge_class, {"recipient_email": "ada@example.org"}, headers={"Idempotency-Key": "k"}
+    )
+    assert again.status_code == 201, again.body
+
+
 def test_second_active_award_is_409_unless_allowed(issuer, badge_class):
     first = award(issuer, badge_class, {"recipient_email": "ada@example.org"})
     assert first.status_code == 201

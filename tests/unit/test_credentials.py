@@ -36,18 +36,24 @@ def credential(issuer, assertion_id: str) -> dict:
 
 
 def controller_key(issuer, document: dict) -> bytes:
-    """The public key of the credential's verification method, read from its issuer's controller document."""
+    """The public key of the credential's verification method, read as the DCC's wallets read it: the
+    method's URL answers the Multikey itself, and its controller (the issuer) lists it for assertions."""
     method_id = document["proof"]["verificationMethod"]
-    controller_id = method_id.split("#")[0]
-    assert controller_id == (
-        document["issuer"]["id"] if isinstance(document["issuer"], dict) else document["issuer"]
-    )
-    response = get(issuer, controller_id.removeprefix(BASE))
+    issuer_id = document["issuer"]["id"] if isinstance(document["issuer"], dict) else document["issuer"]
+    assert "#" not in method_id
+    response = get(issuer, method_id.removeprefix(BASE))
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/ld+json"
+    method = response.json
+    assert method["id"] == method_id and method["type"] == "Multikey" and method["controller"] == issuer_id
+    assert method["@context"] == "https://w3id.org/security/multikey/v1"
+    response = get(issuer, issuer_id.removeprefix(BASE))
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/ld+json"
     controller = response.json
-    assert controller["id"] == controller_id and method_id in controller["assertionMethod"]
-    (method,) = [m for m in controller["verificationMethod"] if m["id"] == method_id]
-    assert method["type"] == "Multikey" and method["controller"] == controller_id
+    assert controller["id"] == issuer_id and method_id in controller["assertionMethod"]
+    assert (
+        method.items() - {("@context", method["@context"])}
+        <= next(m for m in controller["verificationMethod"] if m["id"] == method_id).items()
+    )
     return dataintegrity.public_key_from_multikey(method["publicKeyMultibase"])
 
 
@@ -257,9 +263,16 @@ def test_rotation_keeps_old_credentials_verifiable(issuer, badge_class):
     assert new["proof"]["verificationMethod"] == r.json["verification_method"]
     assert verifies(issuer, old) and verifies(issuer, new)
     controller = get(issuer, f"/public/issuers/{issuer.id}/controller").json
+    kids = [
+        method.rsplit("/", 1)[1]
+        for method in (old["proof"]["verificationMethod"], r.json["verification_method"])
+    ]
+    keys_base, controller_id = f"{BASE}/public/issuers/{issuer.id}/credential-keys", controller["id"]
     assert controller["assertionMethod"] == [
-        old["proof"]["verificationMethod"],
-        r.json["verification_method"],
+        f"{keys_base}/{kids[0]}",
+        f"{controller_id}#{kids[0]}",  # how credentials handed out before key URLs named it
+        f"{keys_base}/{kids[1]}",
+        f"{controller_id}#{kids[1]}",
     ]
     assert verifies(issuer, status_list(issuer, new))  # the list is signed with the new key
 
@@ -316,3 +329,50 @@ def _png() -> bytes:
     from tests.unit.conftest import png_bytes
 
     return png_bytes()
+
+
+def test_each_key_answers_at_its_own_url_only_under_its_issuer(issuer, badge_class):
+    from chalicelib.services import issuers
+
+    document = credential(issuer, award(issuer, badge_class)["id"])
+    method = document["proof"]["verificationMethod"]
+    assert method.startswith(f"{BASE}/public/issuers/{issuer.id}/credential-keys/")
+    kid = method.rsplit("/", 1)[1]
+    with dynamodb_calls() as calls:
+        assert get(issuer, method.removeprefix(BASE)).status_code == 200
+    assert [name for name, _ in calls] in ([], ["GetItem"])  # one read, none once cached
+    # another issuer's path never answers this key: it would claim that issuer as its controller
+    other, _ = issuers.create_issuer(name="Other", url="https://other.example", email="o@other.example")
+    assert get(issuer, f"/public/issuers/{other.id}/credential-keys/{kid}").status_code == 404
+    for wrong in ("nope", "x" * 300):
+        assert get(issuer, f"/public/issuers/{issuer.id}/credential-keys/{wrong}").status_code == 404
+
+
+def test_old_fragment_methods_still_resolve_to_the_same_key(issuer, badge_class):
+    document = credential(issuer, award(issuer, badge_class)["id"])
+    method = document["proof"]["verificationMethod"]
+    controller = get(issuer, f"/public/issuers/{issuer.id}/controller").json
+    legacy = f"{controller['id']}#{method.rsplit('/', 1)[1]}"
+    by_id = {m["id"]: m for m in controller["verificationMethod"]}
+    assert legacy in controller["assertionMethod"]
+    assert by_id[legacy]["publicKeyMultibase"] == by_id[method]["publicKeyMultibase"]
+    assert by_id[legacy]["type"] == "Multikey" and by_id[legacy]["controller"] == controller["id"]
+
+
+def test_a_bake_cached_before_keys_had_their_own_url_is_replaced_then_erased(issuer, badge_class):
+    from chalicelib.services import awards
+    from chalicelib.store import images
+    from tests.unit.conftest import store_snapshot
+
+    made = award(issuer, badge_class)
+    current = credential(issuer, made["id"])
+    kid = current["proof"]["verificationMethod"].rsplit("/", 1)[1]
+    old = {**current, "proof": {**current["proof"], "verificationMethod": f"{current['issuer']['id']}#{kid}"}}
+    cached = f"baked/{made['id']}/v{awards.get(None, made['id']).version}.ob3.png"
+    images.put(cached, baking.bake_png(_png(), json.dumps(old), keyword="openbadgecredential"), "image/png")
+    png = get(issuer, f"/public/credentials/{made['id']}/baked.png")
+    baked = json.loads(baking.unbake_png(png.body, keyword="openbadgecredential"))
+    assert baked["proof"]["verificationMethod"] == current["proof"]["verificationMethod"]
+    assert verifies(issuer, baked)
+    assert issuer.api.call("POST", f"/api/v1/assertions/{made['id']}/erase").status_code == 204
+    assert not [k for k in store_snapshot()["objects"] if made["id"] in k]  # old and new bakes both gone

@@ -24,14 +24,14 @@ def award(issuer, badge_class, email=ADA, **body) -> dict:
 
 def sign_in(client, email: str, first_name: str = "Ada") -> Browser:
     """An activated account for `email` (made by the services, not the forms), signed in."""
-    from chalicelib.services import accounts, activation
+    from chalicelib.services import accounts, activation, sessions
     from chalicelib.web.sessions import COOKIE
 
     reg = accounts.Registration(email, first_name, "Lovelace", PASSWORD)
     account = accounts.register(reg)
     activation.verify_owner(account, email)
     browser = Browser(client)
-    browser.cookies[COOKIE] = accounts.start_session(account)
+    browser.cookies[COOKIE] = sessions.start(account)
     browser.account_id = account.id
     return browser
 
@@ -200,6 +200,14 @@ def test_dashboard_shows_latest_badge_counts_and_events(ada, every_state):
     for kind in ("awarded", "accepted", "rejected", "revoked", "expired"):
         assert f'class="event {kind}"' in events, kind
     assert "<time datetime=" in events
+
+
+def test_awarded_event_carries_the_date_the_issuer_gave(ada, issuer, badge_class):
+    """A badge issued in 2024 and sent today says "awarded · 4 December 2024", not today's date."""
+    award(issuer, badge_class, issued_on="2024-12-04T09:00:00Z")
+    text = ada.get("/dashboard").text
+    awarded = re.search(r'class="event awarded">(.*?)</li>', text, re.S).group(1)
+    assert '<time datetime="2024-12-04T09:00:00' in awarded and "4 December 2024" in awarded
 
 
 def test_dashboard_with_no_badges(ada):

@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.openbadges import dataintegrity as di
 from chalicelib.openbadges.jsonld import CREDENTIALS_V2, OB_V3P0, UnknownContextError, context_document
+from tests.hostile import corpus
 
 VECTOR = Path(__file__).parent / "vectors" / "ob3-eddsa-rdfc-2022"
 PRIVATE_KEY = bytes.fromhex("6241a409e6707bb640a0140a8a32bc3d193c33a661747284d6adfa4ed4180be4")
@@ -342,3 +343,132 @@ def test_inline_context_terms_are_signed(signed):
 def test_every_bundled_context_loads_offline(url, type_):
     nquads = di.canonicalize({"@context": url, "id": "urn:uuid:1", "type": type_})
     assert nquads.startswith("<urn:uuid:1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http")
+
+
+# --- work bounds: RDFC-1.0 poison graphs and JSON-LD merging (tests/hostile/corpus.py) ---------------
+
+
+def _unsigned(document: dict) -> dict:
+    return {k: v for k, v in document.items() if k != "proof"}
+
+
+@pytest.fixture
+def canonizers(monkeypatch) -> list:
+    """Every BoundedCanonizer made while the test runs, to read the work it counted."""
+    from chalicelib.openbadges import rdfc
+
+    made, original = [], rdfc.BoundedCanonizer.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(rdfc.BoundedCanonizer, "__init__", spy)
+    return made
+
+
+@pytest.mark.parametrize("nodes", [6, 7, 8, 12])
+def test_poison_graph_is_refused_once_its_work_budget_is_spent(canonizers, nodes):
+    from chalicelib.openbadges.rdfc import MAX_WORK
+
+    with pytest.raises(di.PoisonDatasetError, match="too much work"):
+        di.canonicalize(_unsigned(corpus.poison_credential(nodes)))
+    [canonizer] = canonizers
+    # Charged before the orderings are tried, so it stopped at the first charge past the budget.
+    assert canonizer.work > MAX_WORK
+
+
+def test_a_few_alike_linked_nodes_are_still_canonicalised_exactly(canonizers):
+    document = _unsigned(corpus.poison_credential(5))
+    assert di.canonicalize(document) == _reference_canonical(document)
+    assert 0 < canonizers[0].work <= canonizers[0].max_work
+
+
+def test_too_many_blank_nodes_are_refused_before_any_hashing(canonizers):
+    many = {"@list": [{"https://hostile.example/n": 1}] * 300 + list(range(900))}
+    document = _unsigned(corpus.credential_with(evidence=[{"https://hostile.example/all": many}]))
+    with pytest.raises(di.PoisonDatasetError, match="more than 1000 blank nodes"):
+        di.canonicalize(document)
+    assert canonizers[0].work == 0
+
+
+@pytest.mark.parametrize(
+    "build", [corpus.merge_bomb_credential, corpus.same_id_merge_bomb_credential], ids=lambda b: b.__name__
+)
+def test_one_node_with_thousands_of_values_is_refused_before_merging(canonizers, build):
+    with pytest.raises(di.PoisonDatasetError, match="too many values to merge"):
+        di.canonicalize(_unsigned(build()))
+    assert canonizers == []  # refused on the expanded document, before the RDF dataset is made
+
+
+def test_more_values_than_expansion_should_read_are_refused_at_once():
+    document = _unsigned(corpus.merge_bomb_credential(values=di.MAX_VALUES))
+    with pytest.raises(di.CanonicalizationError, match=f"more than {di.MAX_VALUES} values"):
+        di.check_shape(document)
+
+
+def test_large_inline_contexts_are_refused_at_once():
+    document = _unsigned(corpus.scoped_context_credential())
+    with pytest.raises(di.CanonicalizationError, match="@context definitions hold more than 200 values"):
+        di.check_shape(document)
+
+
+def test_a_few_inline_context_terms_are_still_canonicalised():
+    document = _unsigned(corpus.scoped_context_credential(terms=20, nodes=3))
+    assert "<https://hostile.example/t0>" in di.canonicalize(document)
+
+
+def test_large_legitimate_credential_still_verifies(canonizers):
+    di._RECENT_OUTCOMES.clear()
+    seed = bytes(range(32))
+    document = corpus.large_legitimate_credential(seed)
+    assert 55_000 < len(json.dumps(document)) <= 64 * 1024
+    assert di.verify(document, di.public_key(seed)) is True
+    assert canonizers[-1].work > 0  # its alike evidence entries did need RDFC-1.0's path comparison
+
+
+def test_a_credential_checked_again_is_not_canonicalised_again(canonizers):
+    """An import verifies once per address of the account: the work is done once, the refusal kept."""
+    di._RECENT_OUTCOMES.clear()
+    seed = bytes(range(32))
+    signed, poison = corpus.large_legitimate_credential(seed), corpus.poison_credential()
+    canonizers.clear()  # signing canonicalised it once
+    for _ in range(10):
+        assert di.verify(signed, di.public_key(seed)) is True
+        assert di.verify(signed, _public_key()) is False  # another key: its own outcome
+        with pytest.raises(di.PoisonDatasetError, match="too much work"):
+            di.verify(poison, di.public_key(seed))
+    assert len(canonizers) == 3
+
+
+def test_oversized_base58_values_are_refused_without_decoding(monkeypatch):
+    """Base58 decoding is quadratic: a 1.5 MB proofValue or did:key would take minutes."""
+    refused, original = [], di.base58btc_decode
+
+    def spy(text, **kwargs):
+        try:
+            return original(text, **kwargs)
+        except ValueError as error:
+            refused.append(str(error))
+            raise
+
+    monkeypatch.setattr(di, "base58btc_decode", spy)
+    seed = bytes(range(32))
+    signed = corpus.large_legitimate_credential(seed)
+    signed["proof"]["proofValue"] = "z" + "2" * 300_000
+    assert di.verify(signed, di.public_key(seed)) is False
+    with pytest.raises(ValueError, match="longer than 34 bytes"):
+        di.public_key_from_multikey("z" + "2" * 300_000)
+    assert refused == ["longer than 64 bytes of base58btc", "longer than 34 bytes of base58btc"]
+
+
+def test_a_credential_large_only_in_bytes_is_still_checked():
+    """Work grows with structure, not bytes: a 1.5 MB embedded image is no reason to refuse."""
+    seed = bytes(range(32))
+    document = _unsigned(corpus.large_legitimate_credential(seed, alignments=3))
+    document["image"] = {"id": "data:image/png;base64," + "A" * 1_500_000, "type": "Image"}
+    key = di.multikey(di.public_key(seed))
+    signed = di.sign(
+        document, private_key=seed, verification_method=f"did:key:{key}#{key}", created="2026-01-01T00:00:00Z"
+    )
+    assert di.verify(signed, di.public_key(seed)) is True

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -234,3 +236,177 @@ def test_the_allow_list_is_read_only_on_the_local_stage(monkeypatch):
         assert fetching.loopback_ports() == expected
     get_settings.cache_clear()
     fetching.loopback_ports.cache_clear()
+
+
+# --- the absolute deadline: every read, the handshake and the name lookup share it ----------------------
+
+DEADLINE = 1.0  # the fetcher's timeout in these tests
+DRIBBLE_FOR = 6.0  # how long each server below would keep a fetch waiting if it were let
+
+
+@pytest.fixture
+def dribbler():
+    """A raw TCP server on 127.0.0.1 that sends `opening` and then one byte of `trickle` every 0.3 s."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    plan: dict = {"opening": b"", "trickle": b""}
+
+    def serve():
+        try:
+            conn, _ = listener.accept()
+            if plan.get("tls"):
+                conn = plan["tls"].wrap_socket(conn, server_side=True)
+        except OSError:
+            return
+        with conn:
+            if plan["opening"]:
+                conn.recv(65536)  # the request
+                conn.sendall(plan["opening"])
+            started = time.monotonic()
+            for byte in plan["trickle"]:
+                if stop.wait(0.3) or time.monotonic() - started > DRIBBLE_FOR:
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def start(opening: bytes, trickle: bytes, tls: ssl.SSLContext | None = None) -> int:
+        plan.update(opening=opening, trickle=trickle, tls=tls)
+        threading.Thread(target=serve, daemon=True).start()
+        return listener.getsockname()[1]
+
+    yield start
+    stop.set()
+    listener.close()
+
+
+def fetched_within_deadline(url: str, port: int, **kwargs) -> float:
+    """Fetch url expecting the deadline's FetchError; the seconds it took."""
+    fetch = SafeFetcher(allow_loopback_ports=frozenset({port}), timeout=DEADLINE, **kwargs)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=f"did not answer within {DEADLINE:g} seconds"):
+        fetch(url)
+    return time.monotonic() - started
+
+
+def test_a_server_dribbling_header_bytes_is_cut_off_at_the_deadline(dribbler):
+    port = dribbler(b"HTTP/1.1 200 OK\r\n", b"X-Slow: " + b"a" * 100)
+    assert fetched_within_deadline(f"http://127.0.0.1:{port}/", port) < DRIBBLE_FOR / 2
+
+
+def test_a_server_dribbling_a_chunked_body_is_cut_off_at_the_deadline(dribbler):
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    port = dribbler(head, b"0" * 100)  # a chunk-size line that never ends
+    assert fetched_within_deadline(f"http://127.0.0.1:{port}/", port) < DRIBBLE_FOR / 2
+
+
+def test_a_server_dribbling_body_bytes_is_cut_off_at_the_deadline(dribbler):
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    port = dribbler(head, b" " * 100)
+    assert fetched_within_deadline(f"http://127.0.0.1:{port}/", port) < DRIBBLE_FOR / 2
+
+
+def test_a_slow_tls_handshake_is_cut_off_at_the_deadline(dribbler):
+    port = dribbler(b"", b"\x16\x03\x03" + b"\x00" * 100)  # a TLS record header, then nothing useful
+    assert fetched_within_deadline(f"https://127.0.0.1:{port}/", port) < DRIBBLE_FOR / 2
+
+
+def test_a_slow_name_lookup_is_cut_off_at_the_deadline(server):
+    Handler.routes["/a"] = send(200, b"{}")
+
+    def slow_dns(*args, **kwargs):
+        time.sleep(DRIBBLE_FOR / 2)
+        return resolving_to("127.0.0.1")(*args, **kwargs)
+
+    took = fetched_within_deadline(f"http://badges.test:{server}/a", server, resolver=slow_dns)
+    assert took < DRIBBLE_FOR / 2
+    assert Handler.seen == []  # the answer that came too late was not used
+
+
+@pytest.fixture
+def tls_pair(tmp_path, monkeypatch):
+    """A server TLS context for 127.0.0.1 whose self-signed certificate the fetcher is made to trust."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder(subject_name=name, issuer_name=name, public_key=key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_file, key_file)
+    client = fetching._tls_context.__wrapped__()
+    client.load_verify_locations(cert_file)
+    monkeypatch.setattr(fetching, "_tls_context", lambda: client)
+    return server
+
+
+def test_https_is_fetched_and_its_records_keep_the_deadline(dribbler, tls_pair):
+    body = b'{"id": "a"}'
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
+    port = dribbler(head + body, b"", tls=tls_pair)
+    fetch = SafeFetcher(allow_loopback_ports=frozenset({port}), timeout=DEADLINE)
+    assert fetch(f"https://127.0.0.1:{port}/") == (200, "application/json", body)
+
+
+def test_a_server_dribbling_header_bytes_over_tls_is_cut_off_at_the_deadline(dribbler, tls_pair):
+    port = dribbler(b"HTTP/1.1 200 OK\r\n", b"X-Slow: " + b"a" * 100, tls=tls_pair)
+    assert fetched_within_deadline(f"https://127.0.0.1:{port}/", port) < DRIBBLE_FOR / 2
+
+
+def test_all_fetches_of_one_verification_share_one_budget(server):
+    def slow(handler):
+        time.sleep(0.6)
+        with contextlib.suppress(BrokenPipeError):  # the fetch that ran out of budget has gone
+            send(200, b"{}")(handler)
+
+    Handler.routes["/slow"] = slow
+    fetch = SafeFetcher(allow_loopback_ports=frozenset({server}), timeout=DEADLINE, budget=1.5)
+    url = f"http://127.0.0.1:{server}/slow"
+    assert fetch(url)[0] == fetch(url)[0] == 200  # each within its own 1 s, 1.2 s of the budget
+    with pytest.raises(FetchError, match="did not answer"):
+        fetch(url)  # 0.3 s of budget left
+
+
+def test_a_server_flooding_interim_responses_is_cut_off_by_size():
+    """Endless "100 Continue" answers are no body, yet every byte of them is read and parsed."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def flood():
+        conn, _ = listener.accept()
+        with conn, contextlib.suppress(OSError):
+            conn.recv(65536)
+            for _ in range(100_000):  # 2.6 MB, well within the deadline
+                conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    threading.Thread(target=flood, daemon=True).start()
+    fetch = SafeFetcher(allow_loopback_ports=frozenset({port}), max_bytes=2048)
+    try:
+        with pytest.raises(FetchError, match="sends more than Laurel reads"):
+            fetch(f"http://127.0.0.1:{port}/")
+    finally:
+        listener.close()

@@ -203,6 +203,12 @@ def test_baked_svg_with_script_is_only_read(issuer, before):
     [
         (corpus.deep_credential, "nested more than 20 levels deep"),
         (corpus.wide_credential, "more than 500 JSON objects"),
+        (corpus.scoped_context_credential, "@context definitions hold more than 200 values"),
+        (corpus.huge_proof_value_credential, "The proof does not match"),
+        (corpus.huge_did_key_credential, "is not an Ed25519 Multikey"),
+        (corpus.poison_credential, "too complex to verify (poison dataset)"),
+        (corpus.merge_bomb_credential, "too complex to verify (poison dataset)"),
+        (corpus.same_id_merge_bomb_credential, "too complex to verify (poison dataset)"),
     ],
 )
 def test_credential_too_costly_to_canonicalise_is_reported_at_once(issuer, before, document, sentence):
@@ -210,6 +216,14 @@ def test_credential_too_costly_to_canonicalise_is_reported_at_once(issuer, befor
     assert r.status_code == 200, r.body
     [signature] = [c for c in r.json["checks"] if c["id"] == "signature-valid"]
     assert signature["passed"] is False and sentence in signature["sentence"], signature
+    assert store_snapshot() == before
+
+
+def test_large_legitimate_credential_verifies(issuer, before):
+    document = corpus.large_legitimate_credential(bytes(range(32)))
+    r = verify(issuer, {"json": json.dumps(document)})
+    assert r.status_code == 200, r.body
+    assert r.json["verdict"] == "valid", r.json
     assert store_snapshot() == before
 
 

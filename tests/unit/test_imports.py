@@ -64,11 +64,11 @@ def make_account(*emails: str, unverified: tuple[str, ...] = ()):
 
 
 def signed_in(client, account) -> Browser:
-    from chalicelib.services import accounts
+    from chalicelib.services import sessions
     from chalicelib.web.sessions import COOKIE
 
     browser = Browser(client)
-    browser.cookies[COOKIE] = accounts.start_session(account)
+    browser.cookies[COOKIE] = sessions.start(account)
     return browser
 
 

@@ -232,12 +232,12 @@ def test_concurrent_address_add_and_merge_lose_nothing(client, monkeypatch):
 
 def test_merging_twice_or_into_itself_is_refused(client):
     from chalicelib.services import merge, merge_proof
-    from chalicelib.services.errors import Conflict
+    from chalicelib.services.errors import Conflict, Invalid
 
     ada = make_account("ada@example.org")
     bob = make_account("bob@example.org", OTHER_PASSWORD)
     cy = make_account("cy@example.org", OTHER_PASSWORD)
-    with pytest.raises(Conflict):
+    with pytest.raises(Invalid):  # answered like a wrong password: nothing told about the address
         merge_proof.by_password(ada, "ada@example.org", PASSWORD, "1.2.3.4")
     merge_proof.by_password(ada, "bob@example.org", OTHER_PASSWORD, "1.2.3.4")
     with pytest.raises(Conflict):

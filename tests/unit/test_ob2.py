@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hashlib import sha256
 
 from chalicelib.openbadges import ob2
+from chalicelib.openbadges.evidence import Evidence
 
 ISSUER = "https://badges.example.org/public/issuers/i1"
 
@@ -129,7 +130,7 @@ def test_signed_assertion_with_optional_fields():
         image="https://b.example/a1.png",
         expires=datetime(2027, 1, 1),
         narrative="Did it.",
-        evidence=[{"id": "https://e.example/1"}, {"narrative": "Watched it."}],
+        evidence=[Evidence(url="https://e.example/1"), Evidence(narrative="Watched it.")],
     )
     assert doc["verification"] == {"type": "signed", "creator": f"{ISSUER}/keys/k1"}
     assert doc["expires"] == "2027-01-01T00:00:00Z"

@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.openbadges import dataintegrity as di
 from chalicelib.openbadges import ob3
+from chalicelib.openbadges.evidence import Evidence
 from chalicelib.openbadges.ob2 import hashed_identity
 
 ISSUER = "https://laurel.example/issuers/acme"
@@ -87,7 +88,7 @@ def test_optional_fields_are_objects_and_arrays():
     c = _credential(
         achievement=achievement,
         valid_until=datetime(2027, 3, 1, tzinfo=UTC),
-        evidence=[{"id": "https://laurel.example/evidence/1", "narrative": "Led the project."}],
+        evidence=[Evidence(url="https://laurel.example/evidence/1", narrative="Led the project.")],
         image="https://laurel.example/public/credentials/a1/image",
         status_entry=ob3.status_entry(list_url=LIST_URL, index=7),
     )
@@ -128,7 +129,7 @@ def test_every_field_maps_to_a_defined_term():
             image="https://x.example/i.png", tags=["t"], alignment=[{"targetName": "n"}]
         ),
         valid_until=datetime(2027, 1, 1, tzinfo=UTC),
-        evidence=[{"id": "https://x.example/e", "name": "E", "description": "D", "narrative": "N"}],
+        evidence=[Evidence(url="https://x.example/e", narrative="N")],
         image="https://x.example/c.png",
         status_entry=ob3.status_entry(list_url=LIST_URL, index=1),
     )

@@ -171,12 +171,28 @@ def test_ses_template_matches_files(resources):
     assert t["SubjectPart"] == (mail / "award_notice.subject.txt").read_text(encoding="utf-8").strip()
 
 
+def test_api_gateway_decodes_binary_bodies_whatever_the_accept_header(resources):
+    """A browser's download link sends no Accept header: API Gateway must still return bytes."""
+    definition = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    assert definition["x-amazon-apigateway-binary-media-types"] == ["*/*"]
+
+
 def test_functions_get_settings_from_environment(build):
     env = json.loads(SAM.read_text())["Globals"]["Function"]["Environment"]["Variables"]
     keys = ("ACCOUNTS_TABLE", "BADGES_TABLE", "ASSERTIONS_TABLE", "BUCKET", "MAIL_QUEUE", "SENDER_EMAIL")
     keys += ("KMS_KEY_ID", "PUBLIC_BASE_URL", "AWARD_NOTICE_TEMPLATE", "STAGE")
     assert set(keys) <= set(env)
     assert env["MAIL_QUEUE"] == get_settings().mail_queue
+    assert env["STAGE"] == "prod"  # a deployed stage: no outbox, no development secrets
+
+
+def test_every_function_runs_on_a_deployed_stage(build):
+    from chalicelib.config import DEVELOPMENT_STAGES
+
+    resources = json.loads(SAM.read_text())["Resources"]
+    for fn in of_type(resources, "AWS::Serverless::Function").values():
+        stage = fn["Properties"].get("Environment", {}).get("Variables", {}).get("STAGE", "prod")
+        assert stage and stage not in DEVELOPMENT_STAGES
 
 
 def role_statements(resources: dict) -> list[dict]:

@@ -128,11 +128,7 @@ def test_hsts_only_where_the_public_origin_is_https(client, monkeypatch):
     assert r.status_code == 200 and "Strict-Transport-Security" not in r.headers
 
 
-def test_csrf_cookie_is_http_only_and_secure_off_the_local_stage(client, monkeypatch):
-    from chalicelib.config import get_settings
-
+def test_csrf_cookie_is_host_prefixed_and_secure_on_every_stage(client):
     cookie = Browser(client).get("/login").headers["Set-Cookie"]
-    assert cookie.startswith("laurel_csrf=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert "Secure" not in cookie  # the local/test stage is plain http
-    monkeypatch.setattr(type(get_settings()), "is_local", property(lambda self: False))
-    assert "; Secure" in Browser(client).get("/login").headers["Set-Cookie"]
+    assert cookie.startswith("__Host-laurel_csrf=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "; Secure" in cookie and "; Path=/" in cookie and "Domain" not in cookie  # what __Host- needs

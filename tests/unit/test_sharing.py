@@ -100,7 +100,7 @@ def test_qr_is_svg():
 
 def make_earner(client, email: str, first: str = "Ada", last: str = "Lovelace") -> Browser:
     """A verified, signed-in account holding `email` (made directly in the store)."""
-    from chalicelib.services import accounts, ids
+    from chalicelib.services import ids, sessions
     from chalicelib.store.models import AccountEmailItem, AccountItem, EmailItem
 
     at, account_id = ids.now(), ids.new_id()
@@ -121,7 +121,7 @@ def make_earner(client, email: str, first: str = "Ada", last: str = "Lovelace") 
     ).save()
     AccountEmailItem(account.pk, f"EMAIL#{email}", email=email, verified=True, created_at=at).save()
     browser = Browser(client)
-    browser.cookies["laurel_session"] = accounts.start_session(account)
+    browser.cookies["__Host-laurel_session"] = sessions.start(account)
     browser.account = account
     return browser
 

@@ -408,6 +408,53 @@ def test_key_not_listed_for_assertion_is_refused(web3, ed_key):
     assert "not authorised" in check(report, "signature-valid")["sentence"]
 
 
+def own_url_key(
+    web: Web, public_key: bytes, url: str = f"{SITE}/credential-keys/1", listed: bool = True
+) -> str:
+    """A key at its own URL (as Laurel publishes them), its controller listing it unless told otherwise."""
+    method = {
+        "id": url,
+        "type": "Multikey",
+        "controller": CONTROLLER,
+        "publicKeyMultibase": dataintegrity.multikey(public_key),
+    }
+    web.put(url, {"@context": "https://w3id.org/security/multikey/v1", **method})
+    document = controller_document(public_key)
+    if listed:
+        document["verificationMethod"].append(method)
+        document["assertionMethod"].append(url)
+    web.put(CONTROLLER, document)
+    return url
+
+
+def resign(document: dict, private_key: bytes, method: str) -> dict:
+    return sign({k: v for k, v in document.items() if k != "proof"}, private_key, method=method)
+
+
+def test_key_at_its_own_url_verifies_and_the_old_fragment_form_too(web3, ed_key):
+    method = own_url_key(web3, ed_key[1])
+    web3.put(STATUS, resign(status_list(ed_key[0]), ed_key[0], method))
+    report = run(web3, json.dumps(resign(credential(ed_key[0]), ed_key[0], method)), email=ADA)
+    assert report["verdict"] == "valid", report
+    assert run(web3, json.dumps(credential(ed_key[0])), email=ADA)["verdict"] == "valid"  # CONTROLLER#key-1
+
+
+def test_key_at_its_own_url_its_controller_does_not_list_is_refused(web3, ed_key):
+    method = own_url_key(web3, ed_key[1], listed=False)
+    report = run(web3, json.dumps(resign(credential(ed_key[0]), ed_key[0], method)))
+    assert failed(report) == ["signature-valid"]
+    assert "not authorised" in check(report, "signature-valid")["sentence"]
+
+
+def test_key_document_whose_id_is_not_its_url_is_refused(web3, ed_key):
+    method = own_url_key(web3, ed_key[1])
+    mirror = "https://mirror.example/credential-keys/1"  # a copy elsewhere claiming to be the issuer's key
+    web3.put(mirror, json.loads(web3.pages[method][2]))
+    report = run(web3, json.dumps(resign(credential(ed_key[0]), ed_key[0], mirror)))
+    assert failed(report) == ["signature-valid"]
+    assert "not the key document" in check(report, "signature-valid")["sentence"]
+
+
 def test_1edtech_vector_verifies_as_another_issuers_credential():
     signed = json.loads((VECTOR / "signed-credential.json").read_text())
     method = signed["proof"]["verificationMethod"]
@@ -474,3 +521,21 @@ def test_verify_api_is_rate_limited_per_client(client, monkeypatch):
         statuses.append(r.status_code)
     assert statuses[:2] != [429, 429] and statuses[2] == 429
     assert _json.loads(r.body)["title"] == "Too many requests"
+
+
+def test_one_verification_never_makes_more_than_max_fetches_requests():
+    from chalicelib.openbadges.verify_base import MAX_FETCHES, Documents
+
+    asked: list[str] = []
+
+    def fetch(url):
+        asked.append(url)
+        return 200, "application/json", b"{}"
+
+    docs = Documents(fetch)
+    for n in range(MAX_FETCHES):
+        docs.get(f"https://issuer.example/{n}")
+    docs.get("https://issuer.example/0")  # already fetched: answered from memory, not counted
+    with pytest.raises(FetchError, match="needs more documents than Laurel fetches"):
+        docs.get("https://issuer.example/one-more")
+    assert len(asked) == MAX_FETCHES == 12
