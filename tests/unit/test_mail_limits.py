@@ -146,3 +146,21 @@ def test_fresh_claim_links_asked_by_anyone_count_against_the_address(client, iss
     r = browser.post(path + "/resend", {"csrf_token": csrf_token(page.text)})
     assert r.status_code == 429
     assert AssertionItem.get(f"ASSERTION#{a['id']}", "ASSERTION").notice == "sent"  # nothing queued
+
+
+def test_a_merge_code_counts_against_the_primary_it_goes_to(phisher, ada, mails):
+    """The code goes to the other account's primary address, so that address's cap is the one to hold;
+    over it nothing is mailed and the answer is the same as for any address."""
+    from chalicelib.services import ratelimit
+
+    work = "ada.work@example.org"
+    assert add(ada, work).status_code == 200
+    code = activation_code(to(mails, work)[-1]["html"])
+    page = ada.get("/settings/emails")
+    ada.post("/settings/emails/verify", {"csrf_token": csrf_token(page.text), "email": work, "code": code})
+    for _ in range(ratelimit.MAIL_TO_HOUR.limit):
+        ratelimit.MAIL_TO_HOUR.hit(ADA)
+    page = phisher.get(f"/settings/emails/merge?email={work}")
+    r = phisher.post("/settings/emails/merge/code", {"csrf_token": csrf_token(page.text), "email": work})
+    assert r.status_code == 200 and "We emailed a 6-digit code" in r.text
+    assert not [m for m in mails if m["subject"] == "Your code to merge Laurel accounts"]
