@@ -151,9 +151,10 @@ class Confirmation:
 
     @property
     def asker(self) -> str:
-        """How the page names the asking account: its name and its primary address, masked."""
+        """How the page names the asking account: its verified primary address, masked (never its
+        self-chosen name: whoever opens the link did not choose that text)."""
         local, _, domain = self.asking.primary_email.partition("@")
-        return f"{self.asking.first_name} {self.asking.last_name} ({local[:1]}***@{domain})"
+        return f"{local[:1]}***@{domain}"
 
 
 def confirmation(token: str) -> Confirmation:
@@ -170,7 +171,7 @@ def verify_link(account: AccountItem | None, token: str) -> Confirmation:
     found = confirmation(token)
     if account is None or account.id != found.asking.id:
         raise Forbidden(
-            f"This link confirms the address for the Laurel account of {found.asker}. "
+            f"This link confirms the address for the Laurel account signed in as {found.asker}. "
             "Only that account can confirm it, signed in. If you did not ask for this, ignore the mail."
         )
     activation.verify(account.id, found.token.email, ids.sha256_hex(token))
