@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import accounts, activation, addresses, merge, unsubscribe
-from chalicelib.services.errors import Invalid
+from chalicelib.services import accounts, addresses, merge, merge_proof, unsubscribe
+from chalicelib.services.errors import Conflict, Invalid
 from chalicelib.web import pagekit
 from chalicelib.web.sessions import client_ip, current_account, form_body
 
@@ -117,19 +117,30 @@ def verify_code():
 
 @page(SETTINGS + "/verify/{token}", methods=("GET", "POST"))
 def verify_link(token):
-    # GET only shows a button: mail scanners that open links must not spend the token.
-    if _request().method == "GET":
-        item = activation.live_token(token, "activate")
-        if item is None:
-            message = "This link is not valid, was used already or has expired. Ask for a new one."
-            return _html("pages/problem.html", status=410, title="Link expired", message=message)
-        return _html("pages/settings_emails.html", confirm_token=token, confirm_email=item.email)
-    pagekit.posted_form(_request())
-    verified = addresses.verify_link(token)
-    signed_in = current_account(_request())
-    if signed_in is not None and signed_in.id == verified.id:
-        return pagekit.redirect(f"{SETTINGS}?done=verified")
-    return pagekit.redirect(f"/login?next={quote(SETTINGS + '?done=verified', safe='/')}")
+    """The page names the account that asked; only that account, signed in, can confirm (a POST:
+    mail scanners that open links must not spend the token)."""
+    request = _request()
+    try:
+        found = addresses.confirmation(token)
+    except Conflict as error:
+        return _html("pages/problem.html", status=410, title="Link expired", message=error.detail)
+    signed_in = current_account(request)
+    mine = signed_in is not None and signed_in.id == found.asking.id
+    if request.method == "POST":
+        pagekit.posted_form(request)
+    if request.method == "GET" or not mine:
+        here = quote(f"{SETTINGS}/verify/{token}", safe="/")
+        return _html(
+            "pages/settings_emails.html",
+            status=200 if request.method == "GET" else 403,
+            confirm_token=token,
+            confirm_email=found.token.email,
+            asker=found.asker,
+            mine=mine,
+            login_next=f"/login?next={here}",
+        )
+    addresses.verify_link(signed_in, token)
+    return pagekit.redirect(f"{SETTINGS}?done=verified")
 
 
 @page(SETTINGS + "/primary", methods=("POST",))
@@ -155,7 +166,8 @@ def remove_address():
 
 def _merge_page(account, email: str, *, status: int = 200, **extra: Any) -> Response:
     owner = accounts.owner_of(email) if email else None
-    # Shown alike whether another account holds the address or no one does: no enumeration here.
+    # Shown alike whether another account holds the address (verified or not) or no one does: no
+    # enumeration here. The merge itself works only through an address verified elsewhere (merge_proof).
     if not email or (owner is not None and owner.account_id == account.id):
         return pagekit.redirect(SETTINGS)
     return _html("pages/merge.html", status=status, account=account, email=email, **extra)
@@ -173,9 +185,9 @@ def merge_account():
     email = _email(form)
     try:
         if form.get("method") == "code":
-            merge.by_code(account, email, form.get("code", ""), client_ip(request))
+            merge_proof.by_code(account, email, form.get("code", ""), client_ip(request))
         else:
-            merge.by_password(account, email, form.get("password", ""), client_ip(request))
+            merge_proof.by_password(account, email, form.get("password", ""), client_ip(request))
     except Invalid as error:
         return _merge_page(account, email, status=422, errors=pagekit.field_errors(error))
     return pagekit.redirect(f"{SETTINGS}?done=merged")
@@ -187,7 +199,7 @@ def merge_code():
     if away:
         return away
     email = _email(pagekit.posted_form(_request()))
-    merge.send_code(account, email, client_ip(_request()))
+    merge_proof.send_code(account, email, client_ip(_request()))
     return _merge_page(account, email, code_sent=True)
 
 

@@ -84,8 +84,8 @@ def _claim_page(claim: claims.Claim, token: str, *, status: int = 200, **extra: 
     account = current_account(_request())
     if owner and account and owner.account_id == account.id and owner.verified:
         mode = "mine"
-    else:
-        mode = "login" if owner else "register"
+    else:  # an unverified hold blocks nobody: registering takes it over (services/accounts.register)
+        mode = "login" if owner and owner.verified else "register"
     context = {"mode": mode, "claim_token": token, "email": claim.email, "form": {}, **extra}
     return _html("pages/claim.html", status=status, **_badge_context(claim.assertion), **context)
 
@@ -146,7 +146,7 @@ def activate():
     form = _form()
     email = accounts.normalise(form.get("email", ""))
     try:
-        account = activation.by_code(email, form.get("code", ""), client_ip(request))
+        account = activation.by_code(email, form.get("code", ""), client_ip(request), form)
     except Invalid as error:
         return _html("pages/activate.html", status=422, email=email, errors=_errors(error))
     return _signed_in(account)
@@ -168,8 +168,11 @@ def activate_link(token):
             message = "This activation link is not valid, was already used or has expired."
             return _html("pages/activate.html", status=410, email="", link_problem=message)
         return _html("pages/activate_link.html", token=token)
-    _form()
-    return _signed_in(activation.by_token(token))
+    try:
+        account = activation.by_token(token, _form())
+    except Invalid as error:
+        return _html("pages/activate_link.html", status=422, token=token, errors=_errors(error))
+    return _signed_in(account)
 
 
 # --- signing in and out --------------------------------------------------------------------------

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DeleteError, TransactWriteError
+from pynamodb.exceptions import DeleteError
 
 from chalicelib.services import activation, fields, ids, passwords, ratelimit
 from chalicelib.services.errors import Conflict, Invalid, LaurelError
 from chalicelib.services.ratelimit import TooMany
+from chalicelib.store import aws
 from chalicelib.store.models import (
     AccountEmailItem,
     AccountItem,
@@ -102,7 +103,11 @@ def read_registration(form: dict, email: str) -> Registration:
 
 
 def register(reg: Registration) -> AccountItem:
-    """Create the account and its (unverified) address in one transaction, then mail the activation."""
+    """Create the account and its (unverified) address in one transaction, then mail the activation.
+
+    An address verified on another account is taken. One that another account only holds unverified
+    does not block: the registration takes the hold over (the activation mailed to the address decides).
+    """
     at = ids.now()
     account_id = ids.new_id()
     account = AccountItem(
@@ -116,17 +121,29 @@ def register(reg: Registration) -> AccountItem:
         created_at=at,
         updated_at=at,
     )
-    owner = EmailItem(f"EMAIL#{reg.email}", "EMAIL", email=reg.email, account_id=account_id, created_at=at)
+    taken = AddressTaken("An account already uses this address: log in to add the badge.")
+    holder = owner_of(reg.email)
+    if holder is not None and holder.verified:
+        raise taken
     listed = AccountEmailItem(f"ACCOUNT#{account_id}", f"EMAIL#{reg.email}", email=reg.email, created_at=at)
-    try:
-        with transaction() as tx:
-            tx.save(account, condition=AccountItem.pk.does_not_exist())
-            tx.save(owner, condition=EmailItem.pk.does_not_exist())
-            tx.save(listed)
-    except TransactWriteError:
-        raise AddressTaken("An account already uses this address: log in to add the badge.") from None
+    with aws.refusing(lambda: taken), transaction() as tx:
+        tx.save(account, condition=AccountItem.pk.does_not_exist())
+        hold(tx, reg.email, account_id, holder, at)
+        tx.save(listed)
     activation.send(account, reg.email)
     return account
+
+
+def hold(tx, email: str, account_id: str, holder: EmailItem | None, at) -> None:
+    """In `tx`: put an unverified address on `account_id`. Either nobody holds it, or `holder` (another
+    account) holds it unverified: that hold ends (its listing goes) unless it changed meanwhile."""
+    owner = EmailItem(f"EMAIL#{email}", "EMAIL", email=email, account_id=account_id, created_at=at)
+    if holder is None:
+        tx.save(owner, condition=EmailItem.pk.does_not_exist())
+        return
+    unverified = EmailItem.verified.does_not_exist() | (EmailItem.verified == False)  # noqa: E712
+    tx.save(owner, condition=(EmailItem.account_id == holder.account_id) & unverified)
+    tx.delete(AccountEmailItem(f"ACCOUNT#{holder.account_id}", f"EMAIL#{email}"))
 
 
 def owner_of(email: str) -> EmailItem | None:
@@ -158,17 +175,17 @@ def normalise(email: str) -> str:
 
 
 def login(email: str, password: str, client_ip: str) -> AccountItem:
-    """The account for this address and password; failures count against the address and the client."""
+    """The account for this address and password. Every try is counted before the password is checked
+    (per address and per client); a right password takes its count back."""
     email = normalise(email)
-    if ratelimit.LOGIN_CLIENT.exceeded(client_ip) or ratelimit.LOGIN_ACCOUNT.exceeded(email):
-        raise TooMany("Too many failed attempts. Wait 15 minutes, or reset your password.")
     owner = owner_of(email) if email else None
+    tries = PasswordTries(owner.account_id if owner else email, client_ip)
+    tries.count("Too many failed attempts. Wait 15 minutes, or reset your password.")
     account = get_account(owner.account_id) if owner else None
     if not passwords.verify(account.password_hash if account else None, password or ""):
-        ratelimit.LOGIN_ACCOUNT.hit(email)
-        ratelimit.LOGIN_CLIENT.hit(client_ip)
         _say_if_merged(owner, password)
         raise BadLogin("The email address or the password is not right.")
+    tries.forgive()
     if account.merged_into:  # closed by a merge that is still moving its addresses
         raise Merged("This account was merged into another one. Sign in with that account's password.")
     if not owner.verified:
@@ -176,6 +193,25 @@ def login(email: str, password: str, client_ip: str) -> AccountItem:
     if passwords.needs_rehash(account.password_hash):
         account.update(actions=[AccountItem.password_hash.set(passwords.hash_password(password))])
     return account
+
+
+@dataclass
+class PasswordTries:
+    """Password tries against one account (or an address no account holds), whichever address or form
+    they come through (sign-in, merge), and from one client: 5 per account and 50 per client a quarter."""
+
+    key: str
+    client_ip: str
+
+    def count(self, refusal: str) -> None:
+        """Count this try before the password is checked; TooMany once over either limit."""
+        if not (ratelimit.LOGIN_CLIENT.hit(self.client_ip) and ratelimit.LOGIN_ACCOUNT.hit(self.key)):
+            raise TooMany(refusal)
+
+    def forgive(self) -> None:
+        """The password was right: this try does not count against anyone."""
+        ratelimit.LOGIN_ACCOUNT.forgive(self.key)
+        ratelimit.LOGIN_CLIENT.forgive(self.client_ip)
 
 
 def _say_if_merged(owner: EmailItem | None, password: str) -> None:
@@ -208,8 +244,11 @@ def mail_reset(email: str, request_id: str, requested_at: int) -> str:
 
 
 def _reset_now(email: str) -> str:
+    """Mail a link only when the address is verified on a live account. The link remembers the
+    account's session epoch: a password change or a completed reset bumps it, voiding older links."""
     owner = owner_of(email)
-    if owner is None:
+    account = get_account(owner.account_id) if owner and owner.verified else None
+    if account is None or account.merged_into:
         return "no account"
     token = ids.new_secret()
     expires = int(time.time()) + RESET_SECONDS
@@ -217,8 +256,9 @@ def _reset_now(email: str) -> str:
         f"TOKEN#{ids.sha256_hex(token)}",
         "TOKEN",
         kind="reset",
-        account_id=owner.account_id,
+        account_id=account.id,
         email=email,
+        epoch=account.session_epoch or 0,
         expires_at=expires,
         ttl=expires,
     ).save()
@@ -228,43 +268,62 @@ def _reset_now(email: str) -> str:
 
 
 def reset_token(token: str) -> OneTimeTokenItem:
-    """The live reset token (Conflict when unknown, used or expired)."""
+    """The live reset token (Conflict when unknown, used, expired, or voided by a newer password)."""
     item = activation.live_token(token, "reset")
-    if item is None:
+    if item is None or _reset_account(item) is None:
         raise Conflict("This reset link is not valid, was already used or has expired. Ask for a new one.")
     return item
 
 
+def _reset_account(item: OneTimeTokenItem) -> AccountItem | None:
+    """The account the link resets, while the link's address is still verified on it and no password
+    was set since the link was mailed."""
+    owner = owner_of(item.email)
+    if owner is None or owner.account_id != item.account_id or not owner.verified:
+        return None
+    account = get_account(item.account_id)
+    if account is None or account.merged_into or (account.session_epoch or 0) != item.epoch:
+        return None
+    return account
+
+
 def reset_password(token: str, form: dict) -> AccountItem:
-    """Use the link once: set the new password and end every session."""
+    """Use the link once: set the new password and end every session (and every other reset link)."""
     item = reset_token(token)
     password = new_password(form, email=item.email)
+    used = Conflict("This reset link was already used. Ask for a new one.")
     try:
         item.delete(condition=OneTimeTokenItem.pk.exists())
     except DeleteError:
-        raise Conflict("This reset link was already used. Ask for a new one.") from None
-    account = get_account(item.account_id)
+        raise used from None
+    account = _reset_account(item)
     if account is None:
-        raise Conflict("This account no longer exists.")
-    _set_password(account, password)
-    if not (owner := owner_of(item.email)) or not owner.verified:
-        activation.verify_owner(account, item.email)  # the link proved the mailbox
+        raise used
+    with aws.refusing(lambda: used):
+        _set_password(account, password, epoch=item.epoch)
     return account
 
 
 def change_password(account: AccountItem, form: dict) -> AccountItem:
-    """Check the current password, set the new one; other sessions end (the caller starts a new one)."""
+    """Check the current password, set the new one; other sessions and reset links end (the caller
+    starts a new session)."""
     if not passwords.verify(account.password_hash, form.get("current_password") or ""):
         raise field_errors({"current_password": "This is not your current password."})
     _set_password(account, new_password(form, email=account.primary_email))
     return account
 
 
-def _set_password(account: AccountItem, password: str) -> None:
+def _set_password(account: AccountItem, password: str, *, epoch: int | None = None) -> None:
+    """Set the password and bump the session epoch (sessions and reset links end); with `epoch`, only
+    if no password was set since then."""
+    condition = None if epoch is None else AccountItem.session_epoch == epoch
+    if epoch == 0:  # an account whose password was never changed may have no epoch stored yet
+        condition = AccountItem.session_epoch.does_not_exist() | condition
     account.update(
         actions=[
             AccountItem.password_hash.set(passwords.hash_password(password)),
             AccountItem.session_epoch.add(1),
             AccountItem.updated_at.set(ids.now()),
-        ]
+        ],
+        condition=condition,
     )

@@ -1,4 +1,10 @@
-"""Activation of an address: one mail with a link and a 6-digit code; either works once, for 24 hours."""
+"""Activation of an address: one mail with a link and a 6-digit code; either works once, for 24 hours.
+
+The mail proves the mailbox, not who chose the account's password: a registration is only finished by
+someone who also gives that password, or who chooses a new one (which ends every other session). An
+address added in settings is confirmed only inside the session of the account that asked
+(services/addresses.py).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,10 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
-from chalicelib.services import ids, ratelimit
+from chalicelib.services import ids, passwords, ratelimit
 from chalicelib.services.errors import Conflict, Invalid
 from chalicelib.services.ratelimit import TooMany
 from chalicelib.store import aws
@@ -173,7 +179,7 @@ def _resend_now(email: str) -> str:
 
     owner = accounts.owner_of(email)
     account = accounts.get_account(owner.account_id) if owner and not owner.verified else None
-    if account is None:
+    if account is None or account.primary_email != email:  # only a registration waiting for activation
         return "nothing to activate"
     send(account, email, counted=True)  # counted by resend()
     return "sent"
@@ -186,8 +192,8 @@ def _code_item(email: str) -> ActivationCodeItem | None:
         return None
 
 
-def by_code(email: str, code: str, client_ip: str) -> AccountItem:
-    """Verify the address with its 6-digit code. Each try is counted before the check: 5 tries at most."""
+def check_code(email: str, code: str, client_ip: str) -> ActivationCodeItem:
+    """The address's live code item when `code` is right. Each try is counted before the check: 5 at most."""
     from chalicelib.services import accounts
 
     email, code = accounts.normalise(email), (code or "").strip().replace(" ", "")
@@ -211,7 +217,15 @@ def by_code(email: str, code: str, client_ip: str) -> AccountItem:
         left = MAX_ATTEMPTS - item.attempts
         detail = f"This code is not right; {left} tries left." if left else dead.detail
         raise Invalid(detail, errors=[{"field": "code", "detail": detail}])
-    return _verify(item.account_id, email, item.token_hash)
+    return item
+
+
+def by_code(email: str, code: str, client_ip: str, form: dict) -> AccountItem:
+    """Activate a registration with its 6-digit code and the account's password (or a new one)."""
+    from chalicelib.services import accounts
+
+    item = check_code(email, code, client_ip)
+    return _activate(item.account_id, accounts.normalise(email), item.token_hash, form)
 
 
 def live_token(token: str, kind: str) -> OneTimeTokenItem | None:
@@ -225,34 +239,57 @@ def live_token(token: str, kind: str) -> OneTimeTokenItem | None:
     return item if item.kind == kind and item.expires_at > time.time() else None
 
 
-def by_token(token: str) -> AccountItem:
-    """Verify the address with the emailed link (once)."""
+def by_token(token: str, form: dict) -> AccountItem:
+    """Activate a registration with the emailed link (once) and the account's password (or a new one)."""
     item = live_token(token, "activate")
     if item is None:
         raise Conflict("This activation link is not valid, was already used or has expired.")
-    return _verify(item.account_id, item.email, ids.sha256_hex(token))
+    return _activate(item.account_id, item.email, ids.sha256_hex(token), form)
 
 
-def _verify(account_id: str, email: str, token_hash: str) -> AccountItem:
-    """Spend the code and the link together and mark the address verified, all or nothing."""
-    try:
-        with transaction() as tx:
-            tx.delete(
-                ActivationCodeItem(f"EMAIL#{email}", "CODE"),
-                condition=ActivationCodeItem.token_hash == token_hash,
-            )
-            tx.delete(
-                OneTimeTokenItem(f"TOKEN#{token_hash}", "TOKEN"), condition=OneTimeTokenItem.pk.exists()
-            )
-            _mark_verified(tx, account_id, email)
-    except TransactWriteError:
-        raise Conflict("This code or link was already used, or a newer one was sent.") from None
-    account = AccountItem.get(f"ACCOUNT#{account_id}", "PROFILE")
+def _activate(account_id: str, email: str, token_hash: str, form: dict) -> AccountItem:
+    """Finish a registration: whoever holds the mail must also know the password, or replace it."""
+    from chalicelib.services import accounts
+
+    account = accounts.get_account(account_id)
+    if account is None or account.primary_email != email or account.merged_into:
+        raise Conflict(
+            "This code confirms an address added to an existing account: enter it in Settings → "
+            "Email addresses, signed in to that account."
+        )
+    changes = []
+    if form.get("new_password"):  # someone else may have registered with this address: take it over
+        password = accounts.new_password(form, email=email, field="new_password")
+        changes = [
+            AccountItem.password_hash.set(passwords.hash_password(password)),
+            AccountItem.session_epoch.add(1),
+            AccountItem.updated_at.set(ids.now()),
+        ]
+    elif not passwords.verify(account.password_hash, form.get("password") or ""):
+        detail = "This is not the password chosen at registration. Enter it, or choose a new password below."
+        raise Invalid(detail, errors=[{"field": "password", "detail": detail}])
+    verify(account_id, email, token_hash, changes)
+    account.refresh()
     return account
 
 
+def verify(account_id: str, email: str, token_hash: str, changes: list | None = None) -> None:
+    """Spend the code and the link together and mark the address verified (with `changes` to the
+    profile), all or nothing."""
+    used = Conflict("This code or link was already used, or a newer one was sent.")
+    with aws.refusing(lambda: used), transaction() as tx:
+        tx.delete(
+            ActivationCodeItem(f"EMAIL#{email}", "CODE"),
+            condition=ActivationCodeItem.token_hash == token_hash,
+        )
+        tx.delete(OneTimeTokenItem(f"TOKEN#{token_hash}", "TOKEN"), condition=OneTimeTokenItem.pk.exists())
+        _mark_verified(tx, account_id, email)
+        if changes:
+            tx.update(AccountItem(f"ACCOUNT#{account_id}", "PROFILE"), actions=changes)
+
+
 def verify_owner(account: AccountItem, email: str) -> None:
-    """Mark the address verified without a code (a password reset link proved the mailbox)."""
+    """Mark the account's address verified without a code: for accounts made by tools and tests."""
     with transaction() as tx:
         _mark_verified(tx, account.id, email)
 

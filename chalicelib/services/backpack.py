@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.services import accounts, awards, hosting, ids
 from chalicelib.services.errors import Conflict, NotFound
+from chalicelib.store import aws
 from chalicelib.store.models import AccountItem, AssertionItem, BadgeClassItem, EmailItem, IssuerItem
 
 PAGE = 100
@@ -54,14 +53,20 @@ class BackpackBadge:
         return f"/backpack/{self.assertion.id}"
 
 
-def _awards_to(email: str) -> list[AssertionItem]:
+def public_awards_to(email: str) -> list[AssertionItem]:
+    """The address's public awards (capped like the backpack)."""
+    return _awards_to(email, AssertionItem.public == True)  # noqa: E712
+
+
+def _awards_to(email: str, only=None) -> list[AssertionItem]:
     """Awards to one address, newest first, paginated and capped."""
     found: list[AssertionItem] = []
     cursor = None
+    condition = AssertionItem.state != "erased"
     while len(found) < MAX_PER_ADDRESS:
         result = AssertionItem.by_recipient.query(
             email,
-            filter_condition=AssertionItem.state != "erased",
+            filter_condition=condition if only is None else condition & only,
             scan_index_forward=False,
             limit=PAGE,
             page_size=PAGE,
@@ -199,13 +204,11 @@ def _move(account: AccountItem, assertion_id: str, to: str, allowed: tuple[str, 
     item = owned(account, assertion_id)
     if awards.status(item) not in allowed:
         raise Conflict(f"This badge is {awards.status(item)}; it cannot be {to} now.")
-    try:
+    with aws.refusing(lambda: Conflict("This badge changed meanwhile; reload the page.")):
         item.update(
             actions=[AssertionItem.state.set(to), AssertionItem.updated_at.set(ids.now())],
             condition=AssertionItem.state.is_in(*allowed),
         )
-    except UpdateError:
-        raise Conflict("This badge changed meanwhile; reload the page.") from None
     return item
 
 

@@ -24,6 +24,11 @@ class Unauthorized(LaurelError):
     title = "Unauthorized"
 
 
+class Forbidden(LaurelError):
+    status = 403
+    title = "Forbidden"
+
+
 class NotFound(LaurelError):
     status = 404
     title = "Not found"

@@ -9,7 +9,7 @@ The algorithm (accounts table; a record MergeItem ACCOUNT#into / MERGE#old says 
 1. Close (one TransactWrite): create the record (state running), mark the old profile merged_into +
    closed_at and bump its session_epoch (its sessions end, it cannot sign in, and no address can be
    added to it: addresses.add checks merged_into in its own transaction), check the survivor is open,
-   and when the proof was a code mailed to the address, mark that address verified.
+   and check the address is still verified on the old account.
 2. Move (one TransactWrite per step, ≤ 100 items): read what is left in the old account's partition
    (strongly consistent) and move it: per address, the EmailItem owner changes to the survivor on
    condition it is still the old account's, the AccountEmailItem is deleted there (condition: exists)
@@ -29,22 +29,17 @@ a failed step is simply re-planned.
 
 from __future__ import annotations
 
-import hmac
 import logging
-import secrets
-import time
 from collections.abc import Callable
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
-from chalicelib.services import accounts, activation, ids, passwords, ratelimit
-from chalicelib.services.errors import Conflict, Invalid
-from chalicelib.services.ratelimit import TooMany
+from chalicelib.services import ids
+from chalicelib.services.errors import Conflict
 from chalicelib.store import aws
 from chalicelib.store.aws import client
-from chalicelib.store.models import AccountItem, EmailItem, MergeCodeItem, MergeItem
+from chalicelib.store.models import MergeItem
 
 log = logging.getLogger(__name__)
 MAX_ITEMS = 100  # DynamoDB's TransactWriteItems limit
@@ -171,31 +166,20 @@ def _close(into_id: str, old_id: str, proof: str, email: str) -> None:
             }
         },
     ]
-    if proof == "code":  # the code proved the mailbox: the address arrives verified
-        items += [
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": {"pk": _s(f"EMAIL#{email}"), "sk": _s("EMAIL")},
-                    "UpdateExpression": "SET verified = :t, verified_at = if_not_exists(verified_at, :at)",
-                    "ConditionExpression": "account_id = :old",
-                    "ExpressionAttributeValues": {":t": {"BOOL": True}, ":at": _s(at), ":old": _s(old_id)},
-                }
-            },
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": {"pk": _s(f"ACCOUNT#{old_id}"), "sk": _s(f"EMAIL#{email}")},
-                    "UpdateExpression": "SET verified = :t",
-                    "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": {":t": {"BOOL": True}},
-                }
-            },
-        ]
+    items.append(  # only an address verified on that account brings it over (never a mere hold)
+        {
+            "ConditionCheck": {
+                "TableName": table,
+                "Key": {"pk": _s(f"EMAIL#{email}"), "sk": _s("EMAIL")},
+                "ConditionExpression": "account_id = :old AND verified = :t",
+                "ExpressionAttributeValues": {":old": _s(old_id), ":t": {"BOOL": True}},
+            }
+        }
+    )
     try:
         _write(items)
     except ClientError as error:
-        if not _cancelled(error) or aws.refused_for_now(error):
+        if not aws.condition_failed(error):
             raise  # throttled or a concurrent transaction: nothing was written, so a retry may pass
         if record(into_id, old_id) is None:  # not a repeat of our own close: a real conflict
             raise Conflict(
@@ -383,111 +367,3 @@ def resume_pending(into_id: str) -> list[MergeItem]:
         if m.state == "running"
     ]
     return [resume(m.into_id, m.from_id) for m in running]
-
-
-# --- proving control of the other account ----------------------------------------------------------
-
-CODE_SECONDS = 3600
-MAX_CODE_ATTEMPTS = 5
-
-
-def _other_owner(requester: AccountItem, email: str) -> EmailItem:
-    owner = accounts.owner_of(email)
-    if owner is None or owner.account_id == requester.id:
-        raise Conflict("This address does not belong to another account (any more). Reload the page.")
-    return owner
-
-
-def _code_hash(salt: str, code: str) -> str:
-    return ids.sha256_hex(f"merge:{salt}:{code}")
-
-
-def send_code(requester: AccountItem, email: str, client_ip: str) -> None:
-    """Mail a 6-digit code to an address another account holds; entering it proves control."""
-    if not ratelimit.CLIENT_FORMS.hit(client_ip):
-        raise TooMany("Too many requests from your network. Try again later.")
-    # Counted for every address, held by an account or not: the answers must not tell them apart.
-    if not ratelimit.allow_mail("merge", email):
-        raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check that inbox.")
-    activation.count_mail_to(email)
-    owner = accounts.owner_of(email)
-    if owner is None or owner.account_id == requester.id:
-        return  # no mail, the same answer (a code to an address no one holds could merge nothing)
-    code, salt = f"{secrets.randbelow(10**6):06d}", secrets.token_hex(8)
-    expires = int(time.time()) + CODE_SECONDS
-    MergeCodeItem(
-        f"EMAIL#{email}",
-        "MERGECODE",
-        requester_id=requester.id,
-        owner_id=owner.account_id,
-        code_hash=_code_hash(salt, code),
-        salt=salt,
-        attempts=0,
-        expires_at=expires,
-        ttl=expires,
-    ).save()
-    activation.mail(
-        email,
-        "merge_code",
-        "Your code to merge Laurel accounts",
-        counted=True,
-        account_email=requester.primary_email,  # its verified identity, not its self-chosen name
-        code=code,
-    )
-
-
-def _code_error(detail: str) -> Invalid:
-    return Invalid(detail, errors=[{"field": "code", "detail": detail}])
-
-
-def by_code(requester: AccountItem, email: str, code: str, client_ip: str) -> MergeItem:
-    """The code mailed to the address proves control: merge its account into the requester's."""
-    if not ratelimit.CLIENT_FORMS.hit(client_ip):
-        raise TooMany("Too many requests from your network. Try again later.")
-    code = (code or "").strip().replace(" ", "")
-    dead = _code_error("This code is no longer valid. Ask for a new one.")
-    try:
-        item = MergeCodeItem.get(f"EMAIL#{email}", "MERGECODE", consistent_read=True)
-    except MergeCodeItem.DoesNotExist:
-        raise dead from None
-    if item.requester_id != requester.id or item.expires_at <= time.time():
-        raise dead
-    try:
-        item.update(
-            actions=[MergeCodeItem.attempts.add(1)], condition=MergeCodeItem.attempts < MAX_CODE_ATTEMPTS
-        )
-    except UpdateError:
-        raise dead from None
-    if not (len(code) == 6 and hmac.compare_digest(item.code_hash, _code_hash(item.salt, code))):
-        left = MAX_CODE_ATTEMPTS - item.attempts
-        raise _code_error(f"This code is not right; {left} tries left." if left else dead.detail)
-    if record(requester.id, item.owner_id) is None:  # else a retry after a busy store: resume it
-        owner = _other_owner(requester, email)
-        if owner.account_id != item.owner_id:
-            raise Conflict("This address changed hands meanwhile. Start again.")
-    merged = merge(requester.id, item.owner_id, proof="code", email=email)
-    _spend(item)  # only now: a merge that failed for a busy store can be retried with the same code
-    return merged
-
-
-def _spend(item: MergeCodeItem) -> None:
-    """Delete a used code. Best effort: a code left over only resumes the same, finished merge."""
-    try:
-        item.delete()
-    except Exception:
-        log.warning("a used merge code was not deleted", exc_info=True)
-
-
-def by_password(requester: AccountItem, email: str, password: str, client_ip: str) -> MergeItem:
-    """The other account's password proves control: merge it into the requester's. Rate-limited as login."""
-    if ratelimit.LOGIN_CLIENT.exceeded(client_ip) or ratelimit.LOGIN_ACCOUNT.exceeded(email):
-        raise TooMany("Too many failed attempts. Wait 15 minutes, or use a code sent to the address.")
-    owner = accounts.owner_of(email)
-    owner = owner if owner is not None and owner.account_id != requester.id else None
-    other = accounts.get_account(owner.account_id) if owner else None
-    if not passwords.verify(other.password_hash if other else None, password or ""):  # alike if unheld
-        ratelimit.LOGIN_ACCOUNT.hit(email)
-        ratelimit.LOGIN_CLIENT.hit(client_ip)
-        detail = "This is not the password of the account that holds this address."
-        raise Invalid(detail, errors=[{"field": "password", "detail": detail}])
-    return merge(requester.id, owner.account_id, proof="password", email=email)

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
-
 from chalicelib.services import accounts, awards, backpack, badgeclasses, hosting, ids, issuers, sharing
 from chalicelib.services.errors import Conflict, LaurelError, NotFound
+from chalicelib.store import aws
 from chalicelib.store.models import (
     AccountItem,
     AssertionItem,
@@ -52,13 +51,11 @@ def set_badge_public(account: AccountItem, assertion_id: str, public: bool) -> A
         raise Conflict(f"This badge is {status}; only an accepted badge can be made public.")
     if bool(item.public) == public:
         return item
-    try:
+    with aws.refusing(lambda: NotFound(f"No badge {assertion_id} in your backpack.")):
         item.update(
             actions=[AssertionItem.public.set(public), AssertionItem.updated_at.set(ids.now())],
             condition=AssertionItem.state != "erased",
         )
-    except UpdateError:
-        raise NotFound(f"No badge {assertion_id} in your backpack.") from None
     return item
 
 
@@ -99,13 +96,13 @@ def _owner(item: AssertionItem) -> AccountItem | None:
 def public_badge(assertion_id: str) -> PublicBadge:
     """The badge for its public page; NotFound when unknown, PrivateBadge when not public."""
     item = awards.get(None, assertion_id)
-    if not is_shown(item):
+    owner = _owner(item) if is_shown(item) else None
+    if owner is None:  # private, or its address left the account that published it
         raise PrivateBadge("Its owner has not made it public.")
     badge = badgeclasses.get(None, item.badge_id)
     issuer = issuers.get_issuer(item.issuer_id)
-    owner = _owner(item)
-    name = f"{owner.first_name} {owner.last_name}".strip() if owner else item.recipient_name
-    slug = owner.slug if owner and owner.public else None
+    name = f"{owner.first_name} {owner.last_name}".strip()
+    slug = owner.slug if owner.public else None
     status = awards.status(item)
     return PublicBadge(item, badge, issuer, status, name, slug, shared(item, badge, issuer))
 
@@ -134,28 +131,29 @@ def read_profile_form(form: dict, account: AccountItem) -> tuple[bool, str]:
     return public, slug
 
 
+def _slug_taken() -> LaurelError:
+    return accounts.field_errors({"slug": "That address is taken; choose another."})
+
+
 def set_profile(account: AccountItem, public: bool, slug: str) -> AccountItem:
     """Set the profile's visibility and its /u/{slug}; a slug belongs to one account (conditional put)."""
     at = ids.now()
     old = account.slug
-    try:
-        with transaction() as tx:
-            if slug != old:
-                mine = SlugItem(f"SLUG#{slug}", "SLUG", account_id=account.id, created_at=at)
-                tx.save(mine, condition=SlugItem.pk.does_not_exist())
-                if old:
-                    tx.delete(SlugItem(f"SLUG#{old}", "SLUG"), condition=SlugItem.account_id == account.id)
-            tx.update(
-                account,
-                actions=[
-                    AccountItem.public.set(public),
-                    AccountItem.slug.set(slug),
-                    AccountItem.updated_at.set(at),
-                ],
-                condition=AccountItem.pk.exists(),
-            )
-    except TransactWriteError:
-        raise accounts.field_errors({"slug": "That address is taken; choose another."}) from None
+    with aws.refusing(_slug_taken), transaction() as tx:
+        if slug != old:
+            mine = SlugItem(f"SLUG#{slug}", "SLUG", account_id=account.id, created_at=at)
+            tx.save(mine, condition=SlugItem.pk.does_not_exist())
+            if old:
+                tx.delete(SlugItem(f"SLUG#{old}", "SLUG"), condition=SlugItem.account_id == account.id)
+        tx.update(
+            account,
+            actions=[
+                AccountItem.public.set(public),
+                AccountItem.slug.set(slug),
+                AccountItem.updated_at.set(at),
+            ],
+            condition=AccountItem.pk.exists(),
+        )
     account.public, account.slug, account.updated_at = public, slug, at
     return account
 

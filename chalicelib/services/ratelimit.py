@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -28,7 +29,8 @@ class Limit:
         return RateItem(f"RATE#{self.scope}#{ids.sha256_hex(key)}", str(start))
 
     def hit(self, key: str, *, at: float | None = None) -> bool:
-        """Count one event; True when it is within the limit (one UpdateItem)."""
+        """Count one event first, then check: True when it is within the limit (one atomic UpdateItem
+        that returns the new count, so parallel requests each see their own number)."""
         at = time.time() if at is None else at
         item = self._item(key, at)
         item.update(
@@ -39,22 +41,20 @@ class Limit:
         )
         return item.count <= self.limit
 
-    def exceeded(self, key: str, *, at: float | None = None) -> bool:
-        """True when the limit is already used up in this window (one GetItem)."""
-        at = time.time() if at is None else at
-        item = self._item(key, at)
-        try:
-            item.refresh()
-        except RateItem.DoesNotExist:
-            return False
-        return item.count >= self.limit
+    def forgive(self, key: str) -> None:
+        """Take back one counted event (a sign-in that turned out right); never below zero."""
+        from pynamodb.exceptions import UpdateError
+
+        item = self._item(key, time.time())
+        with contextlib.suppress(UpdateError):  # a new window began meanwhile: nothing to take back
+            item.update(actions=[RateItem.count.add(-1)], condition=RateItem.count > 0)
 
     def clear(self, key: str, *, at: float | None = None) -> None:
         self._item(key, time.time() if at is None else at).delete()
 
 
-LOGIN_ACCOUNT = Limit("login-account", 5, 900)  # failed logins per address per 15 minutes
-LOGIN_CLIENT = Limit("login-client", 50, 900)  # failed logins per client IP per 15 minutes
+LOGIN_ACCOUNT = Limit("login-account", 5, 900)  # password tries per account per 15 minutes
+LOGIN_CLIENT = Limit("login-client", 50, 900)  # password tries per client IP per 15 minutes
 MAIL_MINUTE = Limit("mail-minute", 1, 60)  # activation / reset / fresh-link mails per address
 MAIL_DAY = Limit("mail-day", 5, 86400)
 MAIL_REQUEST_ONCE = Limit("mail-request-once", 1, 86400)  # one mail per queued request (SQS may redeliver)

@@ -341,6 +341,7 @@ class OneTimeTokenItem(_Item):
     kind = UnicodeAttribute()
     account_id = UnicodeAttribute()
     email = UnicodeAttribute()
+    epoch = NumberAttribute(null=True)  # reset links: the account's session_epoch when mailed
     expires_at = NumberAttribute()
     ttl = NumberAttribute()
 

@@ -38,6 +38,7 @@ def test_second_address_merge_reject_and_recover(page, live, make_issuer):
     page.get_by_label("I accept the terms of use").check()
     page.get_by_role("button", name="Create account").click()
     page.goto(activation_path(live.wait_for_mail(MAIN)["html"]))  # activate by link
+    page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Activate my account").click()
     page.wait_for_url("**/backpack*")
     assert page.locator(f"#badge-{first['id']}").is_visible()

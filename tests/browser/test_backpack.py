@@ -52,6 +52,7 @@ def sign_up(page, live) -> None:
     page.get_by_label("I accept the terms of use").check()
     page.get_by_role("button", name="Create account").click()
     page.get_by_label("6-digit code").fill(activation_code(live.wait_for_mail(EARNER)["html"]))
+    page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Activate", exact=True).click()
     page.wait_for_url("**/backpack")
 

@@ -35,6 +35,7 @@ def sign_up(page, live, email: str) -> None:
     page.get_by_label("I accept the terms of use").check()
     page.get_by_role("button", name="Create account").click()
     page.get_by_label("6-digit code").fill(activation_code(live.wait_for_mail(email)["html"]))
+    page.get_by_label("Your password").fill(PASSWORD)  # the one chosen at registration
     page.get_by_role("button", name="Activate", exact=True).click()
     page.wait_for_url("**/backpack")
 

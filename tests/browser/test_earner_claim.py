@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from tests.browser.conftest import check_page
-from tests.support.earners import PASSWORD, activation_code
+from tests.e2e.test_earner_flow import Earner
+from tests.support.earners import PASSWORD, activation_code, activation_path
 from tests.support.issuing import IssuerApi, data_uri, png
 
 EARNER = "lin.browser@example.org"
+FRED = "fred's own long passphrase 5"
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
 
 
@@ -51,6 +53,7 @@ def test_claim_register_activate_by_code_and_accept(page, live, make_issuer):
 
     code = activation_code(live.wait_for_mail(EARNER)["html"])
     page.get_by_label("6-digit code").fill(code)
+    page.get_by_label("Your password").fill(PASSWORD)  # the mail alone does not finish an account
     page.get_by_role("button", name="Activate", exact=True).click()
     page.wait_for_url("**/backpack")
     item = page.locator(f"#badge-{awarded['id']}")
@@ -61,3 +64,29 @@ def test_claim_register_activate_by_code_and_accept(page, live, make_issuer):
     page.wait_for_url("**/backpack*")
     assert "Accepted" in page.locator(f"#badge-{awarded['id']}").inner_text()
     check_page(page, "5-accepted")
+
+
+def test_forwarded_claim_the_recipient_takes_her_address_back_with_a_new_password(page, live, make_issuer):
+    """Fred registered from Lin's forwarded claim link; Lin opens the activation mail, one click is
+    not enough, and she chooses a new password instead: the account is hers, Fred's password is gone."""
+    issuer = make_issuer(name="Harbour College", url="https://harbour.example")
+    api = IssuerApi(live.base_url, issuer.key)
+    badge = api.badge_class(name="Knots", description="Ties knots.", image=data_uri(png("navy")))
+    lin = "lin.forwarded@example.org"
+    awarded = api.award(badge["id"], lin)
+    claim = CLAIM.search(live.wait_for_mail(lin)["text"]).group(1)
+    fred = Earner(live, lin)
+    assert fred.register(claim, first_name="Fred", password=FRED, password2=FRED).status_code == 200
+
+    page.goto(activation_path(live.wait_for_mail(lin)["html"]))
+    page.get_by_role("button", name="Activate my account").click()
+    assert "not the password chosen at registration" in page.locator("#password-error").inner_text()
+    page.get_by_text("Choose a new one").click()
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password again").fill(PASSWORD)
+    check_page(page, "forwarded-1-new-password")
+    page.get_by_role("button", name="Activate my account").click()
+    page.wait_for_url("**/backpack")
+    assert page.locator(f"#badge-{awarded['id']}").is_visible()
+    form = {"csrf_token": fred.csrf(), "email": lin, "password": FRED}
+    assert fred.post("/login", form).status_code == 401

@@ -48,6 +48,7 @@ def register_and_activate(page, live, email: str) -> None:
     page.get_by_label("I accept the terms of use").check()
     page.get_by_role("button", name="Create account").click()
     page.get_by_label("6-digit code").fill(activation_code(live.wait_for_mail(email)["html"]))
+    page.get_by_label("Your password").fill(PASSWORD)  # the one chosen at registration
     page.get_by_role("button", name="Activate", exact=True).click()
     page.wait_for_url("**/backpack")
 
@@ -110,6 +111,7 @@ def test_register_form_is_filled_from_the_award_and_the_code_opens_the_number_pa
     assert code.get_attribute("maxlength") == "7" and code.get_attribute("class") == "code"
     check_page(page, "activate")
     code.fill(activation_code(live.wait_for_mail(email)["html"]))
+    page.get_by_label("Your password").fill(PASSWORD)  # the one chosen at registration
     page.get_by_role("button", name="Activate", exact=True).click()
     page.wait_for_url("**/backpack")
 

@@ -45,6 +45,7 @@ def sign_up(page, live) -> None:
     page.get_by_role("button", name="Create account").click()
     code = activation_code(live.wait_for_mail(EARNER)["html"])
     page.get_by_label("6-digit code").fill(code)
+    page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Activate", exact=True).click()
     page.wait_for_url("**/backpack")
 

@@ -54,10 +54,9 @@ class Earner:
     def activation_mail(self) -> dict:
         return self.live.wait_for_mail(self.email)
 
-    def activate_by_code(self, code: str) -> requests.Response:
-        return self.post(
-            "/activate", {"csrf_token": self.csrf("/activate"), "email": self.email, "code": code}
-        )
+    def activate_by_code(self, code: str, password: str = PASSWORD) -> requests.Response:
+        form = {"csrf_token": self.csrf("/activate"), "email": self.email, "code": code, "password": password}
+        return self.post("/activate", form)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +74,8 @@ def activated(live, badge, name: str = "ada", **overrides: str) -> Earner:
     earner.assertion = badge(earner.email)
     r = earner.register(earner.claim_path(), **overrides)
     assert r.status_code == 200, r.text
-    r = earner.activate_by_code(activation_code(earner.activation_mail()["html"]))
+    code = activation_code(earner.activation_mail()["html"])
+    r = earner.activate_by_code(code, overrides.get("password", PASSWORD))
     assert r.status_code == 303 and r.headers["Location"] == "/backpack"
     return earner
 
@@ -111,7 +111,7 @@ def test_activate_by_link_once(live, badge):
     path = activation_path(mail["html"])
     page = earner.get(path)
     assert page.status_code == 200
-    r = earner.post(path, {"csrf_token": csrf_token(page.text)})
+    r = earner.post(path, {"csrf_token": csrf_token(page.text), "password": PASSWORD})
     assert r.status_code == 303 and r.headers["Location"] == "/backpack"
     assert "Data Literacy" in earner.get("/backpack").text
     assert earner.get(path).status_code == 410

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.earners import Browser, activation_code, activation_path, csrf_token
+from tests.support.earners import PASSWORD, Browser, activation_code, activation_path, csrf_token
 from tests.unit.conftest import drain_queue, sent_mail
 from tests.unit.test_accounts import ADA, award, claim_path_for, register
 
@@ -40,7 +40,9 @@ def ada(client, issuer, badge_class, mails):
     browser, r = register(client, claim_path_for(ADA))
     assert r.status_code == 200, r.text
     code = activation_code(last_to(mails, ADA)["html"])
-    r = browser.post("/activate", {"csrf_token": browser.csrf(), "email": ADA, "code": code})
+    r = browser.post(
+        "/activate", {"csrf_token": browser.csrf(), "email": ADA, "code": code, "password": PASSWORD}
+    )
     assert r.status_code == 303
     browser.assertion_id = a["id"]
     return browser
@@ -114,7 +116,10 @@ def test_invalid_address_is_shown_next_to_the_field(ada):
 
 def test_another_accounts_address_leads_to_the_merge_page(ada, client, issuer, badge_class, mails):
     award(issuer, badge_class, email="bob@example.org")
-    register(client, claim_path_for("bob@example.org"))
+    bob, _ = register(client, claim_path_for("bob@example.org"))
+    code = activation_code(last_to(mails, "bob@example.org")["html"])
+    form = {"csrf_token": bob.csrf(), "email": "bob@example.org", "code": code, "password": PASSWORD}
+    assert bob.post("/activate", form).status_code == 303  # only a verified address leads to a merge
     r = add(ada, "bob@example.org")
     assert r.status_code == 303 and r.headers["Location"] == "/settings/emails/merge?email=bob%40example.org"
     page = ada.get(r.headers["Location"])

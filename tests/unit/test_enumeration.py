@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.earners import Browser, csrf_token
+from tests.support.earners import PASSWORD, Browser, csrf_token
 from tests.unit import test_addresses as addresses
 from tests.unit.conftest import drain_queue, sent_mail
 from tests.unit.test_accounts import ADA, award, claim_path_for, register
@@ -23,7 +23,8 @@ def other(client, issuer, badge_class, mails):
     award(issuer, badge_class, email="grace@example.org")
     browser, r = register(client, claim_path_for("grace@example.org"), first_name="Grace")
     code = activation_code([m for m in mails if m["to"] == "grace@example.org"][-1]["html"])
-    r = browser.post("/activate", {"csrf_token": browser.csrf(), "email": "grace@example.org", "code": code})
+    form = {"csrf_token": browser.csrf(), "email": "grace@example.org", "code": code, "password": PASSWORD}
+    r = browser.post("/activate", form)
     assert r.status_code == 303
     return browser
 
@@ -146,3 +147,14 @@ def test_a_reset_mail_that_ses_throttled_is_sent_by_the_redelivery(ada, client):
     assert faults[0].hits == 1 and resets() == 0
     assert HANDLERS["reset"](message) == "sent" and resets() == 1
     assert HANDLERS["reset"](message) == "duplicate" and resets() == 1
+
+
+def test_a_queued_resend_serves_only_a_registration_waiting_for_activation(ada, client, mails):
+    """An address another account added (unverified) is confirmed only from that account's settings: a
+    resend asked by anyone goes to the worker like any other, and the worker mails nothing for it."""
+    assert addresses.add(ada, UNKNOWN).status_code == 200  # now held, unverified, by Ada's account
+    before = len(mails)
+    stranger = Browser(client)
+    r = stranger.post("/activate/resend", {"csrf_token": stranger.csrf("/activate"), "email": UNKNOWN})
+    assert r.status_code == 200
+    assert drain_queue() == 1 and len(mails) == before  # looked up, nothing mailed

@@ -132,27 +132,27 @@ def test_merge_with_code_sent_to_the_address(client, issuer, badge_class, mails)
 
 
 def test_code_for_someone_else_is_refused_and_dies_after_five(client, mails):
-    from chalicelib.services import merge
+    from chalicelib.services import merge_proof
     from chalicelib.services.errors import Invalid
 
     ada = make_account("ada@example.org")
     make_account("lin@example.org", OTHER_PASSWORD)
     eve = make_account("eve@example.org")
-    merge.send_code(ada, "lin@example.org", "1.2.3.4")
+    merge_proof.send_code(ada, "lin@example.org", "1.2.3.4")
     code = activation_code([m for m in mails if m["to"] == "lin@example.org"][-1]["html"])
     with pytest.raises(Invalid):
-        merge.by_code(eve, "lin@example.org", code, "1.2.3.4")  # asked by Ada, not Eve
+        merge_proof.by_code(eve, "lin@example.org", code, "1.2.3.4")  # asked by Ada, not Eve
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(5):
         with pytest.raises(Invalid):
-            merge.by_code(ada, "lin@example.org", wrong, "1.2.3.4")
+            merge_proof.by_code(ada, "lin@example.org", wrong, "1.2.3.4")
     with pytest.raises(Invalid, match="no longer valid"):
-        merge.by_code(ada, "lin@example.org", code, "1.2.3.4")
+        merge_proof.by_code(ada, "lin@example.org", code, "1.2.3.4")
     assert owner("lin@example.org") != ada.id
 
 
 def test_a_crash_halfway_resumes_without_loss_or_doubles(client, issuer, badge_class, monkeypatch):
-    from chalicelib.services import accounts, backpack, merge
+    from chalicelib.services import accounts, backpack, merge, merge_proof
     from chalicelib.store.models import AccountEmailItem, MergeItem
 
     extra = [f"old{i}@example.org" for i in range(7)]
@@ -167,7 +167,7 @@ def test_a_crash_halfway_resumes_without_loss_or_doubles(client, issuer, badge_c
 
     monkeypatch.setattr(merge, "before_step", crash)
     with pytest.raises(RuntimeError):
-        merge.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
+        merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
     record = MergeItem.get(ada.pk, f"MERGE#{old.id}")
     assert record.state == "running" and len(record.moved) == 2
     assert accounts.get_account(old.id).merged_into == ada.id  # closed from the first step
@@ -187,7 +187,7 @@ def test_a_crash_halfway_resumes_without_loss_or_doubles(client, issuer, badge_c
 
 def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issuer, badge_class, monkeypatch):
     """The old account's browser accepts while the merge moves its address: the state is on the award."""
-    from chalicelib.services import accounts, backpack, merge
+    from chalicelib.services import accounts, backpack, merge, merge_proof
 
     ada = make_account("ada@example.org")
     old = make_account("old@example.org", OTHER_PASSWORD)
@@ -204,7 +204,7 @@ def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issu
     def owned_then_merged(account, assertion_id):
         item = real_owned(account, assertion_id)  # checked while the address was still the old one's
         if assertion_id == a2["id"]:
-            merge.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
+            merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
         return item
 
     monkeypatch.setattr(backpack, "owned", owned_then_merged)
@@ -219,27 +219,27 @@ def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issu
 
 
 def test_concurrent_address_add_and_merge_lose_nothing(client, monkeypatch):
-    from chalicelib.services import addresses, merge
+    from chalicelib.services import addresses, merge_proof
     from chalicelib.services.errors import Conflict
 
     ada = make_account("ada@example.org")
     old = make_account("old@example.org", OTHER_PASSWORD)
-    merge.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
+    merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
     with pytest.raises(Conflict):  # the closed account cannot gain an address the merge would miss
         addresses.add(old, "late@example.org", "1.2.3.4")
     assert addresses.add(ada, "late@example.org", "1.2.3.4").outcome == "sent"
 
 
 def test_merging_twice_or_into_itself_is_refused(client):
-    from chalicelib.services import merge
+    from chalicelib.services import merge, merge_proof
     from chalicelib.services.errors import Conflict, Invalid
 
     ada = make_account("ada@example.org")
     bob = make_account("bob@example.org", OTHER_PASSWORD)
     cy = make_account("cy@example.org", OTHER_PASSWORD)
     with pytest.raises(Invalid):  # answered like a wrong password: nothing told about the address
-        merge.by_password(ada, "ada@example.org", PASSWORD, "1.2.3.4")
-    merge.by_password(ada, "bob@example.org", OTHER_PASSWORD, "1.2.3.4")
+        merge_proof.by_password(ada, "ada@example.org", PASSWORD, "1.2.3.4")
+    merge_proof.by_password(ada, "bob@example.org", OTHER_PASSWORD, "1.2.3.4")
     with pytest.raises(Conflict):
         merge.merge(cy.id, bob.id, proof="password", email="bob@example.org")  # bob is closed
     with pytest.raises(Conflict):
