@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DeleteError
-
 from chalicelib.services import activation, fields, ids, passwords, ratelimit
 from chalicelib.services.errors import Conflict, Invalid, LaurelError
 from chalicelib.services.ratelimit import TooMany
@@ -292,10 +290,8 @@ def reset_password(token: str, form: dict) -> AccountItem:
     item = reset_token(token)
     password = new_password(form, email=item.email)
     used = Conflict("This reset link was already used. Ask for a new one.")
-    try:
+    with aws.refusing(lambda: used):  # a busy table is 503, not "already used"
         item.delete(condition=OneTimeTokenItem.pk.exists())
-    except DeleteError:
-        raise used from None
     account = _reset_account(item)
     if account is None:
         raise used

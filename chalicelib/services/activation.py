@@ -15,8 +15,6 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.config import get_settings
 from chalicelib.services import ids, passwords, ratelimit
 from chalicelib.services.errors import Conflict, Invalid
@@ -206,13 +204,11 @@ def check_code(email: str, code: str, client_ip: str) -> ActivationCodeItem:
     )
     if item is None or item.expires_at <= time.time():
         raise dead
-    try:
+    with aws.refusing(lambda: dead):  # a busy table is 503, not "no longer valid"
         item.update(
             actions=[ActivationCodeItem.attempts.add(1)],
             condition=ActivationCodeItem.attempts < MAX_ATTEMPTS,
         )
-    except UpdateError:
-        raise dead from None
     if not (len(code) == 6 and hmac.compare_digest(item.code_hash, _code_hash(item.salt, code))):
         left = MAX_ATTEMPTS - item.attempts
         detail = f"This code is not right; {left} tries left." if left else dead.detail

@@ -12,12 +12,11 @@ import logging
 import secrets
 import time
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.services import accounts, activation, ids, passwords, ratelimit
 from chalicelib.services.errors import Conflict, Invalid
 from chalicelib.services.merge import merge, record
 from chalicelib.services.ratelimit import TooMany
+from chalicelib.store import aws
 from chalicelib.store.models import AccountItem, EmailItem, MergeCodeItem, MergeItem
 
 log = logging.getLogger(__name__)
@@ -115,12 +114,10 @@ def by_code(requester: AccountItem, email: str, code: str, client_ip: str) -> Me
         raise dead from None
     if item.requester_id != requester.id or item.expires_at <= time.time():
         raise dead
-    try:
+    with aws.refusing(lambda: dead):  # a busy table is 503, not "no longer valid"
         item.update(
             actions=[MergeCodeItem.attempts.add(1)], condition=MergeCodeItem.attempts < MAX_CODE_ATTEMPTS
         )
-    except UpdateError:
-        raise dead from None
     if not (len(code) == 6 and hmac.compare_digest(item.code_hash, _code_hash(item.salt, code))):
         left = MAX_CODE_ATTEMPTS - item.attempts
         raise _code_error(f"This code is not right; {left} tries left." if left else dead.detail)
