@@ -192,3 +192,19 @@ def assert_problem(response, status: int, detail: str | None = None, fields: lis
     if fields is not None:
         assert [e["field"] for e in body.get("errors", [])] == fields, body.get("errors")
     return body
+
+
+@pytest.fixture
+def mails(monkeypatch) -> list[dict]:
+    """Every SendEmail message, with both parts (moto keeps only one body)."""
+    from chalicelib.store import mail
+
+    sent: list[dict] = []
+    original = mail.send_email
+
+    def capture(to, subject, html, text):
+        sent.append({"to": to, "subject": subject, "html": html, "text": text})
+        return original(to, subject, html, text)
+
+    monkeypatch.setattr(mail, "send_email", capture)
+    return sent

@@ -22,22 +22,6 @@ from tests.unit.conftest import drain_queue, sent_mail
 ADA = "ada@example.org"
 
 
-@pytest.fixture
-def mails(monkeypatch):
-    """Every SendEmail message, with both parts (moto keeps only one body)."""
-    from chalicelib.store import mail
-
-    sent: list[dict] = []
-    original = mail.send_email
-
-    def capture(to, subject, html, text):
-        sent.append({"to": to, "subject": subject, "html": html, "text": text})
-        return original(to, subject, html, text)
-
-    monkeypatch.setattr(mail, "send_email", capture)
-    return sent
-
-
 def award(issuer, badge_class, email=ADA, **body) -> dict:
     r = issuer.api.call(
         "POST", f"/api/v1/badgeclasses/{badge_class['id']}/assertions", {"recipient_email": email, **body}

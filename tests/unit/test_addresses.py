@@ -15,21 +15,6 @@ from tests.unit.test_accounts import ADA, award, claim_path_for, register
 WORK = "ada.work@example.org"
 
 
-@pytest.fixture
-def mails(monkeypatch):
-    from chalicelib.store import mail
-
-    sent: list[dict] = []
-    original = mail.send_email
-
-    def capture(to, subject, html, text):
-        sent.append({"to": to, "subject": subject, "html": html, "text": text})
-        return original(to, subject, html, text)
-
-    monkeypatch.setattr(mail, "send_email", capture)
-    return sent
-
-
 def last_to(mails, to):
     return [m for m in mails if m["to"] == to][-1]
 

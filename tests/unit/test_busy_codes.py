@@ -10,7 +10,7 @@ from tests.unit.test_accounts import ADA, award, claim_path_for, register
 from tests.unit.test_addresses import last_to
 from tests.unit.test_faults_merge import OLD, accounts, assert_busy_page, assert_merged, cheap_passwords  # noqa: F401
 from tests.unit.test_merge import merge_form, sign_in
-from tests.unit.test_takeover import activated, login, mails  # noqa: F401
+from tests.unit.test_takeover import activated, login
 
 NEW_PASSWORD = "a brand new passphrase 99"
 
@@ -22,7 +22,7 @@ def _touches(attribute: str):
     )
 
 
-def test_a_throttled_reset_is_busy_and_the_link_still_works(client, issuer, badge_class, mails):  # noqa: F811
+def test_a_throttled_reset_is_busy_and_the_link_still_works(client, issuer, badge_class, mails):
     activated(client, issuer, badge_class, mails, ADA)
     forgot = Browser(client)
     forgot.post("/password/forgot", {"csrf_token": forgot.csrf("/password/forgot"), "email": ADA})
@@ -41,7 +41,7 @@ def test_a_throttled_reset_is_busy_and_the_link_still_works(client, issuer, badg
     assert login(client, ADA, NEW_PASSWORD)[1].status_code == 303
 
 
-def test_a_throttled_activation_is_busy_and_the_code_still_works(client, issuer, badge_class, mails):  # noqa: F811
+def test_a_throttled_activation_is_busy_and_the_code_still_works(client, issuer, badge_class, mails):
     award(issuer, badge_class)
     browser, r = register(client, claim_path_for(ADA), password=PASSWORD, password2=PASSWORD)
     assert r.status_code == 200, r.text

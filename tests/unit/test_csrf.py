@@ -8,7 +8,6 @@ from tests.unit import test_accounts as earners
 from tests.unit.test_accounts import ADA
 
 activated = earners.activated
-mails = earners.mails
 
 PLANTED = "A" * 43  # the shape of a real token
 

@@ -11,7 +11,6 @@ from tests.unit.conftest import drain_queue, sent_mail
 from tests.unit.test_accounts import ADA, award, claim_path_for, register
 
 ada = addresses.ada
-mails = addresses.mails
 UNKNOWN = "nobody.here@example.net"
 
 

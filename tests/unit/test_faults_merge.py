@@ -12,7 +12,7 @@ from tests.support.faults import (
     transaction_touching,
 )
 from tests.unit.test_accounts import award
-from tests.unit.test_merge import OTHER_PASSWORD, mails, make_account, merge_form, sign_in  # noqa: F401
+from tests.unit.test_merge import OTHER_PASSWORD, make_account, merge_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 OLD = ["old@example.org", "old2@example.org", "old3@example.org"]
@@ -121,7 +121,7 @@ def test_conflicting_steps_are_replanned_within_the_request(client, accounts):
 
 
 @pytest.mark.parametrize("when", [CLOSE, STEP], ids=["close-throttled", "step-throttled"])
-def test_a_code_is_not_wasted_by_a_busy_store(client, accounts, mails, when):  # noqa: F811
+def test_a_code_is_not_wasted_by_a_busy_store(client, accounts, mails, when):
     ada, old, awarded = accounts
     browser = sign_in(client, "ada@example.org")
     page = browser.get(f"/settings/emails/merge?email={OLD[1]}")

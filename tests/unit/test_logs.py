@@ -9,11 +9,8 @@ from botocore.exceptions import ClientError
 
 from chalicelib.logs import REDACTED, redact
 from tests.support.earners import Browser
-from tests.unit import test_accounts as earners
 from tests.unit.conftest import drain_queue
 from tests.unit.test_accounts import award, claim_path_for, register
-
-mails = earners.mails
 
 NOOR = "Noor.Rahman+badges@example.org"  # mixed case: logged in any form, it must not appear
 REJECTED = "grace.hopper@example.net"

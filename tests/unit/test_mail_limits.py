@@ -12,7 +12,6 @@ from tests.unit.conftest import drain_queue
 from tests.unit.test_accounts import ADA, award, claim_path_for, register
 
 ada = addresses.ada
-mails = addresses.mails
 add = addresses.add
 VICTIM = "victim@example.net"
 MALLORY = "mallory@example.org"

@@ -10,21 +10,6 @@ from tests.unit.test_accounts import award
 OTHER_PASSWORD = "another long passphrase 77"
 
 
-@pytest.fixture
-def mails(monkeypatch):
-    from chalicelib.store import mail
-
-    sent: list[dict] = []
-    original = mail.send_email
-
-    def capture(to, subject, html, text):
-        sent.append({"to": to, "subject": subject, "html": html, "text": text})
-        return original(to, subject, html, text)
-
-    monkeypatch.setattr(mail, "send_email", capture)
-    return sent
-
-
 def make_account(email: str, password: str = PASSWORD, *extra: str, first: str = "Ada"):
     """A verified account holding `email` (primary) and the `extra` addresses, all verified."""
     from chalicelib.services import accounts, activation

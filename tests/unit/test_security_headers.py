@@ -13,7 +13,6 @@ from tests.unit.conftest import SVG, data_uri
 from tests.unit.test_accounts import award, claim_path_for
 
 activated = earners.activated
-mails = earners.mails
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "pages"
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)

@@ -10,7 +10,6 @@ from tests.unit import test_accounts as earners
 from tests.unit.test_accounts import ADA
 
 activated = earners.activated
-mails = earners.mails
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 SIGNED_OUT = "/login?next=/backpack"

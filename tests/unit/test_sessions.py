@@ -13,7 +13,6 @@ from tests.unit.test_accounts import ADA, award
 
 # Fixtures shared with test_accounts.py.
 activated = earners.activated
-mails = earners.mails
 
 NEW_PASSWORD = "a much longer passphrase 2026"
 COOKIE = "__Host-laurel_session"

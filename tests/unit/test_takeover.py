@@ -19,22 +19,6 @@ OTHER_PASSWORD = "another long passphrase 77"
 COOKIE = "__Host-laurel_session"
 
 
-@pytest.fixture
-def mails(monkeypatch):
-    """Every mail sent, with both parts."""
-    from chalicelib.store import mail
-
-    sent: list[dict] = []
-    original = mail.send_email
-
-    def capture(to, subject, html, text):
-        sent.append({"to": to, "subject": subject, "html": html, "text": text})
-        return original(to, subject, html, text)
-
-    monkeypatch.setattr(mail, "send_email", capture)
-    return sent
-
-
 def activated(client, issuer, badge_class, mails, email, password=PASSWORD):
     """An earner who registered from their own claim link and activated by code, signed in."""
     award(issuer, badge_class, email=email)
