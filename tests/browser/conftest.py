@@ -214,3 +214,20 @@ def check_page(page: Page, name: str) -> None:
     assert_accessible(page)
     assert_no_overflow(page)
     shoot(page, name)
+
+
+def register_and_activate(page: Page, live, email: str, first: str, last: str) -> None:
+    """On an open claim page: fill in the registration form, then activate with the mailed code and the
+    password chosen at registration, as a person would; ends on the backpack."""
+    from tests.support.earners import PASSWORD, activation_code
+
+    page.get_by_label("First name").fill(first)
+    page.get_by_label("Last name").fill(last)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_label("I accept the terms of use").check()
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label("6-digit code").fill(activation_code(live.wait_for_mail(email)["html"]))
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Activate", exact=True).click()
+    page.wait_for_url("**/backpack")

@@ -9,8 +9,7 @@ import re
 import zipfile
 
 from chalicelib.openbadges.baking import unbake_png
-from tests.browser.conftest import check_page
-from tests.support.earners import PASSWORD, activation_code
+from tests.browser.conftest import check_page, register_and_activate
 from tests.support.issuing import IssuerApi, data_uri, png
 
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
@@ -28,16 +27,7 @@ def award(live, make_issuer, email: str) -> str:
 
 def sign_up(page, live, email: str) -> None:
     page.goto(CLAIM.search(live.wait_for_mail(email)["text"]).group(1))
-    page.get_by_label("First name").fill("Mina")
-    page.get_by_label("Last name").fill("Okafor")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_label("I accept the terms of use").check()
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("6-digit code").fill(activation_code(live.wait_for_mail(email)["html"]))
-    page.get_by_label("Your password").fill(PASSWORD)  # the one chosen at registration
-    page.get_by_role("button", name="Activate", exact=True).click()
-    page.wait_for_url("**/backpack")
+    register_and_activate(page, live, email, "Mina", "Okafor")
 
 
 def saved(page, link) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import DESKTOP, PHONE, check_page, shoot
+from tests.browser.conftest import DESKTOP, PHONE, check_page, register_and_activate, shoot
 from tests.support.earners import PASSWORD, activation_code
 from tests.support.issuing import IssuerApi, data_uri, png
 
@@ -40,23 +40,10 @@ def open_claim(page, live, email: str) -> None:
     page.goto(CLAIM.search(live.wait_for_mail(email)["text"]).group(1))
 
 
-def register_and_activate(page, live, email: str) -> None:
-    page.get_by_label("First name").fill("Grace")
-    page.get_by_label("Last name").fill("Hopper")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_label("I accept the terms of use").check()
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("6-digit code").fill(activation_code(live.wait_for_mail(email)["html"]))
-    page.get_by_label("Your password").fill(PASSWORD)  # the one chosen at registration
-    page.get_by_role("button", name="Activate", exact=True).click()
-    page.wait_for_url("**/backpack")
-
-
 def signed_up(page, live, make_issuer, email: str) -> list[str]:
     made = award_two(live, make_issuer, email)
     open_claim(page, live, email)
-    register_and_activate(page, live, email)
+    register_and_activate(page, live, email, "Grace", "Hopper")
     return made
 
 
