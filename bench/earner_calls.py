@@ -164,7 +164,7 @@ def _claim_to_accept(h: Harness, email: str, label: str) -> tuple[list[dict], Br
     rows: list[dict] = []
     activate_page = _register(h, browser, rows, claim, label)
     code = activation_code(_last_mail_to(email).body)
-    form = {"csrf_token": csrf_token(activate_page.text), "email": email, "code": code}
+    form = {"csrf_token": csrf_token(activate_page.text), "email": email, "code": code, "password": PASSWORD}
     done = _count(
         h,
         rows,
@@ -205,7 +205,7 @@ def claim_paths(h: Harness) -> list[dict]:
         _register(h, other, [], claim, "")
         link = activation_path(_last_mail_to("linked@bench.example").body)
     page = _count(h, rows, "activation by link: GET /activate/{token}", lambda: other.get(link))
-    form = {"csrf_token": csrf_token(page.text)}
+    form = {"csrf_token": csrf_token(page.text), "password": PASSWORD}
     _count(h, rows, "activation by link: POST (signs in)", lambda: other.post(link, form), expect=303)
 
     login = _count(h, rows, "sign in later: GET /login", lambda: browser.get("/login"))

@@ -33,7 +33,11 @@ from chalicelib.web.sessions import (
 blueprint = Blueprint(__name__)
 log = logging.getLogger(__name__)
 NO_STORE = {"Cache-Control": "no-store"}
-LOGIN_REFUSED = (accounts.BadLogin, accounts.NotActivated, accounts.Merged, ratelimit.TooMany)
+
+
+def _login_refused() -> tuple[type[Exception], ...]:
+    """What a wrong sign-in raises; a function, so importing the routes loads no service (cold start)."""
+    return (accounts.BadLogin, accounts.NotActivated, accounts.Merged, ratelimit.TooMany)
 
 
 def page(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
@@ -193,7 +197,7 @@ def login():
     )
     try:
         account = accounts.login(email, form.get("password", ""), client_ip(request))
-    except LOGIN_REFUSED as error:
+    except _login_refused() as error:
         return _html(
             "pages/login.html",
             status=error.status,
@@ -221,7 +225,7 @@ def reauth():
     nxt = safe_next(form.get("next"))
     try:
         account = accounts.login(session.account.primary_email, form.get("password", ""), client_ip(request))
-    except LOGIN_REFUSED as error:
+    except _login_refused() as error:
         errors = {"password": error.detail}
         return _html(
             "pages/reauth.html", status=error.status, account=session.account, next=nxt, errors=errors
