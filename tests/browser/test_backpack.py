@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.browser.conftest import check_page
-from tests.support.earners import PASSWORD, activation_code
+from tests.browser.conftest import check_page, register_and_activate
 from tests.support.issuing import IssuerApi, data_uri, png
 
 EARNER = "noor.backpack@example.org"
@@ -43,18 +42,8 @@ def setup_awards(live, make_issuer) -> dict:
 
 
 def sign_up(page, live) -> None:
-    claim = CLAIM.search(live.wait_for_mail(EARNER)["text"]).group(1)
-    page.goto(claim)
-    page.get_by_label("First name").fill("Noor")
-    page.get_by_label("Last name").fill("Haddad")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_label("I accept the terms of use").check()
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("6-digit code").fill(activation_code(live.wait_for_mail(EARNER)["html"]))
-    page.get_by_label("Your password").fill(PASSWORD)
-    page.get_by_role("button", name="Activate", exact=True).click()
-    page.wait_for_url("**/backpack")
+    page.goto(CLAIM.search(live.wait_for_mail(EARNER)["text"]).group(1))
+    register_and_activate(page, live, EARNER, "Noor", "Haddad")
 
 
 def tab(page, name: str):

@@ -8,8 +8,6 @@ import hashlib
 import re
 import time
 
-import boto3
-
 from tests.browser.conftest import check_page
 from tests.e2e.test_earner_flow import Earner
 from tests.support.earners import PASSWORD, activation_code
@@ -22,13 +20,7 @@ DAY = 86400
 
 def _age_sign_in(live, token: str, seconds: int) -> None:
     """Move the session's last password entry into the past (the server's clock cannot be moved)."""
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=live.moto_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    dynamodb = live.aws("dynamodb")
     dynamodb.update_item(
         TableName=live.env.get("ACCOUNTS_TABLE", "laurel-accounts"),
         Key={"pk": {"S": f"SESSION#{hashlib.sha256(token.encode()).hexdigest()}"}, "sk": {"S": "SESSION"}},

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from tests.browser.conftest import check_page
-from tests.support.earners import PASSWORD, activation_code
+from tests.browser.conftest import check_page, register_and_activate
 from tests.support.issuing import IssuerApi, data_uri, png
 
 EARNER = "noor.share@example.org"
@@ -35,19 +34,8 @@ def award(live, make_issuer) -> dict:
 
 
 def sign_up(page, live) -> None:
-    claim = CLAIM.search(live.wait_for_mail(EARNER)["text"]).group(1)
-    page.goto(claim)
-    page.get_by_label("First name").fill("Noor")
-    page.get_by_label("Last name").fill("<script>alert(1)</script>")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_label("I accept the terms of use").check()
-    page.get_by_role("button", name="Create account").click()
-    code = activation_code(live.wait_for_mail(EARNER)["html"])
-    page.get_by_label("6-digit code").fill(code)
-    page.get_by_label("Your password").fill(PASSWORD)
-    page.get_by_role("button", name="Activate", exact=True).click()
-    page.wait_for_url("**/backpack")
+    page.goto(CLAIM.search(live.wait_for_mail(EARNER)["text"]).group(1))
+    register_and_activate(page, live, EARNER, "Noor", "<script>alert(1)</script>")
 
 
 def test_share_a_badge_then_hide_it(page, live, make_issuer):

@@ -39,6 +39,18 @@ class Live:
     def env(self) -> dict[str, str]:
         return self.stack.env
 
+    def aws(self, service: str):
+        """A boto3 client of the stack's moto server, for tests that set up what no request can."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
     def log(self, tail: int = 4000) -> str:
         """The end of the stack's combined log (moto, pump, chalice local)."""
         return self.log_path.read_text(errors="replace")[-tail:]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import boto3
 import pytest
 import requests
 
@@ -125,13 +124,7 @@ def test_wrong_claim_tokens_are_404_and_expired_ones_offer_a_fresh_link(live, ba
     assert earner.get(f"/claim/{awarded['id']}.wrong-secret").status_code == 404
     assert earner.get("/claim/nothing").status_code == 404
     table = live.env.get("ASSERTIONS_TABLE", "laurel-assertions")
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=live.moto_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    dynamodb = live.aws("dynamodb")
     dynamodb.update_item(
         TableName=table,
         Key={"pk": {"S": f"ASSERTION#{awarded['id']}"}, "sk": {"S": "ASSERTION"}},
