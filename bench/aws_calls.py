@@ -180,7 +180,7 @@ class Harness:
     """The Chalice test client on in-process moto, one issuer with a key and one badge class."""
 
     def __init__(self, counter: CallCounter, client) -> None:
-        from chalicelib.services import issuers
+        from chalicelib.services.issuing import issuers
 
         self.counter, self.client = counter, client
         with counter.pause():

@@ -12,7 +12,7 @@ command read from stdin, each naming an image file (read once, kept in memory):
   alone; the reply is their durations in seconds.
 
 Both sides take bytes and give bytes, as a web app holding the image in memory would: ours as
-chalicelib/services/baked.py calls it (SVG decoded, baked with the URL and the JSON, encoded); the bakery
+services/hosting/baked.py calls it (SVG decoded, baked with the URL and the JSON, encoded); the bakery
 with in-memory files (io.BytesIO in and out; by default it writes a temporary file on disk).
 """
 

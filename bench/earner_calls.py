@@ -55,7 +55,7 @@ def _last_mail_to(email: str):
 
 def _signed_in(h: Harness, email: str) -> tuple[Browser, object]:
     """An active account holding `email`, made by the services, and a browser with its session cookie."""
-    from chalicelib.services import accounts, activation, sessions
+    from chalicelib.services.earners import accounts, activation, sessions
     from chalicelib.web.sessions import COOKIE
 
     account = accounts.register(accounts.Registration(email, "Ada", "Lovelace", PASSWORD))
@@ -67,7 +67,7 @@ def _signed_in(h: Harness, email: str) -> tuple[Browser, object]:
 
 def _awarded_and_accepted(h: Harness, account, email: str, n: int, badge_ids: list[str]) -> None:
     """n awards to `email` spread over the badge classes (bulk request + worker), each accepted."""
-    from chalicelib.services import backpack
+    from chalicelib.services.backpack import shelf
     from chalicelib.store.models import AssertionItem
 
     per_class = -(-n // len(badge_ids))
@@ -82,7 +82,7 @@ def _awarded_and_accepted(h: Harness, account, email: str, n: int, badge_ids: li
     found = list(AssertionItem.by_recipient.query(email))
     assert len(found) == n, (len(found), n)
     for item in found:
-        backpack.accept(account, item.id)
+        shelf.accept(account, item.id)
 
 
 def _count(h: Harness, rows: list[dict], name: str, request, *, note: str = "", expect: int = 200):
@@ -101,7 +101,7 @@ def _shown(page) -> int:
 
 def backpack_paths(h: Harness) -> tuple[list[dict], dict]:
     """Backpack and dashboard pages of an earner with 500 accepted badges, and of one with 10."""
-    from chalicelib.services.backpack import PER_TAB
+    from chalicelib.services.backpack.shelf import PER_TAB
 
     with h.counter.pause():
         badge_ids = [h.badge_id] + [
@@ -225,12 +225,12 @@ def notes(result: dict) -> list[str]:
         f" {big['dynamodb']} DynamoDB calls with {b['badges']} badges ({big['operations']})"
         f" against {small['dynamodb']} with {SMALL_BACKPACK} ({small['operations']});"
         " one Query more per 100 awards at an address, at most 5 an address"
-        " (services/backpack.py `_awards_to`), then one BatchGet per model for the badges shown."
+        " (services/backpack/shelf.py `_awards_to`), then one BatchGet per model for the badges shown."
     ]
     if b["capped_hint"]:
         found.append(
             f'- With exactly {b["badges"]} badges the backpack says "You have more than 500 badges at one'
-            ' address": services/backpack.py `_all_awards` flags an address capped when it holds'
+            ' address": services/backpack/shelf.py `_all_awards` flags an address capped when it holds'
             " `>= MAX_PER_ADDRESS` awards, and the template words it as more than."
         )
     return found

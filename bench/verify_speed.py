@@ -7,7 +7,7 @@ OB 2.0: one hosted badge (issuer profile, badge class, assertion, PNG image, doc
 chalicelib.openbadges.ob2) is served by an http.server on 127.0.0.1 (a free port, in a thread). Both
 verifiers fetch it over real HTTP from that server in the same run:
 - ours: `chalicelib.openbadges.verify.verify(url, expected_email=...)` in this process, its `fetch` the
-  production SafeFetcher (`chalicelib.services.fetching`) with the server's port allow-listed, as the
+  production SafeFetcher (`services/verification/fetching.py`) with the server's port allow-listed, as the
   local stage's FETCH_ALLOW_LOOPBACK_PORTS does; a new fetcher per verification, as the API makes;
 - the validator: `openbadges.verify(url, recipient_profile=...)` in-process inside .venv-validator
   (bench/validator_speed.py: imported once, offline context loader of tests/validator/run.py, start-up
@@ -45,7 +45,7 @@ import ob3_speed  # noqa: E402
 from chalicelib.openbadges import dataintegrity as di  # noqa: E402
 from chalicelib.openbadges import ob2  # noqa: E402
 from chalicelib.openbadges.verify import verify  # noqa: E402
-from chalicelib.services.fetching import SafeFetcher  # noqa: E402
+from chalicelib.services.verification.fetching import SafeFetcher  # noqa: E402
 
 VALIDATOR_PYTHON = ROOT / ".venv-validator" / "bin" / "python"
 DCC_MODULES = ROOT / "tests" / "dcc" / "node_modules" / "@digitalcredentials" / "eddsa-rdfc-2022-cryptosuite"

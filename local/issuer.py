@@ -63,7 +63,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def create(args: argparse.Namespace) -> dict:
-    from chalicelib.services import issuers
+    from chalicelib.services.issuing import issuers
 
     image = None
     if args.image is not None:
@@ -77,7 +77,7 @@ def create(args: argparse.Namespace) -> dict:
 
 
 def keys(args: argparse.Namespace) -> Any:
-    from chalicelib.services import issuers
+    from chalicelib.services.issuing import issuers
 
     issuers.get_issuer(args.issuer)
     if args.action == "list":
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     if not moto_listening(local_env(os.environ)):
         print(no_stack(os.environ), file=sys.stderr)
         return 2
-    from chalicelib.services.errors import LaurelError
+    from chalicelib.errors import LaurelError
 
     try:
         result = create(args) if args.command == "create" else keys(args)

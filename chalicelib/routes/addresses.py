@@ -9,8 +9,9 @@ from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import accounts, addresses, merge, merge_proof, unsubscribe
-from chalicelib.services.errors import Conflict, Invalid
+from chalicelib.errors import Conflict, Invalid
+from chalicelib.services.earners import accounts, addresses, merge, merge_proof
+from chalicelib.services.issuing import unsubscribe
 from chalicelib.web import pagekit
 from chalicelib.web.sessions import client_ip, current_account, form_body
 

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import award_changes, awards, badgeclasses, bulk, ids, issuers
-from chalicelib.services.errors import Invalid, NotFound, Unsupported
-from chalicelib.services.fields import normalise_email
+from chalicelib.errors import Invalid, NotFound, Unsupported
+from chalicelib.services.issuing import award_changes, awards, badgeclasses, bulk, issuers
+from chalicelib.services.shared import ids
+from chalicelib.services.shared.fields import normalise_email
 from chalicelib.web import forms
 from chalicelib.web.http import content_type, json_body, json_response, query, raw_body, route
 
@@ -93,7 +94,7 @@ def update_issuer():
 
 @_api("/issuer/rotate-credential-key", "POST")
 def rotate_credential_key():
-    from chalicelib.services import credentials  # lazy: OB 3.0 crypto stays out of the cold start
+    from chalicelib.services.hosting import credentials  # lazy: OB 3.0 crypto stays out of the cold start
 
     issuer_id = _issuer_id()
     return credentials.key_to_api(issuer_id, credentials.rotate_key(issuer_id))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from chalice import Blueprint, Response
 
-from chalicelib.services.errors import NotFound
+from chalicelib.errors import NotFound
 from chalicelib.web.http import route
 
 blueprint = Blueprint(__name__)

@@ -6,8 +6,8 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import backpack, dashboard
-from chalicelib.services.errors import Invalid, NotFound
+from chalicelib.errors import Invalid, NotFound
+from chalicelib.services.backpack import dashboard, shelf
 from chalicelib.web import pagekit
 from chalicelib.web.sessions import current_account
 
@@ -41,7 +41,7 @@ def backpack_page():
     after = query.get("after") or None
     if after is not None and len(after) > MAX_CURSOR:
         after = None
-    listing = backpack.tab_page(account, query.get("tab"), after)
+    listing = shelf.tab_page(account, query.get("tab"), after)
     notice = NOTICES.get(query.get("done", ""))
     return _html("pages/backpack.html", account=account, page=listing, notice=notice)
 
@@ -54,7 +54,7 @@ def backpack_action(assertion_id, action):
     pagekit.posted_form(_request())
     if action not in ACTIONS:
         raise NotFound("No such action.")
-    getattr(backpack, action)(account, assertion_id)
+    getattr(shelf, action)(account, assertion_id)
     return pagekit.redirect(f"/backpack?tab={MOVED_TO[action]}&done={action}#badge-{assertion_id}")
 
 

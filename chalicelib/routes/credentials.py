@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.services.errors import NotFound
+from chalicelib.errors import NotFound
 from chalicelib.web.http import json_response, route
 
 blueprint = Blueprint(__name__)
@@ -16,7 +16,7 @@ OPEN = {"Access-Control-Allow-Origin": "*"}
 
 def _credentials():
     """The OB 3.0 service, imported on first use: its crypto and JSON-LD stay out of the cold start."""
-    from chalicelib.services import credentials
+    from chalicelib.services.hosting import credentials
 
     return credentials
 

@@ -8,8 +8,9 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import imports, ratelimit
-from chalicelib.services.errors import Invalid, LaurelError, Unsupported
+from chalicelib.errors import Invalid, LaurelError, Unsupported
+from chalicelib.services.backpack import imports
+from chalicelib.services.shared import ratelimit
 from chalicelib.web import csrf, pagekit
 from chalicelib.web.http import content_type, raw_body
 from chalicelib.web.sessions import client_ip, current_account
@@ -135,7 +136,7 @@ def export_zip():
     account, away = pagekit.signed_in(request, fresh_for="/backpack/export")
     if away:
         return away
-    from chalicelib.services import export
+    from chalicelib.services.backpack import export
 
     data = export.build(account)
     headers = {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
+from chalicelib.errors import Gone, NotFound
 from chalicelib.openbadges import ob2
-from chalicelib.services import awards, badgeclasses, baked, hosting, issuers, signing
-from chalicelib.services.errors import Gone, NotFound
+from chalicelib.services.hosting import baked, documents, signing
+from chalicelib.services.issuing import awards, badgeclasses, issuers
 from chalicelib.store import images
 from chalicelib.web.http import json_response, route, wants_html
 from chalicelib.web.pages import render
@@ -38,7 +39,7 @@ def _image(data: bytes | None, key: str) -> Response:
 @route(blueprint, "/public/issuers/{issuer_id}", methods=["GET"])
 def issuer(issuer_id):
     item = issuers.get_issuer(issuer_id)
-    document = hosting.issuer_document(item)
+    document = documents.issuer_document(item)
     if _html():
         return render("pages/issuer.html", issuer=item, document=document)
     return _ld(document)
@@ -66,7 +67,7 @@ def revocation_list(issuer_id):
 @route(blueprint, "/public/badges/{badge_id}", methods=["GET"])
 def badge(badge_id):
     item = badgeclasses.get(None, badge_id)
-    document = hosting.badge_document(item)
+    document = documents.badge_document(item)
     if _html():
         owner = issuers.get_issuer(item.issuer_id)
         return render("pages/badge.html", badge=item, issuer=owner, document=document)
@@ -88,7 +89,7 @@ def _live_assertion(assertion_id: str):
         raise Gone(
             "This badge has been revoked.",
             extra={
-                "id": hosting.assertion_url(item.id),
+                "id": documents.assertion_url(item.id),
                 "type": "Assertion",
                 "revoked": True,
                 "revocationReason": item.revocation_reason,
@@ -103,8 +104,8 @@ def assertion(assertion_id):
     if _html():
         return _assertion_page(item)
     if item.state == "revoked":
-        return _ld(ob2.revoked(hosting.assertion_url(item.id), item.revocation_reason or ""), status=410)
-    return _ld(hosting.assertion_document(item))
+        return _ld(ob2.revoked(documents.assertion_url(item.id), item.revocation_reason or ""), status=410)
+    return _ld(documents.assertion_document(item))
 
 
 def _assertion_page(item) -> Response:
@@ -118,8 +119,8 @@ def _assertion_page(item) -> Response:
         badge=badge_item,
         issuer=owner,
         state=status,
-        badge_image=hosting.badge_image_url(badge_item.id, badge_item.image_key),
-        json_url=hosting.assertion_url(item.id),
+        badge_image=documents.badge_image_url(badge_item.id, badge_item.image_key),
+        json_url=documents.assertion_url(item.id),
     )
 
 

@@ -13,8 +13,10 @@ from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import awards, backpack, badgeclasses, baked, hosting, issuers, privacy, sharing
-from chalicelib.services.errors import Invalid, NotFound
+from chalicelib.errors import Invalid, NotFound
+from chalicelib.services.backpack import privacy, sharing, shelf
+from chalicelib.services.hosting import baked, documents
+from chalicelib.services.issuing import awards, badgeclasses, issuers
 from chalicelib.web import pagekit
 from chalicelib.web.http import problem
 from chalicelib.web.pages import render
@@ -52,7 +54,7 @@ def _http_url(value: object) -> str | None:
 
 
 def _detail(account, assertion_id: str, **extra: Any) -> Response:
-    item = backpack.owned(account, assertion_id)
+    item = shelf.owned(account, assertion_id)
     badge = badgeclasses.get(None, item.badge_id)
     issuer = issuers.get_issuer(item.issuer_id)
     shared = privacy.shared(item, badge, issuer)
@@ -159,7 +161,7 @@ def public_badge(assertion_id):
         issuer_url=_http_url(shown.issuer.url),
         page_url=shown.shared.url,
         oembed_url=f"{sharing.base()}/oembed?url={quote(shown.shared.url, safe='')}&format=json",
-        json_url=hosting.assertion_url(shown.assertion.id),
+        json_url=documents.assertion_url(shown.assertion.id),
         profile_url=sharing.profile_url(shown.profile_slug) if shown.profile_slug else None,
     )
 

@@ -6,8 +6,9 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from chalicelib.services import ratelimit, verification
-from chalicelib.services.errors import Invalid, LaurelError, TooLarge, Unsupported
+from chalicelib.errors import Invalid, LaurelError, TooLarge, Unsupported
+from chalicelib.services.shared import ratelimit
+from chalicelib.services.verification import checker
 from chalicelib.web import csrf
 from chalicelib.web.http import content_type, json_body, json_response, raw_body, route
 from chalicelib.web.pages import render
@@ -29,7 +30,7 @@ def verify_page():
         return _form(request)
     try:
         _count(request)
-        report = verification.verify(url=url, text=None, image=None, expected_email=None)
+        report = checker.verify(url=url, text=None, image=None, expected_email=None)
     except LaurelError as error:
         fields = {e["field"]: e["detail"] for e in error.errors if "field" in e}
         return _form(request, status=error.status, message=error.detail, errors=fields, values={"url": url})
@@ -44,7 +45,7 @@ def verify_submit():
         form = _read_form(request)
         csrf.check(request, form)
         _count(request)
-        report = verification.verify(
+        report = checker.verify(
             url=_text(form, "url"),
             text=_text(form, "text"),
             image=_file(form, "image"),
@@ -68,7 +69,7 @@ def _result(report, expected_email: str | None) -> Response:
 def verify_api():
     body = json_body(blueprint.current_request, max_bytes=MAX_API_BYTES)
     _count(blueprint.current_request)
-    return json_response(verification.verify_request(body), headers=NO_STORE)
+    return json_response(checker.verify_request(body), headers=NO_STORE)
 
 
 def _count(request) -> None:
@@ -121,6 +122,6 @@ def _text(form: dict, name: str) -> str | None:
 def _file(form: dict, name: str) -> bytes | None:
     """An uploaded file's bytes, or None when no file was chosen."""
     value = form.get(name)
-    if isinstance(value, bytes) and len(value) > verification.MAX_UPLOAD_BYTES:
+    if isinstance(value, bytes) and len(value) > checker.MAX_UPLOAD_BYTES:
         raise TooLarge("The image is larger than 2 MB.", errors=[{"field": name, "detail": "over 2 MB"}])
     return value if isinstance(value, bytes) and value else None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from chalicelib.services import accounts, activation, bulk_worker, notices
+from chalicelib.services.earners import accounts, activation
+from chalicelib.services.issuing import bulk_worker, notices
 
 HANDLERS = {
     "notice": lambda message: notices.send_notice(message["assertion_id"]),

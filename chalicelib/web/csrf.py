@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalicelib.config import get_settings
-from chalicelib.services.errors import LaurelError
+from chalicelib.errors import LaurelError
 from chalicelib.web import cookies
 
 FIELD = "csrf_token"

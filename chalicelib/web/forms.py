@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from chalicelib.services.errors import Invalid
+from chalicelib.errors import Invalid
 
 JSON_FIELDS = {"alignment", "expires_after"}
 

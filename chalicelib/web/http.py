@@ -11,7 +11,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.services.errors import Invalid, LaurelError, TooLarge, Unsupported
+from chalicelib.errors import Invalid, LaurelError, TooLarge, Unsupported
 
 log = logging.getLogger(__name__)
 MAX_JSON_BYTES = 1_048_576

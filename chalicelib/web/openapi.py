@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from chalicelib.config import get_settings
-from chalicelib.services import bulk
+from chalicelib.services.issuing import bulk
 from chalicelib.web.openapi_schemas import SCHEMAS, ref
 
 JSON = "application/json"

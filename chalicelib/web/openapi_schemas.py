@@ -7,7 +7,7 @@ notices when a service answers with a field this document does not describe.
 from __future__ import annotations
 
 from chalicelib.openbadges.verify_base import CHECKS as VERIFY_CHECKS
-from chalicelib.services import bulk, expiry
+from chalicelib.services.issuing import bulk, expiry
 
 STATES = ["pending", "accepted", "rejected", "revoked", "expired"]
 NOTICES = ["none", "queued", "sending", "sent", "failed"]

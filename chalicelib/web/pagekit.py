@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
-from chalicelib.services.errors import Invalid, LaurelError
+from chalicelib.errors import Invalid, LaurelError
 from chalicelib.web import csrf
 from chalicelib.web.http import ANY_CONTENT, RETRY_AFTER, unexpected_status
 from chalicelib.web.pages import render

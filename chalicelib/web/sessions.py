@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from chalicelib.services import sessions
+from chalicelib.services.earners import sessions
 from chalicelib.web import cookies
 
 COOKIE = cookies.SESSION

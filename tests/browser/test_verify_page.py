@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from chalicelib.services.fetching import PRIVATE
+from chalicelib.services.verification.fetching import PRIVATE
 from tests.browser.conftest import (
     DESKTOP,
     TIMEOUT_MS,

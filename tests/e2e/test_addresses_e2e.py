@@ -74,7 +74,7 @@ def test_unsubscribe_link_stops_award_notices(live, badge):  # noqa: F811
     assert requests.get(live.base_url + path[:-3] + "abc", timeout=10).status_code == 404
     assert requests.get(live.base_url + path, timeout=10).status_code == 200
 
-    from chalicelib.services import unsubscribe  # the local stage's development secret signs alike
+    from chalicelib.services.issuing import unsubscribe  # the local stage's development secret signs alike
 
     quiet, loud = address("quiet"), address("loud")
     one_click = f"/unsubscribe/{unsubscribe.token(quiet)}"

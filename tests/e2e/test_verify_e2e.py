@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from chalicelib.services.fetching import PRIVATE
+from chalicelib.services.verification.fetching import PRIVATE
 from tests.support.earners import loopback_session
 from tests.support.issuing import QUIET, IssuerApi, data_uri, png
 

@@ -18,7 +18,7 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
-from chalicelib.services.bulk import MAX_ROWS
+from chalicelib.services.issuing.bulk import MAX_ROWS
 
 CHECKS = (
     "not_a_server_error",

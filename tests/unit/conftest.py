@@ -93,7 +93,7 @@ def client(aws):
 
 @pytest.fixture
 def issuer(client):
-    from chalicelib.services import issuers
+    from chalicelib.services.issuing import issuers
 
     item, key = issuers.create_issuer(
         name="Open Skills Consortium", url="https://skills.example", email="badges@skills.example"

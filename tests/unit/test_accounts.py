@@ -80,7 +80,7 @@ def test_registration_sends_one_activation_mail_with_code_and_link(client, issue
 
 
 def test_server_ignores_a_posted_email(client, issuer, badge_class, mails):
-    from chalicelib.services import accounts
+    from chalicelib.services.earners import accounts
 
     award(issuer, badge_class)
     _, r = register(client, claim_path_for(ADA), email="mallory@evil.example")
@@ -110,7 +110,7 @@ def test_bad_registration_shows_the_error_beside_its_field(
 
 
 def test_honeypot_creates_nothing(client, issuer, badge_class, mails):
-    from chalicelib.services import accounts
+    from chalicelib.services.earners import accounts
 
     award(issuer, badge_class)
     _, r = register(client, claim_path_for(ADA), website="http://spam.example")
@@ -227,7 +227,7 @@ def test_used_claim_link_explains_itself_and_offers_a_fresh_one(client, issuer, 
 
 
 def test_expired_claim_link_can_ask_for_a_fresh_one_at_most_once_a_minute(client, issuer, badge_class):
-    from chalicelib.services import ids
+    from chalicelib.services.shared import ids
     from chalicelib.store.models import AssertionItem
 
     a = award(issuer, badge_class)
@@ -287,17 +287,18 @@ def test_earner_names_are_escaped(client, issuer, badge_class, mails):
 
 
 def test_backpack_lists_only_verified_addresses(activated, issuer, badge_class):
-    from chalicelib.services import accounts, backpack
+    from chalicelib.services.backpack import shelf
+    from chalicelib.services.earners import accounts
 
     award(issuer, badge_class, email="grace@example.org")
     account = accounts.get_account(accounts.owner_of(ADA).account_id)
-    listed = backpack.list_badges(account)
+    listed = shelf.list_badges(account)
     assert [b.id for b in listed] == [activated.assertion_id]
     assert listed[0].status == "pending" and listed[0].issuer.name == "Open Skills Consortium"
 
 
 def test_common_password_list_is_bundled():
-    from chalicelib.services import passwords
+    from chalicelib.services.earners import passwords
 
     common = passwords.common_passwords()
     assert len(common) > 19000 and "123456" in common

@@ -123,7 +123,7 @@ def notice_data(email):
 
 
 def test_award_notice_carries_a_signed_unsubscribe_link_that_works(client, issuer, badge_class):
-    from chalicelib.services import unsubscribe
+    from chalicelib.services.issuing import unsubscribe
 
     award(issuer, badge_class, email="kim@example.org")
     data = notice_data("kim@example.org")
@@ -160,7 +160,7 @@ def test_award_notice_carries_a_signed_unsubscribe_link_that_works(client, issue
 
 
 def test_bulk_skips_opted_out_recipients(client, issuer, badge_class):
-    from chalicelib.services import unsubscribe
+    from chalicelib.services.issuing import unsubscribe
 
     unsubscribe.opt_out("out@example.org")
     before = len(sent_mail())
@@ -180,7 +180,7 @@ def _destinations(message):
 
 
 def test_unsubscribe_secret_is_required_outside_local(monkeypatch):
-    from chalicelib.services import unsubscribe
+    from chalicelib.services.issuing import unsubscribe
 
     monkeypatch.delenv("UNSUBSCRIBE_SECRET", raising=False)
     monkeypatch.setattr(unsubscribe, "get_settings", lambda: type("S", (), {"is_local": False})())

@@ -31,7 +31,7 @@ def before(badge_class):
 @pytest.fixture
 def other(client):
     """A second issuer with its own badge class and award."""
-    from chalicelib.services import issuers
+    from chalicelib.services.issuing import issuers
     from tests.unit.conftest import Api
 
     _item, key = issuers.create_issuer(

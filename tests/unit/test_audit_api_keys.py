@@ -20,7 +20,7 @@ def test_a_revoked_key_is_refused_by_the_very_next_request(issuer):
 
 def test_api_keys_are_counted_as_they_are_made_and_capped(issuer, monkeypatch):
     """Every GET /keys and revoke reads all of an issuer's keys: their number is bounded, counted first."""
-    from chalicelib.services import issuers
+    from chalicelib.services.issuing import issuers
 
     # The first key, made with the issuer, counts too.
     monkeypatch.setattr(issuers, "MAX_API_KEYS", 3, raising=False)
@@ -33,7 +33,7 @@ def test_api_keys_are_counted_as_they_are_made_and_capped(issuer, monkeypatch):
 
 def test_credential_key_rotations_are_counted_and_capped(issuer, badge_class, monkeypatch):
     """Every key ever made is listed in the public controller document: their number is bounded too."""
-    from chalicelib.services import credentials
+    from chalicelib.services.hosting import credentials
     from tests.unit.test_credentials import award, credential
 
     monkeypatch.setattr(credentials, "MAX_CREDENTIAL_KEYS", 2, raising=False)

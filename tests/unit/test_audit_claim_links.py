@@ -11,7 +11,7 @@ from tests.unit.test_imports import make_account, signed_in
 
 
 def _expire_claim(assertion_id: str) -> None:
-    from chalicelib.services import ids
+    from chalicelib.services.shared import ids
     from chalicelib.store.models import AssertionItem
 
     item = AssertionItem.get(f"ASSERTION#{assertion_id}", "ASSERTION")
@@ -44,7 +44,7 @@ def test_an_old_claim_link_cannot_undo_the_earners_rejection(client, issuer, bad
 
 
 def test_a_rejection_landing_while_a_fresh_link_is_asked_for_stands(client, issuer, badge_class, monkeypatch):
-    from chalicelib.services import claims
+    from chalicelib.services.backpack import claims
     from chalicelib.store.models import AssertionItem
 
     made = award(issuer, badge_class)

@@ -11,7 +11,7 @@ from tests.unit.test_imports import web as web  # the fixture
 
 @pytest.fixture
 def two_verifications(monkeypatch):
-    from chalicelib.services import ratelimit
+    from chalicelib.services.shared import ratelimit
 
     monkeypatch.setattr(ratelimit, "VERIFY_CLIENT", ratelimit.Limit("verify-client-audit", 2, 600))
 
@@ -37,7 +37,7 @@ def test_imports_count_against_the_verification_limit_before_fetching(
 def test_viewing_an_import_re_verifies_within_the_same_limit(
     client, issuer, badge_class, web, two_verifications
 ):
-    from chalicelib.services import imports
+    from chalicelib.services.backpack import imports
 
     account = make_account(ADA)
     done = imports.import_badge(account, url=award(issuer, badge_class)["public_url"])  # service: not counted

@@ -118,7 +118,7 @@ def test_idempotency_key_is_scoped_to_the_badge_class(issuer, badge_class):
 
 
 def test_a_key_stored_before_keys_were_scoped_still_answers_its_retry(issuer, badge_class):
-    from chalicelib.services import ids
+    from chalicelib.services.shared import ids
     from chalicelib.store.models import IdempotencyItem
 
     body = {"recipient_email": "ada@example.org"}

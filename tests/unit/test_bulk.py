@@ -142,7 +142,7 @@ def test_redelivered_batch_with_a_duplicate_row_counts_once(issuer, badge_class)
 
 
 def test_batch_interrupted_before_progress_is_recovered_without_mail(issuer, badge_class, monkeypatch):
-    from chalicelib.services import bulk_worker
+    from chalicelib.services.issuing import bulk_worker
 
     r = bulk(issuer, badge_class, [{"recipient_email": f"i{i}@example.org"} for i in range(3)])
     [body] = take_messages()

@@ -95,7 +95,7 @@ def dynamodb_calls():
 
 
 def test_credential_shape(issuer, badge_class):
-    from chalicelib.services import awards
+    from chalicelib.services.issuing import awards
 
     made = award(
         issuer,
@@ -187,7 +187,7 @@ def test_status_index_is_given_once_and_awarding_costs_no_extra_call(issuer, bad
 
 
 def test_revoke_sets_the_bit_and_leaves_others_alone(client, issuer, badge_class):
-    from chalicelib.services import issuers
+    from chalicelib.services.issuing import issuers
 
     kept, gone = award(issuer, badge_class), award(issuer, badge_class, email="eve@example.org")
     kept_doc, gone_doc = credential(issuer, kept["id"]), credential(issuer, gone["id"])
@@ -219,7 +219,7 @@ def test_an_award_revoked_before_its_credential_is_served_revoked(issuer, badge_
 
 
 def test_revoke_racing_the_first_credential_request_still_sets_the_bit(issuer, badge_class, monkeypatch):
-    from chalicelib.services import award_changes, awards
+    from chalicelib.services.issuing import award_changes, awards
 
     made = award(issuer, badge_class)
     stale = awards.get(None, made["id"])  # read by revoke before the credential request gave an index
@@ -318,7 +318,7 @@ def test_unknown_things_answer_404(issuer, badge_class):
         == 404
     )
     # an issuer with no key yet has an empty controller document
-    from chalicelib.services import issuers
+    from chalicelib.services.issuing import issuers
 
     fresh, _ = issuers.create_issuer(name="New", url="https://new.example", email="n@new.example")
     empty = get(issuer, f"/public/issuers/{fresh.id}/controller").json
@@ -332,7 +332,7 @@ def _png() -> bytes:
 
 
 def test_each_key_answers_at_its_own_url_only_under_its_issuer(issuer, badge_class):
-    from chalicelib.services import issuers
+    from chalicelib.services.issuing import issuers
 
     document = credential(issuer, award(issuer, badge_class)["id"])
     method = document["proof"]["verificationMethod"]
@@ -360,7 +360,7 @@ def test_old_fragment_methods_still_resolve_to_the_same_key(issuer, badge_class)
 
 
 def test_a_bake_cached_before_keys_had_their_own_url_is_replaced_then_erased(issuer, badge_class):
-    from chalicelib.services import awards
+    from chalicelib.services.issuing import awards
     from chalicelib.store import images
     from tests.unit.conftest import store_snapshot
 

@@ -24,7 +24,7 @@ def award(issuer, badge_class, email=ADA, **body) -> dict:
 
 def sign_in(client, email: str, first_name: str = "Ada") -> Browser:
     """An activated account for `email` (made by the services, not the forms), signed in."""
-    from chalicelib.services import accounts, activation, sessions
+    from chalicelib.services.earners import accounts, activation, sessions
     from chalicelib.web.sessions import COOKIE
 
     reg = accounts.Registration(email, first_name, "Lovelace", PASSWORD)
@@ -37,7 +37,7 @@ def sign_in(client, email: str, first_name: str = "Ada") -> Browser:
 
 
 def account_of(browser):
-    from chalicelib.services import accounts
+    from chalicelib.services.earners import accounts
 
     return accounts.get_account(browser.account_id)
 
@@ -56,11 +56,12 @@ def every_state(ada, issuer, badge_class):
         "rejected": [award(issuer, badge_class)["id"]],
         "revoked": [award(issuer, badge_class)["id"]],
     }
-    from chalicelib.services import backpack, ids
+    from chalicelib.services.backpack import shelf
+    from chalicelib.services.shared import ids
 
     account = account_of(ada)
-    backpack.accept(account, made["accepted"][0])
-    backpack.reject(account, made["rejected"][0])
+    shelf.accept(account, made["accepted"][0])
+    shelf.reject(account, made["rejected"][0])
     r = issuer.api.call(
         "POST", f"/api/v1/assertions/{made['revoked'][0]}/revoke", {"reason": "Issued in error"}
     )
@@ -108,7 +109,7 @@ def test_tabs_filter_by_derived_status_and_count(ada, every_state):
 
 
 def test_expired_is_derived_from_expires_not_stored_state(ada, issuer, badge_class):
-    from chalicelib.services import backpack
+    from chalicelib.services.backpack import shelf
     from chalicelib.store.models import AssertionItem
 
     a = award(issuer, badge_class)
@@ -118,16 +119,16 @@ def test_expired_is_derived_from_expires_not_stored_state(ada, issuer, badge_cla
     item.update(
         actions=[AssertionItem.issued_on.set(past), AssertionItem.expires.set(past + timedelta(seconds=1))]
     )
-    found = backpack.tab_page(account_of(ada), "expired")
+    found = shelf.tab_page(account_of(ada), "expired")
     assert [b.id for b in found.badges] == [a["id"]] and found.badges[0].assertion.state == "pending"
     assert {t.name: t.count for t in found.tabs}["pending"] == 0
 
 
 def test_unknown_tab_and_default_pick_a_tab_with_badges(ada, issuer, badge_class):
-    from chalicelib.services import backpack
+    from chalicelib.services.backpack import shelf
 
     a = award(issuer, badge_class)
-    backpack.reject(account_of(ada), a["id"])
+    shelf.reject(account_of(ada), a["id"])
     page = ada.get("/backpack").text  # nothing pending: the first tab holding badges
     assert 'href="/backpack?tab=rejected" aria-current="page"' in page and tab_ids(page) == [a["id"]]
     assert ada.get("/backpack?tab=<script>").status_code == 200
@@ -264,7 +265,7 @@ def test_one_backpack_page_of_fifty_badges_costs_at_most_six_dynamodb_calls(
     classes + one BatchGet of issuers: 6 calls, however many badge classes and issuers the page shows."""
     from botocore.client import BaseClient
 
-    from chalicelib.services import issuers
+    from chalicelib.services.issuing import issuers
 
     classes = [badge_class]
     for n in range(4):

@@ -142,7 +142,7 @@ def test_a_batch_written_but_unanswered_is_finished_without_a_blind_mail(issuer,
 def test_a_soft_crash_before_ses_hands_the_notices_back_and_they_are_mailed_once(
     issuer, badge_class, monkeypatch
 ):
-    from chalicelib.services import notices as notice_service
+    from chalicelib.services.issuing import notices as notice_service
 
     real, calls = notice_service.recipient_data, []
 
@@ -267,7 +267,7 @@ def test_a_dead_lettered_batch_shows_the_job_unfinished_until_replayed(
     issuer, badge_class, monkeypatch, fault, dead, results
 ):
     from chalicelib.config import get_settings
-    from chalicelib.services import bulk as bulk_service
+    from chalicelib.services.issuing import bulk as bulk_service
     from chalicelib.store.aws import client
     from local import deadletters
 

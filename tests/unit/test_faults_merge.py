@@ -25,7 +25,7 @@ def cheap_passwords(monkeypatch):
     """Argon2 at its cheapest: these tests sign in and merge by password, they do not test hashing."""
     from argon2 import PasswordHasher
 
-    from chalicelib.services import passwords
+    from chalicelib.services.earners import passwords
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
@@ -49,7 +49,8 @@ def accounts(client, issuer, badge_class):
 
 
 def assert_merged(ada, old, awarded: set[str]) -> None:
-    from chalicelib.services import accounts, backpack
+    from chalicelib.services.backpack import shelf
+    from chalicelib.services.earners import accounts
     from chalicelib.store.models import AccountEmailItem, MergeItem
 
     def listed(account) -> list[str]:
@@ -60,7 +61,7 @@ def assert_merged(ada, old, awarded: set[str]) -> None:
     assert {accounts.owner_of(e).account_id for e in OLD} == {ada.id}
     assert MergeItem.get(ada.pk, f"MERGE#{old.id}", consistent_read=True).state == "done"
     assert accounts.get_account(old.id).merged_into == ada.id
-    assert {b.id for b in backpack.list_badges(accounts.get_account(ada.id))} == awarded
+    assert {b.id for b in shelf.list_badges(accounts.get_account(ada.id))} == awarded
 
 
 def assert_busy_page(r) -> None:

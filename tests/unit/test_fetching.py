@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from chalicelib.openbadges.verify_base import FetchError, FetchRefused
-from chalicelib.services import fetching
-from chalicelib.services.fetching import PRIVATE, SafeFetcher
+from chalicelib.services.verification import fetching
+from chalicelib.services.verification.fetching import PRIVATE, SafeFetcher
 
 REFUSED = [
     "127.0.0.1",

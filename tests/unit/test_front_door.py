@@ -45,7 +45,7 @@ def test_baked_images_download_without_an_accept_header(issuer, badge_class):
 
 
 def test_verify_link_fills_in_the_form_and_runs_the_check(client, monkeypatch):
-    from chalicelib.services import ratelimit
+    from chalicelib.services.shared import ratelimit
 
     monkeypatch.setattr(ratelimit, "VERIFY_CLIENT", ratelimit.Limit("verify-get-test", 2, 600))
     url = "https://127.0.0.1/not-a-badge"  # refused as input before any fetch: a private address

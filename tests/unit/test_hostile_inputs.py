@@ -377,7 +377,7 @@ def our_web(client, monkeypatch):
     """The verifier's fetches of https://badges.example go to the app itself, in process."""
     from urllib.parse import urlsplit
 
-    from chalicelib.services import fetching
+    from chalicelib.services.verification import fetching
 
     def fetch(url: str):
         parts = urlsplit(url)
@@ -454,7 +454,7 @@ def test_hostile_image_import_shows_the_form_with_the_reason(client, before, bui
 
 
 def test_foreign_badge_name_with_a_lone_surrogate_imports_and_exports_clean(client):
-    from chalicelib.services import export, imports
+    from chalicelib.services.backpack import export, imports
     from tests.unit import test_verify as fake
     from tests.unit.test_imports import make_account
 

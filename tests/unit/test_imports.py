@@ -19,7 +19,8 @@ EVE = "eve@example.org"
 @pytest.fixture
 def web(client, monkeypatch):
     """The verifier's internet: https://badges.example is the app itself; elsewhere, the real safe fetcher."""
-    from chalicelib.services import fetching, imports
+    from chalicelib.services.backpack import imports
+    from chalicelib.services.verification import fetching
 
     fetched: list[str] = []
 
@@ -38,7 +39,7 @@ def web(client, monkeypatch):
 
 def make_account(*emails: str, unverified: tuple[str, ...] = ()):
     """An account whose first addresses are verified (as activation and merging leave them)."""
-    from chalicelib.services import ids
+    from chalicelib.services.shared import ids
     from chalicelib.store.models import AccountEmailItem, AccountItem, EmailItem
 
     at, account_id = ids.now(), ids.new_id()
@@ -64,7 +65,7 @@ def make_account(*emails: str, unverified: tuple[str, ...] = ()):
 
 
 def signed_in(client, account) -> Browser:
-    from chalicelib.services import sessions
+    from chalicelib.services.earners import sessions
     from chalicelib.web.sessions import COOKIE
 
     browser = Browser(client)
@@ -110,7 +111,7 @@ def import_objects() -> list[str]:
 
 
 def test_import_by_url_is_verified_and_stored_once(client, issuer, badge_class, web):
-    from chalicelib.services import imports
+    from chalicelib.services.backpack import imports
 
     account = make_account(ADA)
     a = award(issuer, badge_class)
@@ -127,7 +128,7 @@ def test_import_by_url_is_verified_and_stored_once(client, issuer, badge_class, 
 
 def test_the_same_badge_by_json_and_baked_png_is_one_import(client, issuer, badge_class, web):
     from chalicelib.openbadges.baking import unbake_png
-    from chalicelib.services import imports
+    from chalicelib.services.backpack import imports
 
     account = make_account(ADA)
     a = award(issuer, badge_class)
@@ -142,7 +143,7 @@ def test_the_same_badge_by_json_and_baked_png_is_one_import(client, issuer, badg
 
 
 def test_import_by_baked_png_keeps_the_image(client, issuer, badge_class, web):
-    from chalicelib.services import imports
+    from chalicelib.services.backpack import imports
 
     account = make_account(ADA)
     a = award(issuer, badge_class)
@@ -155,7 +156,7 @@ def test_import_by_baked_png_keeps_the_image(client, issuer, badge_class, web):
 
 
 def test_import_matches_any_verified_address_never_an_unverified_one(client, issuer, badge_class, web):
-    from chalicelib.services import imports
+    from chalicelib.services.backpack import imports
 
     account = make_account(ADA, ADA_WORK, unverified=(EVE,))
     a = award(issuer, badge_class, ADA_WORK)
@@ -170,7 +171,7 @@ def test_import_matches_any_verified_address_never_an_unverified_one(client, iss
 
 
 def test_wrong_email_is_refused_and_nothing_is_written(client, issuer, badge_class, web):
-    from chalicelib.services import imports
+    from chalicelib.services.backpack import imports
 
     account = make_account(ADA)
     a = award(issuer, badge_class, EVE)
@@ -183,8 +184,8 @@ def test_wrong_email_is_refused_and_nothing_is_written(client, issuer, badge_cla
 
 
 def test_tampered_and_invalid_badges_are_refused(client, issuer, badge_class, web):
-    from chalicelib.services import imports
-    from chalicelib.services.errors import Invalid
+    from chalicelib.errors import Invalid
+    from chalicelib.services.backpack import imports
 
     account = make_account(ADA)
     a = award(issuer, badge_class)
@@ -209,7 +210,7 @@ def test_tampered_and_invalid_badges_are_refused(client, issuer, badge_class, we
 
 
 def test_revoked_since_import_shows_on_view(client, issuer, badge_class, web):
-    from chalicelib.services import imports
+    from chalicelib.services.backpack import imports
 
     account = make_account(ADA)
     a = award(issuer, badge_class)
@@ -223,8 +224,8 @@ def test_revoked_since_import_shows_on_view(client, issuer, badge_class, web):
 
 
 def test_an_account_without_verified_addresses_cannot_import(client, issuer, badge_class, web):
-    from chalicelib.services import imports
-    from chalicelib.services.errors import Invalid
+    from chalicelib.errors import Invalid
+    from chalicelib.services.backpack import imports
 
     account = make_account(ADA)
     from chalicelib.store.models import AccountEmailItem
@@ -304,7 +305,7 @@ def test_multipart_upload_of_a_baked_image(client, issuer, badge_class, web):
 
 
 def test_another_accounts_import_is_404(client, issuer, badge_class, web):
-    from chalicelib.services import imports
+    from chalicelib.services.backpack import imports
 
     ada, bob = make_account(ADA), make_account("bob@example.org")
     done = imports.import_badge(ada, url=award(issuer, badge_class)["public_url"])
@@ -317,7 +318,7 @@ def test_another_accounts_import_is_404(client, issuer, badge_class, web):
 
 def test_export_zips_baked_images_and_json_of_every_badge(client, issuer, badge_class, web):
     from chalicelib.openbadges.baking import unbake_png
-    from chalicelib.services import imports
+    from chalicelib.services.backpack import imports
 
     account = make_account(ADA)
     first, second = award(issuer, badge_class), award(issuer, badge_class)
@@ -348,7 +349,7 @@ def test_export_zips_baked_images_and_json_of_every_badge(client, issuer, badge_
 
 
 def test_export_is_bounded(client, issuer, badge_class, monkeypatch):
-    from chalicelib.services import export
+    from chalicelib.services.backpack import export
 
     account = make_account(ADA)
     for _ in range(3):

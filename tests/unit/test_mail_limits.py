@@ -28,7 +28,8 @@ def remove(browser: Browser, email: str):
 
 
 def test_add_and_remove_cycles_cannot_mail_bomb_an_address(ada, mails):
-    from chalicelib.services import accounts, ratelimit
+    from chalicelib.services.earners import accounts
+    from chalicelib.services.shared import ratelimit
 
     # Only the cap per target address is tested here: the account's own limits for this address (one a
     # minute, five a day: tests/unit/test_takeover.py) are cleared as if the cycles were spread out.
@@ -51,7 +52,7 @@ def test_add_and_remove_cycles_cannot_mail_bomb_an_address(ada, mails):
 
 def test_the_cap_counts_every_kind_of_mail_together(ada, client, mails):
     """Reset links, activation resends and merge codes to one address share one cap."""
-    from chalicelib.services import ratelimit
+    from chalicelib.services.shared import ratelimit
 
     stranger = Browser(client)
     for n in range(3):  # three forgot-password requests (a minute apart, as the per-kind limit wants)
@@ -69,7 +70,7 @@ def test_the_cap_counts_every_kind_of_mail_together(ada, client, mails):
 
 
 def test_a_refused_mail_leaves_the_last_code_working(ada, mails):
-    from chalicelib.services import ratelimit
+    from chalicelib.services.shared import ratelimit
 
     assert add(ada, VICTIM).status_code == 200
     code = activation_code(to(mails, VICTIM)[-1]["html"])
@@ -131,7 +132,7 @@ def test_fresh_claim_links_asked_by_anyone_count_against_the_address(client, iss
     link asked from an old claim link is a mail anyone can trigger."""
     from datetime import timedelta
 
-    from chalicelib.services import ids, ratelimit
+    from chalicelib.services.shared import ids, ratelimit
     from chalicelib.store.models import AssertionItem
 
     a = award(issuer, badge_class)
@@ -150,7 +151,7 @@ def test_fresh_claim_links_asked_by_anyone_count_against_the_address(client, iss
 def test_a_merge_code_counts_against_the_primary_it_goes_to(phisher, ada, mails):
     """The code goes to the other account's primary address, so that address's cap is the one to hold;
     over it nothing is mailed and the answer is the same as for any address."""
-    from chalicelib.services import ratelimit
+    from chalicelib.services.shared import ratelimit
 
     work = "ada.work@example.org"
     assert add(ada, work).status_code == 200

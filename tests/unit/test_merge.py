@@ -12,7 +12,7 @@ OTHER_PASSWORD = "another long passphrase 77"
 
 def make_account(email: str, password: str = PASSWORD, *extra: str, first: str = "Ada"):
     """A verified account holding `email` (primary) and the `extra` addresses, all verified."""
-    from chalicelib.services import accounts, activation
+    from chalicelib.services.earners import accounts, activation
     from chalicelib.store.models import AccountEmailItem, EmailItem
 
     account = accounts.register(accounts.Registration(email, first, "Lovelace", password))
@@ -40,7 +40,7 @@ def merge_form(browser, email: str, **form):
 
 
 def owner(email):
-    from chalicelib.services import accounts
+    from chalicelib.services.earners import accounts
 
     return accounts.owner_of(email).account_id
 
@@ -48,7 +48,8 @@ def owner(email):
 def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_account(
     client, issuer, badge_class, mails
 ):
-    from chalicelib.services import accounts, backpack
+    from chalicelib.services.backpack import shelf
+    from chalicelib.services.earners import accounts
     from chalicelib.store.models import AccountItem, MergeItem
 
     ada = make_account("ada@example.org")
@@ -56,8 +57,8 @@ def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_ac
     AccountItem(old.pk, "PROFILE").update(actions=[AccountItem.career_goals.set("Become a data scientist")])
     a1 = award(issuer, badge_class, email="ada@school.example")
     a2 = award(issuer, badge_class, email="ada.old@school.example")
-    backpack.accept(old, a1["id"])
-    backpack.reject(old, a2["id"])
+    shelf.accept(old, a1["id"])
+    shelf.reject(old, a2["id"])
     old_session = sign_in(client, "ada@school.example", OTHER_PASSWORD)
 
     browser = sign_in(client, "ada@example.org")
@@ -67,7 +68,7 @@ def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_ac
     assert r.status_code == 303 and r.headers["Location"] == "/settings/emails?done=merged"
 
     assert owner("ada@school.example") == owner("ada.old@school.example") == ada.id
-    mine = {b.id: b.status for b in backpack.list_badges(accounts.get_account(ada.id))}
+    mine = {b.id: b.status for b in shelf.list_badges(accounts.get_account(ada.id))}
     assert mine == {a1["id"]: "accepted", a2["id"]: "rejected"}
     page = browser.get("/settings/emails?done=merged").text
     assert "ada.old@school.example" in page and "Accounts merged" in page
@@ -93,7 +94,8 @@ def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_ac
 
 
 def test_merge_with_code_sent_to_the_address(client, issuer, badge_class, mails):
-    from chalicelib.services import accounts, backpack
+    from chalicelib.services.backpack import shelf
+    from chalicelib.services.earners import accounts
 
     ada = make_account("ada@example.org")
     old = make_account("lin@example.org", OTHER_PASSWORD)
@@ -112,13 +114,13 @@ def test_merge_with_code_sent_to_the_address(client, issuer, badge_class, mails)
     r = merge_form(browser, "lin@example.org", method="code", code=code)
     assert r.status_code == 303
     assert owner("lin@example.org") == ada.id
-    assert [b.id for b in backpack.list_badges(accounts.get_account(ada.id))] == [a1["id"]]
+    assert [b.id for b in shelf.list_badges(accounts.get_account(ada.id))] == [a1["id"]]
     assert accounts.get_account(old.id).merged_into == ada.id
 
 
 def test_code_for_someone_else_is_refused_and_dies_after_five(client, mails):
-    from chalicelib.services import merge_proof
-    from chalicelib.services.errors import Invalid
+    from chalicelib.errors import Invalid
+    from chalicelib.services.earners import merge_proof
 
     ada = make_account("ada@example.org")
     make_account("lin@example.org", OTHER_PASSWORD)
@@ -137,7 +139,8 @@ def test_code_for_someone_else_is_refused_and_dies_after_five(client, mails):
 
 
 def test_a_crash_halfway_resumes_without_loss_or_doubles(client, issuer, badge_class, monkeypatch):
-    from chalicelib.services import accounts, backpack, merge, merge_proof
+    from chalicelib.services.backpack import shelf
+    from chalicelib.services.earners import accounts, merge, merge_proof
     from chalicelib.store.models import AccountEmailItem, MergeItem
 
     extra = [f"old{i}@example.org" for i in range(7)]
@@ -166,13 +169,14 @@ def test_a_crash_halfway_resumes_without_loss_or_doubles(client, issuer, badge_c
     listed = [i.email for i in AccountEmailItem.query(ada.pk, AccountEmailItem.sk.startswith("EMAIL#"))]
     assert sorted(listed) == sorted(["ada@example.org", "old@example.org", *extra])
     assert list(AccountEmailItem.query(old.pk, AccountEmailItem.sk.startswith("EMAIL#"))) == []
-    assert {b.id for b in backpack.list_badges(accounts.get_account(ada.id))} == awarded
+    assert {b.id for b in shelf.list_badges(accounts.get_account(ada.id))} == awarded
     assert merge.resume(ada.id, old.id).steps == 4  # running it again changes nothing
 
 
 def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issuer, badge_class, monkeypatch):
     """The old account's browser accepts while the merge moves its address: the state is on the award."""
-    from chalicelib.services import accounts, backpack, merge, merge_proof
+    from chalicelib.services.backpack import shelf
+    from chalicelib.services.earners import accounts, merge, merge_proof
 
     ada = make_account("ada@example.org")
     old = make_account("old@example.org", OTHER_PASSWORD)
@@ -181,10 +185,10 @@ def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issu
     stale = accounts.get_account(old.id)  # the old session's request loaded its account before the close
 
     def accept_meanwhile(into_id, old_id, step):
-        backpack.accept(stale, a1["id"])  # between the close and the move
+        shelf.accept(stale, a1["id"])  # between the close and the move
 
     monkeypatch.setattr(merge, "before_step", accept_meanwhile)
-    real_owned = backpack.owned
+    real_owned = shelf.owned
 
     def owned_then_merged(account, assertion_id):
         item = real_owned(account, assertion_id)  # checked while the address was still the old one's
@@ -192,20 +196,20 @@ def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issu
             merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
         return item
 
-    monkeypatch.setattr(backpack, "owned", owned_then_merged)
-    backpack.reject(stale, a2["id"])  # the merge commits between its ownership check and its write
-    monkeypatch.setattr(backpack, "owned", real_owned)
+    monkeypatch.setattr(shelf, "owned", owned_then_merged)
+    shelf.reject(stale, a2["id"])  # the merge commits between its ownership check and its write
+    monkeypatch.setattr(shelf, "owned", real_owned)
 
-    mine = {b.id: b.status for b in backpack.list_badges(accounts.get_account(ada.id))}
+    mine = {b.id: b.status for b in shelf.list_badges(accounts.get_account(ada.id))}
     assert mine == {a1["id"]: "accepted", a2["id"]: "rejected"}
     # and after the merge the old account can do nothing to them
     with pytest.raises(Exception):  # noqa: B017
-        backpack.recover(stale, a2["id"])
+        shelf.recover(stale, a2["id"])
 
 
 def test_concurrent_address_add_and_merge_lose_nothing(client, monkeypatch):
-    from chalicelib.services import addresses, merge_proof
-    from chalicelib.services.errors import Conflict
+    from chalicelib.errors import Conflict
+    from chalicelib.services.earners import addresses, merge_proof
 
     ada = make_account("ada@example.org")
     old = make_account("old@example.org", OTHER_PASSWORD)
@@ -216,8 +220,8 @@ def test_concurrent_address_add_and_merge_lose_nothing(client, monkeypatch):
 
 
 def test_merging_twice_or_into_itself_is_refused(client):
-    from chalicelib.services import merge, merge_proof
-    from chalicelib.services.errors import Conflict, Invalid
+    from chalicelib.errors import Conflict, Invalid
+    from chalicelib.services.earners import merge, merge_proof
 
     ada = make_account("ada@example.org")
     bob = make_account("bob@example.org", OTHER_PASSWORD)

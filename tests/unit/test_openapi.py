@@ -54,7 +54,7 @@ def test_links_lead_to_real_operations_and_their_path_parameters():
 
 
 def test_input_schemas_name_the_fields_the_services_accept():
-    from chalicelib.services import awards, badgeclasses, issuers
+    from chalicelib.services.issuing import awards, badgeclasses, issuers
 
     schemas = document()["components"]["schemas"]
     for name, fields in {
@@ -70,7 +70,7 @@ def test_input_schemas_name_the_fields_the_services_accept():
 
 
 def test_bulk_operation_documents_the_csv_columns():
-    from chalicelib.services.bulk import CSV_COLUMNS
+    from chalicelib.services.issuing.bulk import CSV_COLUMNS
 
     description = document()["paths"]["/api/v1/badgeclasses/{badge_id}/assertions/bulk"]["post"][
         "description"
@@ -247,7 +247,7 @@ def _badge_classes(call: Checked, badge_class: dict) -> None:
 
 
 def _awards_jobs_and_errors(call: Checked, badge_class: dict) -> None:
-    from chalicelib.services import issuers
+    from chalicelib.services.issuing import issuers
 
     badge_id = badge_class["id"]
     awards = f"/api/v1/badgeclasses/{badge_id}/assertions"

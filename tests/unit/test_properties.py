@@ -18,6 +18,7 @@ from defusedxml.ElementTree import fromstring
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.errors import Invalid, LaurelError
 from chalicelib.openbadges import ob2
 from chalicelib.openbadges.baking import (
     OB2_NAMESPACE,
@@ -28,8 +29,8 @@ from chalicelib.openbadges.baking import (
     unbake_png,
     unbake_svg,
 )
-from chalicelib.services import bulk, fields
-from chalicelib.services.errors import Invalid, LaurelError
+from chalicelib.services.issuing import bulk
+from chalicelib.services.shared import fields
 from tests.conftest import PROPERTY_PROFILE
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from chalicelib.services import ids
+from chalicelib.services.shared import ids
 from chalicelib.store.models import AssertionItem
 from tests.unit.conftest import data_uri, drain_queue, png_bytes, sent_mail
 

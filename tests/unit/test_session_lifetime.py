@@ -20,7 +20,7 @@ def clock(monkeypatch):
     """The sessions' clock, started at the real time and moved by tests (`clock.move(seconds)`)."""
     import time
 
-    from chalicelib.services import sessions
+    from chalicelib.services.earners import sessions
 
     class Clock:
         at = time.time()
@@ -66,7 +66,7 @@ def test_a_busy_session_still_ends_12_hours_after_sign_in(activated, client, clo
 
 
 def test_the_idle_end_is_written_at_most_once_per_5_minutes(activated, client, clock):
-    from chalicelib.services import ids
+    from chalicelib.services.shared import ids
     from chalicelib.store.models import SessionItem
 
     browser = signed_in(client)

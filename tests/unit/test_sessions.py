@@ -71,7 +71,7 @@ def test_login_never_redirects_off_site(activated, client, target):
 
 
 def test_only_the_hash_of_the_session_is_stored(activated, client):
-    from chalicelib.services import ids
+    from chalicelib.services.shared import ids
     from chalicelib.store.models import SessionItem
 
     browser = Browser(client)
@@ -91,7 +91,7 @@ def test_wrong_password_is_refused_then_the_address_is_rate_limited(activated, c
 
 
 def test_the_client_is_rate_limited_across_addresses(activated, client):
-    from chalicelib.services import ratelimit
+    from chalicelib.services.shared import ratelimit
 
     browser = Browser(client)
     for n in range(ratelimit.LOGIN_CLIENT.limit):
@@ -173,7 +173,7 @@ def test_password_reset_says_the_same_for_unknown_addresses(client, mails):
 
 
 def test_expired_reset_link_is_refused(activated, client, mails):
-    from chalicelib.services import ids
+    from chalicelib.services.shared import ids
     from chalicelib.store.models import OneTimeTokenItem
 
     browser = Browser(client)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chalicelib.services import sharing
+from chalicelib.services.backpack import sharing
 from tests.support.earners import Browser, csrf_token
 
 BASE = "https://badges.example"  # PUBLIC_BASE_URL in tests/conftest.py
@@ -100,7 +100,8 @@ def test_qr_is_svg():
 
 def make_earner(client, email: str, first: str = "Ada", last: str = "Lovelace") -> Browser:
     """A verified, signed-in account holding `email` (made directly in the store)."""
-    from chalicelib.services import ids, sessions
+    from chalicelib.services.earners import sessions
+    from chalicelib.services.shared import ids
     from chalicelib.store.models import AccountEmailItem, AccountItem, EmailItem
 
     at, account_id = ids.now(), ids.new_id()

@@ -134,8 +134,8 @@ def test_bulk_csv_and_json_refuse_a_line_break_by_row_and_field(issuer, badge_cl
 
 
 def test_issuer_creation_refuses_a_line_break_in_its_name(aws):
-    from chalicelib.services import issuers
-    from chalicelib.services.errors import Invalid
+    from chalicelib.errors import Invalid
+    from chalicelib.services.issuing import issuers
 
     with pytest.raises(Invalid) as refused:
         issuers.create_issuer(

@@ -43,7 +43,7 @@ def test_an_unset_stage_refuses_to_start(value):
 
 @pytest.mark.parametrize("value", ["prod", "dev", "Local", "locals", "testing", "production"])
 def test_any_other_stage_gets_no_development_conveniences(stage, monkeypatch, client, value):
-    from chalicelib.services import unsubscribe
+    from chalicelib.services.issuing import unsubscribe
 
     monkeypatch.delenv("UNSUBSCRIBE_SECRET", raising=False)
     stage(value)

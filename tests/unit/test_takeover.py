@@ -34,7 +34,7 @@ def activated(client, issuer, badge_class, mails, email, password=PASSWORD):
 
 
 def owner(email):
-    from chalicelib.services import accounts
+    from chalicelib.services.earners import accounts
 
     return accounts.owner_of(email)
 
@@ -70,8 +70,8 @@ def test_an_unverified_hold_does_not_block_the_owner_and_gets_no_reset(client, i
 
 
 def test_a_reset_link_only_resets_the_account_the_address_is_verified_on(client, issuer, badge_class, mails):
-    from chalicelib.services import accounts
-    from chalicelib.services.errors import Conflict
+    from chalicelib.errors import Conflict
+    from chalicelib.services.earners import accounts
 
     ada = activated(client, issuer, badge_class, mails, ADA)
     accounts.request_reset(ADA, "203.0.113.9")
@@ -90,8 +90,8 @@ def test_a_reset_link_only_resets_the_account_the_address_is_verified_on(client,
 def test_a_merge_cannot_take_an_account_through_an_address_unverified_on_it(
     client, issuer, badge_class, mails
 ):
-    from chalicelib.services import merge_proof
-    from chalicelib.services.errors import Invalid
+    from chalicelib.errors import Invalid
+    from chalicelib.services.earners import merge_proof
     from chalicelib.store.models import MergeCodeItem
 
     ada = activated(client, issuer, badge_class, mails, ADA)
@@ -111,7 +111,7 @@ def test_a_merge_cannot_take_an_account_through_an_address_unverified_on_it(
 
 
 def test_a_merge_code_goes_to_the_other_accounts_primary_address(client, issuer, badge_class, mails):
-    from chalicelib.services import accounts, merge_proof
+    from chalicelib.services.earners import accounts, merge_proof
 
     ada = activated(client, issuer, badge_class, mails, ADA)
     work = "ada.work@example.org"
@@ -127,7 +127,7 @@ def test_a_merge_code_goes_to_the_other_accounts_primary_address(client, issuer,
 
 
 def accounts_of(browser):
-    from chalicelib.services import sessions
+    from chalicelib.services.earners import sessions
 
     session = sessions.find(browser.cookies.get(COOKIE, ""))
     return session.account if session else None
@@ -182,7 +182,7 @@ def test_activation_needs_the_registration_password_or_sets_a_new_one(client, is
 
 
 def test_a_password_change_voids_outstanding_reset_links(client, issuer, badge_class, mails):
-    from chalicelib.services import ratelimit
+    from chalicelib.services.shared import ratelimit
 
     ada = activated(client, issuer, badge_class, mails, ADA)
     forgot = Browser(client)
@@ -254,7 +254,7 @@ def parallel(n, work):
 
 
 def test_sixteen_parallel_wrong_passwords_get_five_tries(client, issuer, badge_class, mails, atomic_store):
-    from chalicelib.services import accounts
+    from chalicelib.services.earners import accounts
 
     activated(client, issuer, badge_class, mails, ADA)
     results = parallel(16, lambda: accounts.login(ADA, "wrong password here", "198.51.100.7"))
@@ -264,7 +264,7 @@ def test_sixteen_parallel_wrong_passwords_get_five_tries(client, issuer, badge_c
 
 
 def test_parallel_merge_passwords_get_five_tries(client, issuer, badge_class, mails, atomic_store):
-    from chalicelib.services import merge_proof
+    from chalicelib.services.earners import merge_proof
 
     activated(client, issuer, badge_class, mails, ADA)
     mallory = accounts_of(activated(client, issuer, badge_class, mails, MALLORY, OTHER_PASSWORD))
@@ -275,7 +275,7 @@ def test_parallel_merge_passwords_get_five_tries(client, issuer, badge_class, ma
 
 
 def test_a_right_password_does_not_use_up_the_limit(client, issuer, badge_class, mails):
-    from chalicelib.services import accounts
+    from chalicelib.services.earners import accounts
 
     activated(client, issuer, badge_class, mails, ADA)
     for _ in range(8):
@@ -306,7 +306,7 @@ def test_a_taken_address_is_still_409(client, issuer, badge_class, mails):
 def test_translator_tells_conditions_from_busy():
     from botocore.exceptions import ClientError
 
-    from chalicelib.services.errors import Conflict
+    from chalicelib.errors import Conflict
     from chalicelib.store import aws
 
     def cancelled(*codes):
@@ -408,8 +408,8 @@ def test_adding_an_address_does_not_cut_short_a_registration_waiting_for_activat
 
 
 def test_password_tries_count_per_account_whichever_address_or_form(client, issuer, badge_class, mails):
-    from chalicelib.services import accounts, merge_proof
-    from chalicelib.services.ratelimit import TooMany
+    from chalicelib.services.earners import accounts, merge_proof
+    from chalicelib.services.shared.ratelimit import TooMany
 
     ada = activated(client, issuer, badge_class, mails, ADA)
     work = "ada.work@example.org"

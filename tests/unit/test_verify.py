@@ -510,7 +510,7 @@ def test_url_serving_a_broken_image_is_an_input_error(web):
 def test_verify_api_is_rate_limited_per_client(client, monkeypatch):
     import json as _json
 
-    from chalicelib.services import ratelimit
+    from chalicelib.services.shared import ratelimit
 
     monkeypatch.setattr(ratelimit, "VERIFY_CLIENT", ratelimit.Limit("verify-client-test", 2, 600))
     statuses = []

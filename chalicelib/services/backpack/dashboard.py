@@ -1,0 +1,96 @@
+"""The earner's dashboard: the most recent badge, counts by status, recent events, career goals.
+
+Events are derived from each award's own fields, not from an event log: "awarded" at issued_on (the date the
+issuer gave, which may be long before the award reached Laurel);
+"accepted", "rejected" or "revoked" at updated_at when the award is in that state; "expired" at expires.
+So only the latest change of each award is known, and a later edit that touches updated_at (a privacy
+toggle, a resend) moves that change's date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.errors import Invalid
+from chalicelib.services.backpack import shelf
+from chalicelib.services.shared import ids
+from chalicelib.store.models import AccountItem, AssertionItem
+
+MAX_GOALS = 2000
+RECENT_EVENTS = 10
+VERBS = {
+    "awarded": "You were awarded",
+    "accepted": "You accepted",
+    "rejected": "You rejected",
+    "revoked": "The issuer revoked",
+    "expired": "Expired:",
+}
+
+
+@dataclass
+class Event:
+    kind: str
+    at: datetime
+    badge: shelf.BackpackBadge
+
+    @property
+    def verb(self) -> str:
+        return VERBS[self.kind]
+
+
+@dataclass
+class Dashboard:
+    latest: shelf.BackpackBadge | None
+    counts: dict[str, int]
+    total: int
+    events: list[Event]
+    capped: bool
+
+
+def _events(item: AssertionItem, state: str, at: datetime) -> list[tuple[str, datetime]]:
+    found = [("awarded", item.issued_on)]
+    if state in ("accepted", "rejected", "revoked"):  # awards start pending: this state came later
+        found.append((state, item.updated_at))
+    if item.expires is not None and item.expires <= at and item.state != "revoked":
+        found.append(("expired", item.expires))
+    return found
+
+
+def build(account: AccountItem) -> Dashboard:
+    """Everything the dashboard shows, in the same calls as one backpack page (Queries + 2 BatchGets)."""
+    found = shelf.load(account)
+    latest = next((a for a, state in found.items if state in ("accepted", "pending")), None)
+    dated = [(kind, when, a) for a, state in found.items for kind, when in _events(a, state, found.at)]
+    dated.sort(key=lambda e: (e[1], e[0] != "awarded"), reverse=True)  # a change after its award
+    dated = dated[:RECENT_EVENTS]
+    wanted = {a.id: a for _, _, a in dated} | ({latest.id: latest} if latest else {})
+    described = {b.id: b for b in shelf.describe(list(wanted.values()), found.at)}
+    return Dashboard(
+        latest=described[latest.id] if latest else None,
+        counts=found.counts(),
+        total=len(found.items),
+        events=[Event(kind, when, described[a.id]) for kind, when, a in dated],
+        capped=found.capped,
+    )
+
+
+def read_goals(form: dict) -> str:
+    """The posted career goals: line breaks normalised, at most MAX_GOALS characters; Invalid otherwise."""
+    value = form.get("career_goals")
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(value, str) else ""
+    if len(text) > MAX_GOALS:
+        raise _invalid(f"Keep your career goals to {MAX_GOALS:,} characters; this is {len(text):,}.")
+    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise _invalid("Career goals cannot hold control characters.")
+    return text
+
+
+def _invalid(message: str) -> Invalid:
+    return Invalid(message, errors=[{"field": "career_goals", "detail": message}])
+
+
+def save_goals(account: AccountItem, text: str) -> None:
+    """Store (or clear) the account's career goals."""
+    action = AccountItem.career_goals.set(text) if text else AccountItem.career_goals.remove()
+    account.update(actions=[action, AccountItem.updated_at.set(ids.now())])

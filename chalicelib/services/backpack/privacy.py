@@ -1,0 +1,183 @@
+"""Who sees what: badges and profiles are private until their owner makes them public.
+
+Only the owner (an account holding the verified address a badge was awarded to) changes a badge;
+another account gets the same NotFound as a badge that does not exist. The hosted Open Badges JSON
+is not affected by any of this: it never names the earner.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chalicelib.errors import Conflict, LaurelError, NotFound
+from chalicelib.services.backpack import sharing, shelf
+from chalicelib.services.earners import accounts
+from chalicelib.services.hosting import documents
+from chalicelib.services.issuing import awards, badgeclasses, issuers
+from chalicelib.services.shared import ids
+from chalicelib.store import aws
+from chalicelib.store.models import (
+    AccountItem,
+    AssertionItem,
+    BadgeClassItem,
+    IssuerItem,
+    SlugItem,
+    transaction,
+)
+
+SHAREABLE = ("accepted",)  # what may be made public
+SHOWN = ("accepted", "expired", "revoked")  # what a public page shows (a revoked badge says so)
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
+RESERVED = {"admin", "api", "badges", "embed", "laurel", "login", "public", "settings", "support", "u"}
+
+
+class PrivateBadge(LaurelError):
+    """The badge exists but its owner keeps it private: say only that."""
+
+    status = 404
+    title = "This badge is private"
+
+
+class PrivateProfile(LaurelError):
+    status = 404
+    title = "No public profile here"
+
+
+# --- badges --------------------------------------------------------------------------------------
+
+
+def set_badge_public(account: AccountItem, assertion_id: str, public: bool) -> AssertionItem:
+    """Make one of the account's badges public (accepted ones only) or private (always allowed)."""
+    item = shelf.owned(account, assertion_id)
+    status = awards.status(item)
+    if public and status not in SHAREABLE:
+        raise Conflict(f"This badge is {status}; only an accepted badge can be made public.")
+    if bool(item.public) == public:
+        return item
+    with aws.refusing(lambda: NotFound(f"No badge {assertion_id} in your backpack.")):
+        item.update(
+            actions=[AssertionItem.public.set(public), AssertionItem.updated_at.set(ids.now())],
+            condition=AssertionItem.state != "erased",
+        )
+    return item
+
+
+def is_shown(item: AssertionItem) -> bool:
+    return bool(item.public) and awards.status(item) in SHOWN
+
+
+def shared(item: AssertionItem, badge: BadgeClassItem, issuer: IssuerItem) -> sharing.Shared:
+    return sharing.Shared(
+        assertion_id=item.id,
+        name=badge.name,
+        description=badge.description,
+        issuer_name=issuer.name,
+        issued_on=item.issued_on,
+        expires=item.expires,
+        image_url=documents.badge_image_url(badge.id, badge.image_key),
+    )
+
+
+@dataclass
+class PublicBadge:
+    """A public badge as anyone sees it."""
+
+    assertion: AssertionItem
+    badge: BadgeClassItem
+    issuer: IssuerItem
+    status: str
+    earner_name: str | None
+    profile_slug: str | None
+    shared: sharing.Shared
+
+
+def _owner(item: AssertionItem) -> AccountItem | None:
+    email = accounts.owner_of(item.recipient_email) if item.recipient_email else None
+    return accounts.get_account(email.account_id) if email and email.verified else None
+
+
+def public_badge(assertion_id: str) -> PublicBadge:
+    """The badge for its public page; NotFound when unknown, PrivateBadge when not public."""
+    item = awards.get(None, assertion_id)
+    owner = _owner(item) if is_shown(item) else None
+    if owner is None:  # private, or its address left the account that published it
+        raise PrivateBadge("Its owner has not made it public.")
+    badge = badgeclasses.get(None, item.badge_id)
+    issuer = issuers.get_issuer(item.issuer_id)
+    name = f"{owner.first_name} {owner.last_name}".strip()
+    slug = owner.slug if owner.public else None
+    status = awards.status(item)
+    return PublicBadge(item, badge, issuer, status, name, slug, shared(item, badge, issuer))
+
+
+# --- profiles ------------------------------------------------------------------------------------
+
+
+def suggested_slug(account: AccountItem) -> str:
+    words = re.sub(r"[^a-z0-9]+", "-", f"{account.first_name} {account.last_name}".lower()).strip("-")
+    words = re.sub(r"-+", "-", words[:30]).strip("-") or "earner"
+    suffix = re.sub(r"[^a-z0-9]", "", account.id.lower())[-5:]
+    return f"{words}-{suffix}"
+
+
+def read_profile_form(form: dict, account: AccountItem) -> tuple[bool, str]:
+    """(public, slug) from the form; Invalid naming the field when the slug is unusable."""
+    public = form.get("public") == "1"
+    raw = form.get("slug")
+    slug = (raw if isinstance(raw, str) else "").strip().lower() or account.slug or suggested_slug(account)
+    if not SLUG.match(slug) or "--" in slug:
+        raise accounts.field_errors(
+            {"slug": "Use 3 to 40 lower-case letters, digits and single hyphens, not at either end."}
+        )
+    if slug in RESERVED:
+        raise accounts.field_errors({"slug": "That address is reserved; choose another."})
+    return public, slug
+
+
+def _slug_taken() -> LaurelError:
+    return accounts.field_errors({"slug": "That address is taken; choose another."})
+
+
+def set_profile(account: AccountItem, public: bool, slug: str) -> AccountItem:
+    """Set the profile's visibility and its /u/{slug}; a slug belongs to one account (conditional put)."""
+    at = ids.now()
+    old = account.slug
+    with aws.refusing(_slug_taken), transaction() as tx:
+        if slug != old:
+            mine = SlugItem(f"SLUG#{slug}", "SLUG", account_id=account.id, created_at=at)
+            tx.save(mine, condition=SlugItem.pk.does_not_exist())
+            if old:
+                tx.delete(SlugItem(f"SLUG#{old}", "SLUG"), condition=SlugItem.account_id == account.id)
+        tx.update(
+            account,
+            actions=[
+                AccountItem.public.set(public),
+                AccountItem.slug.set(slug),
+                AccountItem.updated_at.set(at),
+            ],
+            condition=AccountItem.pk.exists(),
+        )
+    account.public, account.slug, account.updated_at = public, slug, at
+    return account
+
+
+def profile_account(slug: str) -> AccountItem:
+    """The account behind a public profile; PrivateProfile when unknown or private (indistinguishable)."""
+    missing = PrivateProfile("This profile does not exist or is private.")
+    slug = (slug or "").lower()
+    if not SLUG.match(slug):
+        raise missing
+    try:
+        holder = SlugItem.get(f"SLUG#{slug}", "SLUG")
+    except SlugItem.DoesNotExist:
+        raise missing from None
+    account = accounts.get_account(holder.account_id)
+    if account is None or not account.public or account.slug != slug:
+        raise missing
+    return account
+
+
+def public_badges(account: AccountItem) -> list[shelf.BackpackBadge]:
+    """The account's badges that anyone may see, newest first."""
+    return [b for b in shelf.list_badges(account) if b.badge and b.issuer and is_shown(b.assertion)]

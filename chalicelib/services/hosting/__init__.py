@@ -1,0 +1,6 @@
+"""What verifiers fetch: the hosted Open Badges 2.0 documents, baked images, signed assertions and the
+revocation list, and the Open Badges 3.0 credentials with their keys and status lists."""
+
+from chalicelib import lazy
+
+__getattr__ = lazy.submodules(__name__, ("baked", "credentials", "documents", "signing"))

@@ -1,0 +1,5 @@
+"""What every capability uses: identifiers and the clock, the rules for one field, rate limits."""
+
+from chalicelib import lazy
+
+__getattr__ = lazy.submodules(__name__, ("fields", "ids", "ratelimit"))
