@@ -19,11 +19,11 @@ def test_an_aws_call_fails_a_memory_store_test(memory_store):
 
     from chalicelib.store import aws
 
-    with pytest.raises(TouchedAws, match="asked for an AWS client: sqs"):
-        aws.client("sqs")
-    sqs = boto3.client("sqs", region_name="us-east-1")
     with pytest.raises(TouchedAws, match="called AWS: sqs ListQueues"):
-        sqs.list_queues()
+        aws.client("sqs").list_queues()
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    with pytest.raises(TouchedAws, match="called AWS: dynamodb ListTables"):
+        dynamodb.list_tables()
 
 
 def test_the_app_answers_on_the_memory_store(memory_client):

@@ -16,12 +16,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import os
 from hashlib import sha256
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.config import get_settings
+from chalicelib.config import get_settings, unsubscribe_secret
 from chalicelib.errors import NotFound
 from chalicelib.services.shared import ids
 from chalicelib.store.models import OptOutDigestItem, OptOutItem, transaction
@@ -35,7 +34,7 @@ class MissingSecret(RuntimeError):
 
 
 def _secret() -> bytes:
-    value = os.environ.get("UNSUBSCRIBE_SECRET", "")
+    value = unsubscribe_secret()
     if value:
         return value.encode()
     if get_settings().is_local:
