@@ -65,3 +65,11 @@ def current() -> Store:
 def use(store: Store | None) -> None:
     """Make `store` the one `current()` returns (tests); None goes back to AWS on next use."""
     _current[:] = [store] if store is not None else []
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether an error no repository translated (a raw outside-part call, a crash mid-call) was AWS refusing
+    for now or out of reach: web/http.py answers it 503 + Retry-After instead of 500."""
+    from chalicelib.store.aws import transient  # lazy: only on the error path
+
+    return transient(error)

@@ -71,7 +71,6 @@ STORE_INSIDES_USED = {
     "chalicelib/services/issuing/notices.py",
     "chalicelib/services/issuing/unsubscribe.py",
     "chalicelib/services/shared/ratelimit.py",
-    "chalicelib/web/http.py",
 }
 IMPORT_CYCLES = {
     ("chalicelib.services.earners.accounts", "chalicelib.services.earners.activation"),
