@@ -98,13 +98,9 @@ def public_key_from_multikey(value: str) -> bytes:
 # --- keys ---------------------------------------------------------------------------------------
 
 
-def generate_key(seed: bytes | None = None) -> tuple[bytes, bytes]:
-    """The Ed25519 key of a 32-byte random `seed` as (seed, 32-byte public key). The caller brings the
-    randomness (os.urandom(32)); without it, this draws it (tests and benches)."""
-    if seed is None:
-        import os
-
-        seed = os.urandom(32)
+def generate_key(seed: bytes) -> tuple[bytes, bytes]:
+    """The Ed25519 key of a 32-byte random `seed` (the caller draws it: os.urandom(32)) as
+    (seed, 32-byte public key)."""
     if len(seed) != 32:
         raise ValueError("an Ed25519 seed is 32 bytes")
     return seed, public_key(seed)

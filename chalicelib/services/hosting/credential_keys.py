@@ -44,20 +44,12 @@ def _new_key(store: Store) -> CredentialKey:
     )
 
 
-def _cap() -> int:
-    """TEMPORARY: tests/unit/test_audit_api_keys patches the cap at its old home (credentials); read it
-    there until that test may be edited (after the tests move), then use MAX_CREDENTIAL_KEYS."""
-    from chalicelib.services.hosting import credentials
-
-    return getattr(credentials, "MAX_CREDENTIAL_KEYS", MAX_CREDENTIAL_KEYS)
-
-
 def _install(issuer_id: str, replacing: str | None, store: Store) -> CredentialKey | None:
     """Save a new key and make it current if the current kid is still `replacing`; None if another won
     (or the cap is reached). A busy store is Busy (503), never "another request won"."""
     key = _new_key(store)
     try:
-        store.issuer_keys.install_credential_key(issuer_id, key, replacing=replacing, cap=_cap())
+        store.issuer_keys.install_credential_key(issuer_id, key, replacing=replacing, cap=MAX_CREDENTIAL_KEYS)
     except Changed:
         return None
     return key
@@ -83,8 +75,10 @@ def rotate_key(issuer_id: str, *, store: Store | None = None) -> CredentialKey:
         if key is not None:
             return key
         issuer = issuers.get_issuer(issuer_id, store=store)
-        if issuer.credential_keys >= _cap():
-            raise Conflict(f"An issuer has at most {_cap()} credential keys; this one cannot rotate.")
+        if issuer.credential_keys >= MAX_CREDENTIAL_KEYS:
+            raise Conflict(
+                f"An issuer has at most {MAX_CREDENTIAL_KEYS} credential keys; this one cannot rotate."
+            )
     raise Conflict("The issuer's key changed three times while rotating; try again.")
 
 

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from chalicelib.store.issuers import Issuer
 
 LIST_SIZE = ob3.STATUS_LIST_SIZE
-list_keys = credential_keys.list_keys  # TEMPORARY: test_audit_api_keys reads it here until tests/ may change
 
 
 def credential_document(item, issuer: Issuer, badge=None, *, store: Store | None = None) -> dict:
