@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.services.hosting import documents, hosted, signing
-from chalicelib.services.issuing import badgeclasses, issuers
+from chalicelib.services.hosting import hosted, signing
 from chalicelib.store import current
 from chalicelib.web.http import json_response, route, wants_html
 from chalicelib.web.pages import render
@@ -32,11 +31,10 @@ def _image(image: hosted.Image) -> Response:
 
 @route(blueprint, "/public/issuers/{issuer_id}", methods=["GET"])
 def issuer(issuer_id):
-    item = issuers.get_issuer(issuer_id, store=current())
-    document = documents.issuer_document(item)
+    hosted_issuer = hosted.issuer(issuer_id, store=current())
     if _html():
-        return render("pages/issuer.html", issuer=item, document=document)
-    return _ld(document)
+        return render("pages/issuer.html", issuer=hosted_issuer.issuer, document=hosted_issuer.document)
+    return _ld(hosted_issuer.document)
 
 
 @route(blueprint, "/public/issuers/{issuer_id}/image", methods=["GET"])
@@ -56,13 +54,10 @@ def revocation_list(issuer_id):
 
 @route(blueprint, "/public/badges/{badge_id}", methods=["GET"])
 def badge(badge_id):
-    store = current()
-    item = badgeclasses.get(None, badge_id, store=store)
-    document = documents.badge_document(item)
     if _html():
-        owner = issuers.get_issuer(item.issuer_id, store=store)
-        return render("pages/badge.html", badge=item, issuer=owner, document=document)
-    return _ld(document)
+        page = hosted.badge_class(badge_id, page=True, store=current())
+        return render("pages/badge.html", badge=page.badge, issuer=page.issuer, document=page.document)
+    return _ld(hosted.badge_class(badge_id, page=False, store=current()).document)
 
 
 @route(blueprint, "/public/badges/{badge_id}/{filename}", methods=["GET"])

@@ -144,3 +144,23 @@ def test_a_status_list_exists_only_once_an_index_was_given(store, issuer):
     assert status_list["type"][-1] == "BitstringStatusListCredential" and status_list["proof"]
     with pytest.raises(NotFound):
         credentials.status_list(item.id, 1, store=store)
+
+
+def test_hosted_badge_class_reads_its_issuer_only_for_the_page(store, issuer):
+    from chalicelib.services.hosting import hosted
+
+    item, _ = issuer
+    created = badge(store, item.id)
+    for_verifiers = hosted.badge_class(created.id, page=False, store=store)
+    assert for_verifiers.issuer is None
+    assert for_verifiers.document["id"] == f"https://badges.example/public/badges/{created.id}"
+    assert for_verifiers.document["issuer"] == hosted.issuer(item.id, store=store).document["id"]
+    assert hosted.badge_class(created.id, page=True, store=store).issuer == store.issuers.get(item.id)
+    assert hosted.badge_image(created.id, "image.png", store=store).content_type == "image/png"
+    with pytest.raises(NotFound):
+        hosted.badge_image(created.id, "image.svg", store=store)  # a PNG class has no SVG
+    with pytest.raises(NotFound):
+        hosted.badge_image(created.id, "other.png", store=store)
+    with pytest.raises(NotFound):
+        hosted.revocation_list("no-such-issuer", store=store)
+    assert hosted.revocation_list(item.id, store=store)["revokedAssertions"] == []

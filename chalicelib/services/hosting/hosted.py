@@ -39,6 +39,29 @@ class AssertionPage:
     json_url: str
 
 
+@dataclass(frozen=True)
+class Hosted:
+    """A hosted issuer or badge class: its JSON-LD document, and what its readable page shows."""
+
+    document: dict
+    issuer: Issuer | None = None  # a badge class's issuer: only for its page
+    badge: BadgeClass | None = None
+
+
+def issuer(issuer_id: str, *, store: Store) -> Hosted:
+    found = issuers.get_issuer(issuer_id, store=store)
+    return Hosted(documents.issuer_document(found), found)
+
+
+def badge_class(badge_id: str, *, page: bool, store: Store) -> Hosted:
+    """The badge class document; for the readable `page`, with its issuer too (a second read)."""
+    badge = badgeclasses.get(None, badge_id, store=store)
+    document = documents.badge_document(badge)
+    if not page:
+        return Hosted(document)  # one GetItem: what verifiers fetch
+    return Hosted(document, issuers.get_issuer(badge.issuer_id, store=store), badge)
+
+
 def _image(data: bytes | None, key: str) -> Image:
     if data is None:
         raise NotFound("No such image.")
