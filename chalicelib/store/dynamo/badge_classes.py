@@ -35,7 +35,7 @@ def _value(item: BadgeClassItem) -> BadgeClass:
 
 
 def _stored(name: str, value: object) -> object:
-    return list(value) if name in ("tags", "alignment") else value  # PynamoDB lists, never tuples
+    return list(value or ()) if name in ("tags", "alignment") else value  # PynamoDB lists, never tuples
 
 
 def _item(badge: BadgeClass) -> BadgeClassItem:
