@@ -65,3 +65,12 @@ def current() -> Store:
 def use(store: Store | None) -> None:
     """Make `store` the one `current()` returns (tests); None goes back to AWS on next use."""
     _current[:] = [store] if store is not None else []
+
+
+def refused_for_now(error: BaseException) -> bool:
+    """The store or another AWS part (SES, SQS) said "not now": nothing was done, a retry may pass
+    (a Busy whose cause could not be reached is not: the write may have happened)."""
+    from chalicelib.errors import Busy
+    from chalicelib.store.aws import refused_for_now as aws_refused
+
+    return aws_refused(error) or (isinstance(error, Busy) and error.__cause__ is None)

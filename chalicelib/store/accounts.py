@@ -110,9 +110,9 @@ class AccountRepository(Protocol):
 
     def set_password(
         self, account_id: str, password_hash: str, *, at: datetime, epoch: int | None = None
-    ) -> None:
-        """A new password; the session epoch moves on. With `epoch`: only if it is still the account's
-        (Changed otherwise)."""
+    ) -> Account:
+        """A new password; the session epoch moves on (returns the account as it is now). With `epoch`:
+        only if it is still the account's (Changed otherwise)."""
         ...
 
     def rehash_password(self, account_id: str, password_hash: str) -> None:
@@ -126,6 +126,21 @@ class AccountRepository(Protocol):
     def remove_address(self, account_id: str, email: str) -> None:
         """The address leaves the account and nobody holds it; Changed when it is the primary, or not
         the account's."""
+        ...
+
+    def slug_holder(self, slug: str) -> str | None:
+        """The id of the account holding this public profile address, if any."""
+        ...
+
+    def set_profile(
+        self, account_id: str, *, public: bool, slug: str, old_slug: str | None, at: datetime
+    ) -> None:
+        """The profile's visibility and its public address: a new slug is held for this account (Taken
+        when another holds it) and the old one given up, all or nothing."""
+        ...
+
+    def set_career_goals(self, account_id: str, text: str | None, *, at: datetime) -> None:
+        """The earner's own goals text (None: cleared)."""
         ...
 
     def merge_record(self, into_id: str, old_id: str) -> MergeRecord | None:

@@ -129,7 +129,7 @@ def test_a_replaced_code_verifies_nothing(store, refuse_next):
 
 def test_a_password_set_against_an_old_epoch_is_refused(store):
     registered(store)
-    store.accounts.set_password("ada", "second", at=LATER, epoch=0)
+    assert store.accounts.set_password("ada", "second", at=LATER, epoch=0) == store.accounts.get("ada")
     with pytest.raises(Changed):
         store.accounts.set_password("ada", "third", at=LATER, epoch=0)
     store.accounts.set_password("ada", "third", at=LATER)
@@ -153,3 +153,27 @@ def test_only_a_verified_address_becomes_primary_and_the_primary_stays(store):
     assert [a.email for a in store.accounts.addresses("ada", consistent=True)] == ["work@example.org"]
     with pytest.raises(Changed):
         store.accounts.remove_address("ada", "ada@example.org")
+
+
+def test_a_public_address_belongs_to_one_account(store):
+    registered(store)
+    registered(store, "bob", "bob@example.org")
+    store.accounts.set_profile("ada", public=True, slug="ada-l", old_slug=None, at=LATER)
+    found = store.accounts.get("ada")
+    assert (found.public, found.slug, found.updated_at) == (True, "ada-l", LATER)
+    assert store.accounts.slug_holder("ada-l") == "ada"
+    with pytest.raises(Taken):
+        store.accounts.set_profile("bob", public=True, slug="ada-l", old_slug=None, at=LATER)
+    assert store.accounts.get("bob").slug is None
+    store.accounts.set_profile("ada", public=False, slug="ada-2", old_slug="ada-l", at=LATER)
+    assert (store.accounts.slug_holder("ada-l"), store.accounts.slug_holder("ada-2")) == (None, "ada")
+    store.accounts.set_profile("bob", public=True, slug="ada-l", old_slug=None, at=LATER)
+    assert store.accounts.slug_holder("ada-l") == "bob"
+
+
+def test_career_goals_are_set_and_cleared(store):
+    registered(store)
+    store.accounts.set_career_goals("ada", "Become a data scientist", at=LATER)
+    assert store.accounts.get("ada").career_goals == "Become a data scientist"
+    store.accounts.set_career_goals("ada", None, at=LATER)
+    assert store.accounts.get("ada").career_goals is None

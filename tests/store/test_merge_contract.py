@@ -126,3 +126,19 @@ def test_a_stale_step_is_changed_and_moves_nothing(two):
     assert store.accounts.move_merge_step(stale) is False  # nothing left to move
     with pytest.raises(Changed):
         store.accounts.finish_merge(stale)  # done already: refused, not done twice
+
+
+def test_the_survivor_gets_the_settings_it_lacks_with_the_public_address(two):
+    store = two
+    store.accounts.set_profile("bob", public=True, slug="bob-b", old_slug=None, at=AT)
+    store.accounts.set_career_goals("bob", "Old goals", at=AT)
+    store.accounts.close_for_merge("ada", "bob", proof="password", email=OLD[0])
+    finish(store)
+    ada = store.accounts.get("ada")
+    assert (ada.slug, ada.career_goals, ada.password_hash, ada.primary_email) == (
+        "bob-b",
+        "Old goals",
+        "hash",
+        "ada@example.org",
+    )
+    assert store.accounts.slug_holder("bob-b") == "ada"

@@ -1,5 +1,6 @@
-"""What every capability uses: identifiers and the clock, the rules for one field, rate limits."""
+"""What every capability uses: identifiers and the clock, the rules for one field, rate limits, the one
+mail renderer and the one-time codes and links."""
 
 from chalicelib import lazy
 
-__getattr__ = lazy.submodules(__name__, ("fields", "ids", "ratelimit"))
+__getattr__ = lazy.submodules(__name__, ("fields", "ids", "mailer", "onetime", "ratelimit"))

@@ -16,6 +16,7 @@ from chalicelib.store.dynamo.models import (
     ActivationCodeItem,
     EmailItem,
     OneTimeTokenItem,
+    SlugItem,
     transaction,
 )
 from chalicelib.store.dynamo.translate import translated
@@ -178,12 +179,14 @@ class Accounts:
 
     def set_password(
         self, account_id: str, password_hash: str, *, at: datetime, epoch: int | None = None
-    ) -> None:
+    ) -> Account:
         condition = None if epoch is None else AccountItem.session_epoch == epoch
         if epoch == 0:  # an account whose password was never changed may have no epoch stored yet
             condition = AccountItem.session_epoch.does_not_exist() | condition
+        item = _profile(account_id)
         with translated(_changed):
-            _profile(account_id).update(actions=_new_password(password_hash, at), condition=condition)
+            item.update(actions=_new_password(password_hash, at), condition=condition)  # returns the new item
+        return account(item)
 
     def rehash_password(self, account_id: str, password_hash: str) -> None:
         with translated(_changed):
@@ -209,6 +212,40 @@ class Accounts:
             tx.delete(_owner(email), condition=EmailItem.account_id == account_id)
             tx.delete(_listed(account_id, email), condition=AccountEmailItem.pk.exists())
             tx.condition_check(AccountItem, pk, "PROFILE", condition=AccountItem.primary_email != email)
+
+    def slug_holder(self, slug: str) -> str | None:
+        with translated():
+            try:
+                return SlugItem.get(f"SLUG#{slug}", "SLUG").account_id
+            except SlugItem.DoesNotExist:
+                return None
+
+    def set_profile(
+        self, account_id: str, *, public: bool, slug: str, old_slug: str | None, at: datetime
+    ) -> None:
+        taken = Taken("This public address is taken.")
+        with translated(lambda: taken), transaction() as tx:
+            if slug != old_slug:
+                mine = SlugItem(f"SLUG#{slug}", "SLUG", account_id=account_id, created_at=at)
+                tx.save(mine, condition=SlugItem.pk.does_not_exist())
+                if old_slug:
+                    tx.delete(
+                        SlugItem(f"SLUG#{old_slug}", "SLUG"), condition=SlugItem.account_id == account_id
+                    )
+            tx.update(
+                _profile(account_id),
+                actions=[
+                    AccountItem.public.set(public),
+                    AccountItem.slug.set(slug),
+                    AccountItem.updated_at.set(at),
+                ],
+                condition=AccountItem.pk.exists(),
+            )
+
+    def set_career_goals(self, account_id: str, text: str | None, *, at: datetime) -> None:
+        action = AccountItem.career_goals.set(text) if text else AccountItem.career_goals.remove()
+        with translated():
+            _profile(account_id).update(actions=[action, AccountItem.updated_at.set(at)])
 
     def merge_record(self, into_id: str, old_id: str) -> MergeRecord | None:
         return merge.record(into_id, old_id)

@@ -114,12 +114,13 @@ class Accounts:
 
     def set_password(
         self, account_id: str, password_hash: str, *, at: datetime, epoch: int | None = None
-    ) -> None:
+    ) -> Account:
         with self.db.transaction():
             found = self._accounts.get(account_id)
             if found is None or (epoch is not None and found.session_epoch != epoch):
                 raise Changed(CHANGED)
             self._new_password(account_id, password_hash, at)
+            return self._accounts[account_id]
 
     def rehash_password(self, account_id: str, password_hash: str) -> None:
         with self.db.transaction():
@@ -143,6 +144,32 @@ class Accounts:
             if found is None or found.primary_email == email:
                 raise Changed(CHANGED)
             del self._emails[email]
+
+    # --- the public profile ------------------------------------------------------------------------
+
+    def slug_holder(self, slug: str) -> str | None:
+        return self.db.table("slugs").get(slug)
+
+    def set_profile(
+        self, account_id: str, *, public: bool, slug: str, old_slug: str | None, at: datetime
+    ) -> None:
+        with self.db.transaction():
+            slugs, found = self.db.table("slugs"), self._accounts.get(account_id)
+            if slug != old_slug:
+                if slug in slugs:
+                    raise Taken("This public address is taken.")
+                slugs[slug] = account_id
+                if old_slug and slugs.pop(old_slug, None) != account_id:
+                    raise Taken("This public address is taken.")
+            if found is None:
+                raise Taken("This public address is taken.")
+            self._accounts[account_id] = replace(found, public=public, slug=slug, updated_at=at)
+
+    def set_career_goals(self, account_id: str, text: str | None, *, at: datetime) -> None:
+        with self.db.transaction():
+            found = self._accounts.get(account_id)
+            if found is not None:
+                self._accounts[account_id] = replace(found, career_goals=text or None, updated_at=at)
 
     # --- merge ------------------------------------------------------------------------------------
 
