@@ -114,6 +114,9 @@ def test_verification_spends_code_and_link_and_may_set_a_password(store):
 def test_a_replaced_code_verifies_nothing(store, refuse_next):
     store.accounts.register(account(), "ada@example.org", holder=None)
     _activation(store, "ada@example.org", "t2")
+    store.codes.put_token(
+        OneTimeToken("t1", "activate", "ada", "ada@example.org", 4_000_000_000)
+    )  # a live link
     before = (store.accounts.owner_of("ada@example.org"), store.codes.activation_code("ada@example.org"))
     with pytest.raises(Changed):
         store.accounts.verify_address("ada", "ada@example.org", at=LATER, spend="t1", password_hash="new")
@@ -125,6 +128,7 @@ def test_a_replaced_code_verifies_nothing(store, refuse_next):
         store.codes.activation_code("ada@example.org"),
     ) == before
     assert store.accounts.get("ada") == account()
+    assert store.codes.token("t1") is not None  # the code that went with another link spends nothing
 
 
 def test_a_password_set_against_an_old_epoch_is_refused(store):
