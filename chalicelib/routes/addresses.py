@@ -169,10 +169,9 @@ def remove_address():
 
 
 def _merge_page(account, email: str, *, status: int = 200, **extra: Any) -> Response:
-    owner = current().accounts.owner_of(email) if email else None
     # Shown alike whether another account holds the address (verified or not) or no one does: no
     # enumeration here. The merge itself works only through an address verified elsewhere (merge_proof).
-    if not email or (owner is not None and owner.account_id == account.id):
+    if not email or merge_proof.holds(account, email, store=current()):
         return pagekit.redirect(SETTINGS)
     return _html("pages/merge.html", status=status, account=account, email=email, **extra)
 

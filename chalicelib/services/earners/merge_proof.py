@@ -46,6 +46,12 @@ def _verified_elsewhere(requester: Account, email: str, *, store: Store) -> Emai
     return owner
 
 
+def holds(requester: Account, email: str, *, store: Store) -> bool:
+    """Whether the address is the requester's own (verified or not): nothing to merge."""
+    owner = store.accounts.owner_of(email)
+    return owner is not None and owner.account_id == requester.id
+
+
 def _other_account(requester: Account, owner: Email, *, store: Store) -> Account:
     other = store.accounts.get(owner.account_id)
     if other is None or other.merged_into:
