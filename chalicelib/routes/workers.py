@@ -7,13 +7,16 @@ from functools import lru_cache
 
 from chalicelib.services.earners import accounts, activation
 from chalicelib.services.issuing import bulk_worker, notices
+from chalicelib.store import current
 
 HANDLERS = {
     "notice": lambda message: notices.send_notice(message["assertion_id"]),
     "bulk": lambda message: bulk_worker.process_batch(message),
-    "reset": lambda message: accounts.mail_reset(message["email"], message["request_id"], message["at"]),
+    "reset": lambda message: accounts.mail_reset(
+        message["email"], message["request_id"], message["at"], store=current()
+    ),
     "activation": lambda message: activation.mail_resend(
-        message["email"], message["request_id"], message["at"]
+        message["email"], message["request_id"], message["at"], store=current()
     ),
 }
 

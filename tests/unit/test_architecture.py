@@ -34,15 +34,12 @@ TEST_IMPORT = re.compile(  # `from tests.unit.test_x import`, `from tests.unit i
 AWS_OUTSIDE_STORE = {
     "chalicelib/services/hosting/award_storage.py",  # until it uses the awards repository
     "chalicelib/services/backpack/imports.py",
-    "chalicelib/services/earners/merge.py",
-    "chalicelib/services/earners/sessions.py",
     "chalicelib/services/issuing/award_changes.py",
     "chalicelib/services/issuing/awards.py",
     "chalicelib/services/issuing/bulk.py",
     "chalicelib/services/issuing/bulk_worker.py",
     "chalicelib/services/issuing/notices.py",
     "chalicelib/services/issuing/unsubscribe.py",
-    "chalicelib/services/shared/ratelimit.py",
 }
 STORE_INSIDES_USED = {
     "chalicelib/services/hosting/award_storage.py",  # until it uses the awards repository
@@ -52,12 +49,7 @@ STORE_INSIDES_USED = {
     "chalicelib/services/backpack/imports.py",
     "chalicelib/services/backpack/privacy.py",
     "chalicelib/services/backpack/shelf.py",
-    "chalicelib/services/earners/accounts.py",
-    "chalicelib/services/earners/activation.py",
     "chalicelib/services/earners/addresses.py",
-    "chalicelib/services/earners/merge.py",
-    "chalicelib/services/earners/merge_proof.py",
-    "chalicelib/services/earners/sessions.py",
     "chalicelib/services/issuing/award_changes.py",
     "chalicelib/services/issuing/awards.py",
     "chalicelib/services/issuing/bulk.py",
@@ -65,23 +57,13 @@ STORE_INSIDES_USED = {
     "chalicelib/services/issuing/idempotency.py",
     "chalicelib/services/issuing/notices.py",
     "chalicelib/services/issuing/unsubscribe.py",
-    "chalicelib/services/shared/ratelimit.py",
 }
-IMPORT_CYCLES = {
-    ("chalicelib.services.earners.accounts", "chalicelib.services.earners.activation"),
-}
+IMPORT_CYCLES: set[tuple[str, ...]] = set()
 LONG_MODULES: set[str] = set()
 ENVIRONMENT_READERS: set[str] = set()
 RAW_KEYS = {
     "chalicelib/services/backpack/imports.py",
-    "chalicelib/services/backpack/privacy.py",
     "chalicelib/services/backpack/shelf.py",
-    "chalicelib/services/earners/accounts.py",
-    "chalicelib/services/earners/activation.py",
-    "chalicelib/services/earners/addresses.py",
-    "chalicelib/services/earners/merge.py",
-    "chalicelib/services/earners/merge_proof.py",
-    "chalicelib/services/earners/sessions.py",
     "chalicelib/services/issuing/award_changes.py",
     "chalicelib/services/issuing/awards.py",
     "chalicelib/services/issuing/bulk.py",
@@ -89,22 +71,19 @@ RAW_KEYS = {
     "chalicelib/services/issuing/idempotency.py",
     "chalicelib/services/issuing/notices.py",
     "chalicelib/services/issuing/unsubscribe.py",
-    "chalicelib/services/shared/ratelimit.py",
 }
 PUBLIC_BASE_URL_READERS = {
     "chalicelib/web/csrf.py",
     "chalicelib/web/openapi.py",
 }
-JINJA_ENVIRONMENTS = {
-    "chalicelib/services/earners/activation.py",
-}
+JINJA_ENVIRONMENTS: set[str] = set()
 
 # --- where a thing belongs (not offenders, ever) ----------------------------------------------------
 
 # Building public URLs: services/shared/urls.py; reading the setting: config.py and app.py's wiring.
 PUBLIC_BASE_URL_HOMES = {"chalicelib/config.py", "chalicelib/services/shared/urls.py", "app.py"}
-# The web pages' environment; the one mail renderer joins it here when it exists.
-JINJA_HOMES = {"chalicelib/web/pages.py"}
+# The web pages' environment and the one mail renderer's.
+JINJA_HOMES = {"chalicelib/web/pages.py", "chalicelib/services/shared/mailer.py"}
 
 
 # --- reading the code ---------------------------------------------------------------------------------

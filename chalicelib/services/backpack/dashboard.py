@@ -92,5 +92,6 @@ def _invalid(message: str) -> Invalid:
 
 def save_goals(account: AccountItem, text: str) -> None:
     """Store (or clear) the account's career goals."""
-    action = AccountItem.career_goals.set(text) if text else AccountItem.career_goals.remove()
-    account.update(actions=[action, AccountItem.updated_at.set(ids.now())])
+    from chalicelib.store import current  # the profile is the accounts repository's
+
+    current().accounts.set_career_goals(account.id, text or None, at=ids.now())

@@ -242,7 +242,7 @@ def import_badge(
 def _store(account, digest, badge_id, field, value, document, matched, report) -> Imported:
     badge = report.get("badge") or {}
     item = ImportedBadgeItem(
-        account.pk,
+        f"ACCOUNT#{account.id}",
         f"IMPORT#{digest}",
         digest=digest,
         badge_id=badge_id[:MAX_URL_CHARS],
@@ -295,7 +295,7 @@ def _inline_or_s3(text: str, key: str, written: list[str]) -> tuple[str | None, 
 
 def _get(account: AccountItem, digest: str) -> ImportedBadgeItem | None:
     try:
-        return ImportedBadgeItem.get(account.pk, f"IMPORT#{digest}")
+        return ImportedBadgeItem.get(f"ACCOUNT#{account.id}", f"IMPORT#{digest}")
     except ImportedBadgeItem.DoesNotExist:
         return None
 
@@ -316,7 +316,7 @@ def list_imported(account: AccountItem) -> list[ImportedBadgeItem]:
     cursor = None
     while len(found) < MAX_LISTED:
         result = ImportedBadgeItem.query(
-            account.pk,
+            f"ACCOUNT#{account.id}",
             ImportedBadgeItem.sk.startswith("IMPORT#"),
             limit=MAX_LISTED - len(found),
             page_size=100,

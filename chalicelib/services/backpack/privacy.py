@@ -8,21 +8,19 @@ is not affected by any of this: it never names the earner.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from chalicelib.errors import Conflict, LaurelError, NotFound
+from chalicelib.errors import Conflict, LaurelError, NotFound, Taken
 from chalicelib.services.backpack import sharing, shelf
 from chalicelib.services.earners import accounts
 from chalicelib.services.issuing import awards, badgeclasses, issuers
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import aws
+from chalicelib.store import aws, current
 from chalicelib.store.models import (
     AccountItem,
     AssertionItem,
     BadgeClassItem,
     IssuerItem,
-    SlugItem,
-    transaction,
 )
 
 SHAREABLE = ("accepted",)  # what may be made public
@@ -141,24 +139,11 @@ def _slug_taken() -> LaurelError:
 def set_profile(account: AccountItem, public: bool, slug: str) -> AccountItem:
     """Set the profile's visibility and its /u/{slug}; a slug belongs to one account (conditional put)."""
     at = ids.now()
-    old = account.slug
-    with aws.refusing(_slug_taken), transaction() as tx:
-        if slug != old:
-            mine = SlugItem(f"SLUG#{slug}", "SLUG", account_id=account.id, created_at=at)
-            tx.save(mine, condition=SlugItem.pk.does_not_exist())
-            if old:
-                tx.delete(SlugItem(f"SLUG#{old}", "SLUG"), condition=SlugItem.account_id == account.id)
-        tx.update(
-            account,
-            actions=[
-                AccountItem.public.set(public),
-                AccountItem.slug.set(slug),
-                AccountItem.updated_at.set(at),
-            ],
-            condition=AccountItem.pk.exists(),
-        )
-    account.public, account.slug, account.updated_at = public, slug, at
-    return account
+    try:  # the slug's holding and the profile are the accounts repository's (store.accounts)
+        current().accounts.set_profile(account.id, public=public, slug=slug, old_slug=account.slug, at=at)
+    except Taken:
+        raise _slug_taken() from None
+    return replace(account, public=public, slug=slug, updated_at=at)
 
 
 def profile_account(slug: str) -> AccountItem:
@@ -167,11 +152,10 @@ def profile_account(slug: str) -> AccountItem:
     slug = (slug or "").lower()
     if not SLUG.match(slug):
         raise missing
-    try:
-        holder = SlugItem.get(f"SLUG#{slug}", "SLUG")
-    except SlugItem.DoesNotExist:
-        raise missing from None
-    account = accounts.get_account(holder.account_id)
+    holder = current().accounts.slug_holder(slug)
+    if holder is None:
+        raise missing
+    account = accounts.get_account(holder)
     if account is None or not account.public or account.slug != slug:
         raise missing
     return account
