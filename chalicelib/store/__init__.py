@@ -73,3 +73,9 @@ def is_busy(error: BaseException) -> bool:
     from chalicelib.store.aws import transient  # lazy: only on the error path
 
     return transient(error)
+
+
+def given(store: Store | None) -> Store:
+    """`store` if a caller passed one, else this process's: for use cases whose callers do not all
+    pass their store yet."""
+    return store if store is not None else current()
