@@ -91,10 +91,7 @@ RAW_KEYS = {
     "chalicelib/services/issuing/unsubscribe.py",
     "chalicelib/services/shared/ratelimit.py",
 }
-PUBLIC_BASE_URL_READERS = {
-    "chalicelib/web/csrf.py",
-    "chalicelib/web/openapi.py",
-}
+PUBLIC_BASE_URL_READERS: set[str] = set()
 JINJA_ENVIRONMENTS = {
     "chalicelib/services/earners/activation.py",
 }
