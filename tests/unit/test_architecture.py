@@ -72,10 +72,7 @@ RAW_KEYS = {
     "chalicelib/services/issuing/notices.py",
     "chalicelib/services/issuing/unsubscribe.py",
 }
-PUBLIC_BASE_URL_READERS = {
-    "chalicelib/web/csrf.py",
-    "chalicelib/web/openapi.py",
-}
+PUBLIC_BASE_URL_READERS: set[str] = set()
 JINJA_ENVIRONMENTS: set[str] = set()
 
 # --- where a thing belongs (not offenders, ever) ----------------------------------------------------
