@@ -201,17 +201,29 @@ def test_a_password_change_voids_outstanding_reset_links(client, issuer, badge_c
 
 @pytest.fixture
 def atomic_store(monkeypatch):
-    """DynamoDB applies each UpdateItem atomically; moto's in-process backend does not under threads
-    (read, add, write in Python), so serialise its UpdateItem as the real service does."""
+    """DynamoDB applies each request atomically; moto's in-process backend does not under threads (an
+    UpdateItem reads, adds and writes in Python, and a read meanwhile can see a table mid-change), so
+    serialise its requests as the real service does."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    lock, original = threading.Lock(), DynamoDBBackend.update_item
+    lock = threading.RLock()
+    for name in (
+        "get_item",
+        "put_item",
+        "update_item",
+        "delete_item",
+        "query",
+        "transact_write_items",
+        "transact_get_items",
+        "batch_get_item",
+    ):
+        original = getattr(DynamoDBBackend, name)
 
-    def update_item(self, *args, **kwargs):
-        with lock:
-            return original(self, *args, **kwargs)
+        def serialised(self, *args, _original=original, **kwargs):
+            with lock:
+                return _original(self, *args, **kwargs)
 
-    monkeypatch.setattr(DynamoDBBackend, "update_item", update_item)
+        monkeypatch.setattr(DynamoDBBackend, name, serialised)
 
 
 def parallel(n, work):
