@@ -7,10 +7,10 @@ import hashlib
 from chalicelib import images as image_rules
 from chalicelib.config import get_settings
 from chalicelib.errors import Invalid, NotFound
-from chalicelib.services.issuing import awards, expiry
+from chalicelib.services.issuing import expiry
 from chalicelib.services.shared import ids
 from chalicelib.services.shared.fields import Fields
-from chalicelib.store import images
+from chalicelib.store import cursors, images
 from chalicelib.store.models import BadgeClassItem
 
 FIELDS = {
@@ -153,7 +153,7 @@ def update(issuer_id: str, badge_id: str, body: object) -> BadgeClassItem:
 
 
 def list_page(issuer_id: str, *, limit: int, cursor: dict | None) -> tuple[list[BadgeClassItem], dict | None]:
-    awards.check_cursor(cursor, "issuer_id", issuer_id, "listing")
+    cursors.check(cursor, "issuer_id", issuer_id, "listing")
     result = BadgeClassItem.by_issuer.query(
         issuer_id,
         BadgeClassItem.listing.startswith("BADGE#"),

@@ -283,11 +283,9 @@ class Awards:
         # unconditional: what happened wins over a duplicate delivery's "unconfirmed" meanwhile
         self._update(award_id, [AssertionItem.notice.set("sent"), AssertionItem.notice_error.remove()])
 
-    def notice_failed(self, award_ids: Sequence[str], error: str) -> None:
-        for award_id in award_ids:
-            self._update(
-                award_id, [AssertionItem.notice.set("failed"), AssertionItem.notice_error.set(error)]
-            )
+    def notice_failed(self, award_ids: Sequence[str], error: str) -> list[Award]:
+        actions = [AssertionItem.notice.set("failed"), AssertionItem.notice_error.set(error)]
+        return [self._update(award_id, actions) for award_id in award_ids]
 
     def notice_unsent(self, award_id: str, reason: str) -> None:
         self._update(award_id, [AssertionItem.notice.set("none"), AssertionItem.notice_error.set(reason)])
