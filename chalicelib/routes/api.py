@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from chalice import Blueprint, Response
 
-from chalicelib.errors import Invalid, NotFound, Unsupported
+from chalicelib.errors import Invalid, Unsupported
 from chalicelib.services.issuing import award_changes, awards, badgeclasses, bulk, issuers
 from chalicelib.services.shared import ids
 from chalicelib.services.shared.fields import normalise_email
@@ -164,10 +164,9 @@ def update_badge_class(badge_id):
 @_api("/badgeclasses/{badge_id}/assertions", "POST")
 def award(badge_id):
     issuer_id = _issuer_id()
-    badge = badgeclasses.get(issuer_id, badge_id)
     key = _request().headers.get("idempotency-key")
-    item, created = awards.award(
-        issuer_id, badge, json_body(_request()), idempotency_key=key, store=current()
+    item, created = awards.award_to_class(
+        issuer_id, badge_id, lambda: json_body(_request()), idempotency_key=key, store=current()
     )
     body = awards.to_api(item)
     return _created(body, f"/api/v1/assertions/{item.id}") if created else json_response(body)
@@ -232,9 +231,7 @@ def _list_awards(issuer_id: str, *, badge_id: str | None) -> dict:
 
 @_api("/assertions/{assertion_id}", "GET")
 def get_assertion(assertion_id):
-    issuer_id = _issuer_id()
-    issuer = issuers.get_issuer(issuer_id)
-    return awards.to_api(awards.find(issuer_id, assertion_id, store=current()), signing=bool(issuer.signing))
+    return awards.for_issuer(_issuer_id(), assertion_id, store=current())
 
 
 @_api("/assertions/{assertion_id}/revoke", "POST")
@@ -256,15 +253,7 @@ def revoke_many():
         raise Invalid(
             "ids is required: the assertions to revoke.", errors=[{"field": "ids", "detail": "is required"}]
         )
-    results = []
-    for assertion_id in ids:
-        try:
-            results.append(
-                awards.to_api(award_changes.revoke(issuer_id, assertion_id, reason, store=current()))
-            )
-        except NotFound as error:
-            results.append({"id": assertion_id, "error": error.detail})
-    return {"items": results}
+    return {"items": award_changes.revoke_many(issuer_id, ids, reason, store=current())}
 
 
 @_api("/assertions/{assertion_id}/resend", "POST")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.errors import Changed, Conflict, Invalid
+from chalicelib.errors import Changed, Conflict, Invalid, NotFound
 from chalicelib.services.hosting import baked
 from chalicelib.services.issuing import awards, expiry
 from chalicelib.services.shared import ids
@@ -46,6 +46,18 @@ def revoke(issuer_id: str, assertion_id: str, reason: str, *, store: Store) -> A
                     return item
                 raise
     raise Changed("The award changed while it was being revoked; try again.")
+
+
+def revoke_many(issuer_id: str, assertion_ids: list[str], reason: str, *, store: Store) -> list[dict]:
+    """Revoke each award, as the API shows it; an id that names none of the issuer's awards is answered
+    in its place with why, and the others still go on."""
+    results = []
+    for assertion_id in assertion_ids:
+        try:
+            results.append(awards.to_api(revoke(issuer_id, assertion_id, reason, store=store)))
+        except NotFound as error:
+            results.append({"id": assertion_id, "error": error.detail})
+    return results
 
 
 def resend(

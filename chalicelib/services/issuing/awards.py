@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,30 @@ def award(
     if request.notify:
         [made] = enqueue_notices([made], store=store)
     return made, True
+
+
+def award_to_class(
+    issuer_id: str,
+    badge_id: str,
+    read_body: Callable[[], object],
+    *,
+    idempotency_key: str | None,
+    store: Store,
+) -> tuple[Award, bool]:
+    """The award request: its badge class first (a missing one is 404 before a bad body is 400 or
+    415), then the body read, then the award."""
+    from chalicelib.services.issuing import badgeclasses
+
+    badge = badgeclasses.get(issuer_id, badge_id)
+    return award(issuer_id, badge, read_body(), idempotency_key=idempotency_key, store=store)
+
+
+def for_issuer(issuer_id: str, assertion_id: str, *, store: Store) -> dict:
+    """The award as the API shows it to its issuer (with its signed form's URL if the issuer signs)."""
+    from chalicelib.services.issuing import issuers
+
+    issuer = issuers.get_issuer(issuer_id)
+    return to_api(find(issuer_id, assertion_id, store=store), signing=bool(issuer.signing))
 
 
 def _unscoped_first(issuer_id: str, badge: Any, key, at: datetime, *, store: Store) -> Award | None:
