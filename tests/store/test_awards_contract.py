@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.errors import Busy, Changed, Invalid
+from chalicelib.openbadges.ob3 import STATUS_LIST_SIZE
 from chalicelib.store.awards import AlreadyAwarded, AwardFilter, KeyUsed
+from chalicelib.store.issuer_keys import Revocation
 from tests.support.awards import AT, award, awarded, key
 
 
@@ -187,6 +189,9 @@ def test_revoke_is_refused_when_a_status_index_arrived_meanwhile(store):
     assert store.awards.get(value.id).state == "pending"
     revoked = store.awards.revoke(store.awards.get(value.id), "fraud", at=AT)
     assert (revoked.state, revoked.status_index) == ("revoked", 5)
+    # the issuer's lists learn it in the same write: the OB 2.0 revocation list and the OB 3.0 bit
+    assert store.issuer_keys.revocations("issuer1") == [Revocation(value.id, "fraud", AT)]
+    assert store.issuer_keys.revoked_indexes("issuer1", 0, STATUS_LIST_SIZE) == {5}
 
 
 def test_revoking_an_older_award_keeps_the_newer_award_guarded(store):
@@ -204,6 +209,7 @@ def test_a_busy_revoke_changes_nothing(store, refuse_next):
     with pytest.raises(Busy):
         store.awards.revoke(value, "fraud", at=AT)
     assert store.awards.get(value.id) == value
+    assert store.issuer_keys.revocations("issuer1") == []
 
 
 def test_resend_queues_the_notice_and_reopens_a_rejected_award(store):
@@ -255,6 +261,7 @@ def test_a_status_index_is_given_once_and_a_revoked_award_still_gets_one(store):
     revoked = store.awards.revoke(awarded(store, holds_lock=False), "r", at=AT)
     assert store.awards.give_status_index(revoked, 9).status_index == 9
     assert store.awards.get(revoked.id).status_index == 9
+    assert store.issuer_keys.revoked_indexes("issuer1", 0, STATUS_LIST_SIZE) == {9}  # its bit, at once
     erased = awarded(store, holds_lock=False)
     store.awards.erase(erased, at=AT)
     with pytest.raises(Changed):

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.services.issuing import idempotency
 from chalicelib.services.issuing.award_requests import (
@@ -17,7 +16,7 @@ from chalicelib.services.issuing.award_requests import (
     new_award,
     read_award,
 )
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 from chalicelib.store.awards import ACTIVE_STATES, AlreadyAwarded, Award, AwardFilter, KeyUsed
 
 if TYPE_CHECKING:
@@ -153,8 +152,7 @@ def list_page(
 
 
 def to_api(item: Award, *, signing: bool = False) -> dict:
-    base = get_settings().public_base_url
-    public_url = f"{base}/public/assertions/{item.id}"
+    public_url = urls.assertion_url(item.id)
     result = {
         "id": item.id,
         "public_url": public_url,
@@ -169,9 +167,9 @@ def to_api(item: Award, *, signing: bool = False) -> dict:
         "revocation_reason": item.revocation_reason,
         "notice": item.notice,
         "notice_error": item.notice_error,
-        "baked_png": f"{public_url}/baked.png",
-        "baked_svg": f"{public_url}/baked.svg" if item.image_key.endswith(".svg") else None,
-        "signed": f"{public_url}/signed" if signing else None,
+        "baked_png": urls.assertion_baked_url(item.id, "png"),
+        "baked_svg": urls.assertion_baked_url(item.id, "svg") if item.image_key.endswith(".svg") else None,
+        "signed": urls.signed_assertion_url(item.id) if signing else None,
         "job_id": item.job_id,
         "created_at": item.created_at.isoformat(),
         "updated_at": item.updated_at.isoformat(),

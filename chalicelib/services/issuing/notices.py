@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import get_settings
 from chalicelib.errors import Busy
-from chalicelib.services.hosting import documents
 from chalicelib.services.issuing import unsubscribe
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 from chalicelib.services.shared.fields import one_line
 from chalicelib.store.awards import Award
 
@@ -28,7 +27,7 @@ def new_claim_token(assertion_id: str) -> tuple[str, str]:
 
 
 def claim_url(token: str) -> str:
-    return f"{get_settings().public_base_url}/claim/{token}"
+    return urls.claim_url(token)
 
 
 def shared_data(issuer: Any, badge: Any) -> dict:
@@ -38,7 +37,7 @@ def shared_data(issuer: Any, badge: Any) -> dict:
         "issuer_url": issuer.url,
         "badge_name": one_line(badge.name),
         "badge_description": badge.description,
-        "badge_image": documents.badge_image_url(badge.id, badge.image_key.rsplit(".", 1)[0] + ".png"),
+        "badge_image": urls.badge_image_url(badge.id, badge.image_key.rsplit(".", 1)[0] + ".png"),
     }
 
 

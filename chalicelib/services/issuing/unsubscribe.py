@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.config import get_settings
 from chalicelib.errors import NotFound
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
@@ -60,7 +60,7 @@ def token(email: str) -> str:
 
 
 def url(email: str) -> str:
-    return f"{get_settings().public_base_url}/unsubscribe/{token(email)}"
+    return urls.unsubscribe_url(token(email))
 
 
 def address(signed: str) -> str:

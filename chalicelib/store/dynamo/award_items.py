@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.openbadges.evidence import stored_evidence
-from chalicelib.openbadges.ob3 import STATUS_LIST_SIZE
 from chalicelib.store.awards import ACTIVE_STATES, Award, Remembered
-from chalicelib.store.dynamo.models import ActiveAwardItem, AssertionItem, IdempotencyItem, StatusListItem
+from chalicelib.store.dynamo.models import ActiveAwardItem, AssertionItem, IdempotencyItem
 
 GUARD = "ACTIVE"
 PAGE = 100
@@ -158,11 +157,6 @@ def index_condition(award: Award):
     if award.status_index is None:
         return AssertionItem.status_index.does_not_exist()
     return AssertionItem.status_index == award.status_index
-
-
-def set_bit(tx, issuer_id: str, index: int) -> None:
-    item = StatusListItem(f"ISSUER#{issuer_id}", f"STATUSLIST#{index // STATUS_LIST_SIZE}")
-    tx.update(item, actions=[StatusListItem.revoked.add({index})])
 
 
 def state_condition(state: str, at: datetime):

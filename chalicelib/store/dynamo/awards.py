@@ -1,6 +1,6 @@
 """Awards in the assertions table (key formats in award_items.py); a revoke also writes the issuer's
-revocation list (ISSUER#id, REVOKED#award) and its OB 3.0 status list bit in the badges table, all in
-one transaction."""
+revocation list entry and its OB 3.0 status list bit in the badges table (items of issuer_keys.py), all
+in one transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.errors import Changed
+from chalicelib.openbadges.ob3 import STATUS_LIST_SIZE
 from chalicelib.store import cursors
 from chalicelib.store.awards import ACTIVE_STATES, AlreadyAwarded, Award, AwardFilter, KeyUsed, Remembered
 from chalicelib.store.dynamo.award_items import (
@@ -27,17 +28,17 @@ from chalicelib.store.dynamo.award_items import (
     key_of,
     reasons,
     remembered,
-    set_bit,
     state_condition,
 )
+from chalicelib.store.dynamo.issuer_keys import add_revoked_bit, revocation_item
 from chalicelib.store.dynamo.models import (
     ActiveAwardItem,
     AssertionItem,
     IdempotencyItem,
-    RevocationItem,
     transaction,
 )
 from chalicelib.store.dynamo.translate import translated
+from chalicelib.store.issuer_keys import Revocation
 
 
 class Awards:
@@ -149,17 +150,9 @@ class Awards:
                     ],
                     condition=(AssertionItem.state == award.state) & index,
                 )
-                tx.save(
-                    RevocationItem(
-                        f"ISSUER#{award.issuer_id}",
-                        f"REVOKED#{award.id}",
-                        assertion_id=award.id,
-                        reason=reason,
-                        revoked_at=at,
-                    )
-                )
+                tx.save(revocation_item(award.issuer_id, Revocation(award.id, reason, at)))
                 if award.status_index is not None:
-                    set_bit(tx, award.issuer_id, award.status_index)
+                    add_revoked_bit(tx, award.issuer_id, award.status_index, STATUS_LIST_SIZE)
                 if guard is not None:
                     tx.delete(guard, condition=ActiveAwardItem.assertion_id == award.id)
         return replace(award, state="revoked", revocation_reason=reason, claim_hash=None, updated_at=at)
@@ -249,7 +242,7 @@ class Awards:
                 actions=[AssertionItem.status_index.set(index)],
                 condition=AssertionItem.status_index.does_not_exist(),
             )
-            set_bit(tx, award.issuer_id, index)
+            add_revoked_bit(tx, award.issuer_id, index, STATUS_LIST_SIZE)
         return replace(award, status_index=index)
 
     # --- notices ---------------------------------------------------------------------------------

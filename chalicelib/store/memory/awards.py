@@ -1,6 +1,6 @@
 """Awards in memory. Tables: "awards" (id → Award), "guards" ((badge id, email) → (award id, expires
-at)), "keys" ((issuer, operation, key) → Remembered); a revoke also writes "revocations" ((issuer id,
-award id) → (reason, at)) and "status_bits" ((issuer id, index) → True), the issuer keys' tables."""
+at)), "keys" ((issuer, operation, key) → Remembered); a revoke also writes the issuer keys' revocation
+and status bit (memory/issuer_keys.py) in the same transaction."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from datetime import datetime
 from chalicelib.errors import Changed
 from chalicelib.store import cursors
 from chalicelib.store.awards import ACTIVE_STATES, AlreadyAwarded, Award, AwardFilter, KeyUsed, Remembered
+from chalicelib.store.issuer_keys import Revocation
 from chalicelib.store.memory.base import Database
+from chalicelib.store.memory.issuer_keys import add_revoked_bit, keep_revocation
 
 PAGE = 100
 
@@ -151,9 +153,9 @@ class Awards:
             self._awards[award.id] = after = replace(
                 now, state="revoked", revocation_reason=reason, claim_hash=None, updated_at=at
             )
-            self.db.table("revocations")[award.issuer_id, award.id] = (reason, at)
+            keep_revocation(self.db, award.issuer_id, Revocation(award.id, reason, at))
             if award.status_index is not None:
-                self.db.table("status_bits")[award.issuer_id, award.status_index] = True
+                add_revoked_bit(self.db, award.issuer_id, award.status_index)
             self._release_guard(now)
         return after
 
@@ -205,7 +207,7 @@ class Awards:
                 raise changed()
             self._awards[award.id] = after = replace(now, status_index=index)
             if award.state == "revoked":
-                self.db.table("status_bits")[award.issuer_id, index] = True
+                add_revoked_bit(self.db, award.issuer_id, index)
         return after
 
     # --- notices ---------------------------------------------------------------------------------
