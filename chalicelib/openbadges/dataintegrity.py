@@ -8,6 +8,7 @@ from functools import cache
 from hashlib import sha256
 from typing import Any
 
+from .canonical import CanonicalizationError, PoisonDatasetError
 from .jsonld import CREDENTIALS_V2, OB_V3P0, UnknownContextError, document_loader
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -48,14 +49,6 @@ MAX_CONTEXT_VALUES = 200
 # Relative IRIs resolve against this base so they can be seen and refused, as DCC's safe mode does
 # (PyLD would otherwise resolve them silently against http://example.org/base/). .invalid never resolves.
 _RELATIVE_BASE = "https://relative-iri.invalid/"
-
-
-class CanonicalizationError(ValueError):
-    """A document that cannot be canonicalised faithfully (a property would be silently dropped)."""
-
-
-class PoisonDatasetError(CanonicalizationError):
-    """A document too costly to canonicalise: a poison graph, or nodes with too many values (rdfc.py)."""
 
 
 # --- base58btc and Multikey ---------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 from pyld.canon import URDNA2015
 
-from .dataintegrity import PoisonDatasetError
+from .canonical import PoisonDatasetError
 
 # A unit is one issuer entry copied for one ordering, about 1-2 µs. A credential's blank nodes almost all
 # have distinct first-degree hashes and cost nothing here; a few alike ones (two identical evidence

@@ -32,7 +32,7 @@ from chalicelib.store.dynamo.models.badges import (
     StatusCounterItem,
     StatusListItem,
 )
-from chalicelib.store.dynamo.models.base import reset_connections, transaction
+from chalicelib.store.dynamo.models.base import forget_transactions, transaction
 
 ALL_MODELS = (
     IssuerItem,
@@ -94,3 +94,10 @@ __all__ = [
     "reset_connections",
     "transaction",
 ]
+
+
+def reset_connections() -> None:
+    """Drop PynamoDB's cached per-model connections (tests switch endpoints)."""
+    for model in ALL_MODELS:
+        model._connection = None
+    forget_transactions()

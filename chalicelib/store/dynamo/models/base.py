@@ -35,16 +35,11 @@ def _index(name: str, hash_attr: str, range_attr: str, range_type=UnicodeAttribu
     return type(f"{name}_index", (GlobalSecondaryIndex,), attrs)
 
 
-def reset_connections() -> None:
-    """Drop PynamoDB's cached per-model connections (tests switch endpoints)."""
-    from chalicelib.store.dynamo.models import ALL_MODELS
-
-    for model in ALL_MODELS:
-        model._connection = None
-    _transactions.clear()
-
-
 _transactions: dict = {}
+
+
+def forget_transactions() -> None:
+    _transactions.clear()
 
 
 def transaction():
