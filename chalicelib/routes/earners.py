@@ -11,9 +11,8 @@ from chalice import Blueprint, Response
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.services.backpack import claims
 from chalicelib.services.earners import accounts, activation, sessions
-from chalicelib.services.hosting import documents
 from chalicelib.services.issuing import badgeclasses, issuers
-from chalicelib.services.shared import ratelimit
+from chalicelib.services.shared import ratelimit, urls
 from chalicelib.web import pagekit
 from chalicelib.web.sessions import (
     clear_header,
@@ -74,7 +73,7 @@ def _badge_context(item) -> dict:
         "assertion": item,
         "badge": badge_item,
         "issuer": issuers.get_issuer(item.issuer_id),
-        "badge_image": documents.badge_image_url(badge_item.id, badge_item.image_key),
+        "badge_image": urls.badge_image_url(badge_item.id, badge_item.image_key),
     }
 
 

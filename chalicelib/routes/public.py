@@ -8,6 +8,7 @@ from chalicelib.errors import Gone, NotFound
 from chalicelib.openbadges import ob2
 from chalicelib.services.hosting import baked, documents, signing
 from chalicelib.services.issuing import awards, badgeclasses, issuers
+from chalicelib.services.shared import urls
 from chalicelib.store import images
 from chalicelib.web.http import json_response, route, wants_html
 from chalicelib.web.pages import render
@@ -89,7 +90,7 @@ def _live_assertion(assertion_id: str):
         raise Gone(
             "This badge has been revoked.",
             extra={
-                "id": documents.assertion_url(item.id),
+                "id": urls.assertion_url(item.id),
                 "type": "Assertion",
                 "revoked": True,
                 "revocationReason": item.revocation_reason,
@@ -104,7 +105,7 @@ def assertion(assertion_id):
     if _html():
         return _assertion_page(item)
     if item.state == "revoked":
-        return _ld(ob2.revoked(documents.assertion_url(item.id), item.revocation_reason or ""), status=410)
+        return _ld(ob2.revoked(urls.assertion_url(item.id), item.revocation_reason or ""), status=410)
     return _ld(documents.assertion_document(item))
 
 
@@ -119,8 +120,8 @@ def _assertion_page(item) -> Response:
         badge=badge_item,
         issuer=owner,
         state=status,
-        badge_image=documents.badge_image_url(badge_item.id, badge_item.image_key),
-        json_url=documents.assertion_url(item.id),
+        badge_image=urls.badge_image_url(badge_item.id, badge_item.image_key),
+        json_url=urls.assertion_url(item.id),
     )
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.services.backpack import privacy, sharing, shelf
-from chalicelib.services.hosting import baked, documents
+from chalicelib.services.hosting import baked
 from chalicelib.services.issuing import awards, badgeclasses, issuers
+from chalicelib.services.shared import urls
 from chalicelib.web import pagekit
 from chalicelib.web.http import problem
 from chalicelib.web.pages import render
@@ -60,10 +60,10 @@ def _detail(account, assertion_id: str, **extra: Any) -> Response:
     shared = privacy.shared(item, badge, issuer)
     svg = baked.has_svg(item)
     downloads = [
-        ("Open Badges 2.0 image (PNG)", f"/public/assertions/{item.id}/baked.png"),
-        *([("Open Badges 2.0 image (SVG)", f"/public/assertions/{item.id}/baked.svg")] if svg else []),
-        ("Open Badges 3.0 image (PNG)", f"/public/credentials/{item.id}/baked.png"),
-        *([("Open Badges 3.0 image (SVG)", f"/public/credentials/{item.id}/baked.svg")] if svg else []),
+        ("Open Badges 2.0 image (PNG)", urls.assertion_baked_path(item.id, "png")),
+        *([("Open Badges 2.0 image (SVG)", urls.assertion_baked_path(item.id, "svg"))] if svg else []),
+        ("Open Badges 3.0 image (PNG)", urls.credential_baked_path(item.id, "png")),
+        *([("Open Badges 3.0 image (SVG)", urls.credential_baked_path(item.id, "svg"))] if svg else []),
     ]
     alignments = [
         {**a, "targetUrl": _http_url(a.get("targetUrl"))}
@@ -160,8 +160,8 @@ def public_badge(assertion_id):
         item=shown,
         issuer_url=_http_url(shown.issuer.url),
         page_url=shown.shared.url,
-        oembed_url=f"{sharing.base()}/oembed?url={quote(shown.shared.url, safe='')}&format=json",
-        json_url=documents.assertion_url(shown.assertion.id),
+        oembed_url=urls.oembed_url(shown.shared.url),
+        json_url=urls.assertion_url(shown.assertion.id),
         profile_url=sharing.profile_url(shown.profile_slug) if shown.profile_slug else None,
     )
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from chalicelib.errors import Conflict, LaurelError, NotFound
 from chalicelib.services.backpack import sharing, shelf
 from chalicelib.services.earners import accounts
-from chalicelib.services.hosting import documents
 from chalicelib.services.issuing import awards, badgeclasses, issuers
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 from chalicelib.store import aws
 from chalicelib.store.models import (
     AccountItem,
@@ -75,7 +74,7 @@ def shared(item: AssertionItem, badge: BadgeClassItem, issuer: IssuerItem) -> sh
         issuer_name=issuer.name,
         issued_on=item.issued_on,
         expires=item.expires,
-        image_url=documents.badge_image_url(badge.id, badge.image_key),
+        image_url=urls.badge_image_url(badge.id, badge.image_key),
     )
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from html import escape
 from urllib.parse import quote, urlencode
 
-from chalicelib.config import get_settings
+from chalicelib.services.shared import urls
 
 EMBED_WIDTH = 360
 EMBED_HEIGHT = 180
@@ -19,24 +19,24 @@ PROVIDER_NAME = "Laurel"
 
 
 def base() -> str:
-    return get_settings().public_base_url
+    return urls.base()
 
 
 def page_url(assertion_id: str) -> str:
     """The public badge page, the URL everyone shares."""
-    return f"{base()}/badges/{assertion_id}"
+    return urls.badge_page_url(assertion_id)
 
 
 def embed_url(assertion_id: str) -> str:
-    return f"{base()}/embed/{assertion_id}"
+    return urls.embed_url(assertion_id)
 
 
 def qr_url(assertion_id: str) -> str:
-    return f"{base()}/badges/{assertion_id}/qr.svg"
+    return urls.qr_url(assertion_id)
 
 
 def profile_url(slug: str) -> str:
-    return f"{base()}/u/{slug}"
+    return urls.profile_url(slug)
 
 
 @dataclass(frozen=True)

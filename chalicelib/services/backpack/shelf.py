@@ -11,9 +11,8 @@ from datetime import datetime
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.services.earners import accounts
-from chalicelib.services.hosting import documents
 from chalicelib.services.issuing import awards
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 from chalicelib.store import aws
 from chalicelib.store.models import AccountItem, AssertionItem, BadgeClassItem, EmailItem, IssuerItem
 
@@ -45,11 +44,11 @@ class BackpackBadge:
 
     @property
     def image(self) -> str | None:
-        return documents.badge_image_url(self.badge.id, self.badge.image_key) if self.badge else None
+        return urls.badge_image_url(self.badge.id, self.badge.image_key) if self.badge else None
 
     @property
     def public_url(self) -> str:
-        return documents.assertion_url(self.assertion.id)
+        return urls.assertion_url(self.assertion.id)
 
     @property
     def detail_url(self) -> str:

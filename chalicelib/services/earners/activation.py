@@ -15,10 +15,9 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, Invalid
 from chalicelib.services.earners import passwords
-from chalicelib.services.shared import ids, ratelimit
+from chalicelib.services.shared import ids, ratelimit, urls
 from chalicelib.services.shared.ratelimit import TooMany
 from chalicelib.store import aws
 from chalicelib.store import mail as ses
@@ -63,7 +62,7 @@ def mail(to: str, template: str, subject: str, *, counted: bool = False, **conte
     comes here, and is counted against its address (unless the caller counted it already)."""
     if not counted:
         count_mail_to(to)
-    context = {"base_url": get_settings().public_base_url, "email": to, **context}
+    context = {"base_url": urls.base(), "email": to, **context}
     html = _jinja().get_template(f"{template}.html").render(subject=subject, **context)
     text = _jinja().get_template(f"{template}.txt").render(subject=subject, **context)
     return ses.send_email(to, subject, html, text)
@@ -117,7 +116,6 @@ def send(
                 ttl=expires,
             )
         )
-    base = get_settings().public_base_url
     mail(
         email,
         template,
@@ -125,8 +123,8 @@ def send(
         counted=True,
         account_email=account.primary_email,  # a verified identity, never text the asker chose
         code=code,
-        link=f"{base}{link_path}/{token}",
-        code_page=f"{base}{link_path}",
+        link=urls.activation_link_url(token, link_path),
+        code_page=urls.activation_page_url(link_path),
     )
 
 

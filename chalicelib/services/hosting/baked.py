@@ -7,6 +7,7 @@ import json
 from chalicelib.errors import NotFound
 from chalicelib.openbadges import baking
 from chalicelib.services.hosting import documents
+from chalicelib.services.shared import urls
 from chalicelib.store import images
 from chalicelib.store.models import AssertionItem
 
@@ -33,7 +34,7 @@ def bake(item: AssertionItem, kind: str) -> bytes:
     document = json.dumps(documents.assertion_document(item), separators=(",", ":"))
     if kind == "png":
         return baking.bake_png(source, document)
-    return baking.bake_svg(source.decode(), verify=documents.assertion_url(item.id), body=document).encode()
+    return baking.bake_svg(source.decode(), verify=urls.assertion_url(item.id), body=document).encode()
 
 
 def image(item: AssertionItem, kind: str) -> bytes:

@@ -28,9 +28,9 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.openbadges import baking, dataintegrity, ob2, ob3
 from chalicelib.openbadges.evidence import stored_evidence
 from chalicelib.openbadges.jsonld import DID_V1, MULTIKEY_V1
-from chalicelib.services.hosting import baked, documents
+from chalicelib.services.hosting import baked
 from chalicelib.services.issuing import awards, badgeclasses, issuers
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 from chalicelib.store import aws, images, keys
 from chalicelib.store.models import (
     AssertionItem,
@@ -44,32 +44,6 @@ from chalicelib.store.models import (
 LIST_SIZE = ob3.STATUS_LIST_SIZE
 CONTROLLER_CONTEXT = [DID_V1, MULTIKEY_V1]
 MAX_CREDENTIAL_KEYS = 100  # every key ever made is listed in the public controller document
-
-
-# --- URLs -----------------------------------------------------------------------------------------
-
-
-def credential_url(assertion_id: str) -> str:
-    return f"{documents.base()}/public/credentials/{assertion_id}"
-
-
-def controller_url(issuer_id: str) -> str:
-    """The OB 3.0 issuer id: it serves the controller document."""
-    return f"{documents.issuer_url(issuer_id)}/controller"
-
-
-def verification_method(issuer_id: str, kid: str) -> str:
-    """The URL of one of the issuer's keys; it answers the key's own Multikey document."""
-    return f"{documents.issuer_url(issuer_id)}/credential-keys/{kid}"
-
-
-def legacy_verification_method(issuer_id: str, kid: str) -> str:
-    """How credentials signed before keys had their own URL name the key (still listed, still valid)."""
-    return f"{controller_url(issuer_id)}#{kid}"
-
-
-def status_list_url(issuer_id: str, number: int) -> str:
-    return f"{documents.issuer_url(issuer_id)}/status/{number}"
 
 
 # --- keys -----------------------------------------------------------------------------------------
@@ -155,8 +129,8 @@ def list_keys(issuer_id: str) -> list[CredentialKeyItem]:
 def key_to_api(issuer_id: str, key: CredentialKeyItem) -> dict:
     return {
         "kid": key.kid,
-        "verification_method": verification_method(issuer_id, key.kid),
-        "controller": controller_url(issuer_id),
+        "verification_method": urls.verification_method(issuer_id, key.kid),
+        "controller": urls.controller_url(issuer_id),
         "public_key_multibase": key.public_multikey,
         "created_at": key.created_at.isoformat(),
     }
@@ -177,11 +151,11 @@ def controller_document(issuer_id: str) -> dict:
     found = list_keys(issuer_id)
     if not found:
         issuers.get_issuer(issuer_id)  # 404 for an unknown issuer; an issuer with no key yet lists none
-    controller = controller_url(issuer_id)
+    controller = urls.controller_url(issuer_id)
     methods = [
         _multikey(method(issuer_id, k.kid), controller, k)
         for k in found
-        for method in (verification_method, legacy_verification_method)
+        for method in (urls.verification_method, urls.legacy_verification_method)
     ]
     return {
         "@context": list(CONTROLLER_CONTEXT),
@@ -198,7 +172,7 @@ def key_document(issuer_id: str, kid: str) -> dict:
     key = _key_item(issuer_id, kid)
     return {
         "@context": MULTIKEY_V1,
-        **_multikey(verification_method(issuer_id, kid), controller_url(issuer_id), key),
+        **_multikey(urls.verification_method(issuer_id, kid), urls.controller_url(issuer_id), key),
     }
 
 
@@ -208,7 +182,7 @@ def _sign(document: dict, issuer: IssuerItem, created: datetime) -> dict:
     return dataintegrity.sign(
         document,
         private_key=seed,
-        verification_method=verification_method(issuer.id, key.kid),
+        verification_method=urls.verification_method(issuer.id, key.kid),
         created=ob2.iso8601(max(created, key.created_at)),
     )
 
@@ -287,13 +261,13 @@ def revoke_bit(tx, item: AssertionItem) -> None:
 def credential_document(item: AssertionItem, issuer: IssuerItem, badge=None) -> dict:
     """The unsigned OpenBadgeCredential of an award (giving it a status index on first use)."""
     badge = badge or badgeclasses.get(None, item.badge_id)
-    issuer_image = f"{documents.issuer_url(issuer.id)}/image" if issuer.image_key else None
+    issuer_image = urls.issuer_image_url(issuer.id) if issuer.image_key else None
     index = status_index(item)
-    url = credential_url(item.id)
+    url = urls.credential_url(item.id)
     document = ob3.credential(
         id=url,
         issuer=ob3.profile(
-            id=controller_url(issuer.id),
+            id=urls.controller_url(issuer.id),
             name=issuer.name,
             url=issuer.url,
             email=issuer.email,
@@ -301,12 +275,12 @@ def credential_document(item: AssertionItem, issuer: IssuerItem, badge=None) -> 
             image=issuer_image,
         ),
         achievement=ob3.achievement(
-            id=documents.badge_url(badge.id),
+            id=urls.badge_url(badge.id),
             name=badge.name,
             description=badge.description,
             criteria_narrative=badge.criteria_narrative,
             criteria_id=badge.criteria_url,
-            image=documents.badge_image_url(badge.id, badge.image_key),
+            image=urls.badge_image_url(badge.id, badge.image_key),
             tags=list(badge.tags or []),
             alignment=badge.alignment or [],
         ),
@@ -316,9 +290,9 @@ def credential_document(item: AssertionItem, issuer: IssuerItem, badge=None) -> 
         valid_until=item.expires,
         name=badge.name,
         evidence=stored_evidence(item.evidence),
-        image=f"{url}/baked.png",
+        image=urls.credential_baked_url(item.id, "png"),
         status_entry=ob3.status_entry(
-            list_url=status_list_url(issuer.id, index // LIST_SIZE), index=index % LIST_SIZE
+            list_url=urls.status_list_url(issuer.id, index // LIST_SIZE), index=index % LIST_SIZE
         ),
     )
     if item.narrative:
@@ -349,8 +323,8 @@ def status_list(issuer_id: str, number: int) -> dict:
         revoked = set()
     now = ids.now()
     document = ob3.status_list_credential(
-        id=status_list_url(issuer_id, number),
-        issuer=controller_url(issuer_id),
+        id=urls.status_list_url(issuer_id, number),
+        issuer=urls.controller_url(issuer_id),
         valid_from=now,
         revoked_indexes=[int(i) - number * LIST_SIZE for i in revoked],
     )

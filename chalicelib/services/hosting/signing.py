@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.errors import NotFound
 from chalicelib.openbadges import ob2, proofs
 from chalicelib.services.hosting import documents
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 from chalicelib.store import keys
 from chalicelib.store.models import AssertionItem, IssuerItem, RevocationItem, SigningKeyItem
 
@@ -48,7 +48,7 @@ def _key(issuer_id: str, kid: str) -> SigningKeyItem:
 def key_document(issuer_id: str, kid: str) -> dict:
     key = _key(issuer_id, kid)
     return ob2.cryptographic_key(
-        id=documents.key_url(issuer_id, kid), owner=documents.issuer_url(issuer_id), public_pem=key.public_pem
+        id=urls.key_url(issuer_id, kid), owner=urls.issuer_url(issuer_id), public_pem=key.public_pem
     )
 
 
@@ -58,14 +58,14 @@ def signed_assertion(item: AssertionItem, issuer: IssuerItem) -> str:
         raise NotFound("This issuer does not sign its badges.")
     key = _key(issuer.id, issuer.signing_kid)
     private_pem = keys.unseal(key.encrypted_key, key.sealed_private).decode()
-    document = documents.assertion_document(item, creator=documents.key_url(issuer.id, key.kid))
+    document = documents.assertion_document(item, creator=urls.key_url(issuer.id, key.kid))
     return proofs.sign_jws(document, private_pem)
 
 
 def revocation_list(issuer_id: str) -> dict:
     revoked = RevocationItem.query(f"ISSUER#{issuer_id}", RevocationItem.sk.startswith("REVOKED#"))
     return ob2.revocation_list(
-        id=documents.revocation_list_url(issuer_id),
-        issuer=documents.issuer_url(issuer_id),
-        revoked=[(documents.assertion_url(r.assertion_id), r.reason) for r in revoked],
+        id=urls.revocation_list_url(issuer_id),
+        issuer=urls.issuer_url(issuer_id),
+        revoked=[(urls.assertion_url(r.assertion_id), r.reason) for r in revoked],
     )

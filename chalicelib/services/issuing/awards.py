@@ -11,11 +11,10 @@ from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.openbadges import ob2
 from chalicelib.services.issuing import expiry, idempotency
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 from chalicelib.services.shared.fields import Fields
 from chalicelib.store import queue
 from chalicelib.store.models import (
@@ -314,8 +313,7 @@ def _bad_cursor() -> Invalid:
 
 
 def to_api(item: AssertionItem, *, signing: bool = False) -> dict:
-    base = get_settings().public_base_url
-    public_url = f"{base}/public/assertions/{item.id}"
+    public_url = urls.assertion_url(item.id)
     result = {
         "id": item.id,
         "public_url": public_url,
@@ -330,9 +328,9 @@ def to_api(item: AssertionItem, *, signing: bool = False) -> dict:
         "revocation_reason": item.revocation_reason,
         "notice": item.notice,
         "notice_error": item.notice_error,
-        "baked_png": f"{public_url}/baked.png",
-        "baked_svg": f"{public_url}/baked.svg" if item.image_key.endswith(".svg") else None,
-        "signed": f"{public_url}/signed" if signing else None,
+        "baked_png": urls.assertion_baked_url(item.id, "png"),
+        "baked_svg": urls.assertion_baked_url(item.id, "svg") if item.image_key.endswith(".svg") else None,
+        "signed": urls.signed_assertion_url(item.id) if signing else None,
         "job_id": item.job_id,
         "created_at": item.created_at.isoformat(),
         "updated_at": item.updated_at.isoformat(),

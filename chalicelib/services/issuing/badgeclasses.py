@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from chalicelib import images as image_rules
-from chalicelib.config import get_settings
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.services.issuing import awards, expiry
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 from chalicelib.services.shared.fields import Fields
 from chalicelib.store import images
 from chalicelib.store.models import BadgeClassItem
@@ -166,10 +165,9 @@ def list_page(issuer_id: str, *, limit: int, cursor: dict | None) -> tuple[list[
 
 
 def to_api(item: BadgeClassItem) -> dict:
-    base = get_settings().public_base_url
     return {
         "id": item.id,
-        "public_url": f"{base}/public/badges/{item.id}",
+        "public_url": urls.badge_url(item.id),
         "name": item.name,
         "description": item.description,
         "image": image_url(item),
@@ -184,5 +182,4 @@ def to_api(item: BadgeClassItem) -> dict:
 
 
 def image_url(item: BadgeClassItem) -> str:
-    ext = item.image_key.rsplit(".", 1)[-1]
-    return f"{get_settings().public_base_url}/public/badges/{item.id}/image.{ext}"
+    return urls.badge_image_url(item.id, item.image_key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.errors import Conflict, NotFound, Unauthorized
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 from chalicelib.store import aws
 from chalicelib.store.models import ApiKeyItem, IssuerItem, transaction
 
@@ -155,19 +155,18 @@ def update_profile(issuer_id: str, body: object) -> IssuerItem:
 
 
 def to_api(issuer: IssuerItem) -> dict:
-    from chalicelib.services.hosting import documents
 
     return {
         "id": issuer.id,
-        "public_url": documents.issuer_url(issuer.id),
+        "public_url": urls.issuer_url(issuer.id),
         "name": issuer.name,
         "url": issuer.url,
         "email": issuer.email,
         "description": issuer.description,
-        "image": f"{documents.issuer_url(issuer.id)}/image" if issuer.image_key else None,
+        "image": urls.issuer_image_url(issuer.id) if issuer.image_key else None,
         "signing": bool(issuer.signing),
-        "public_key": documents.key_url(issuer.id, issuer.signing_kid) if issuer.signing_kid else None,
-        "revocation_list": documents.revocation_list_url(issuer.id) if issuer.signing else None,
+        "public_key": urls.key_url(issuer.id, issuer.signing_kid) if issuer.signing_kid else None,
+        "revocation_list": urls.revocation_list_url(issuer.id) if issuer.signing else None,
         "created_at": issuer.created_at.isoformat(),
         "updated_at": issuer.updated_at.isoformat(),
     }

@@ -8,9 +8,8 @@ from datetime import timedelta
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
-from chalicelib.services.hosting import documents
 from chalicelib.services.issuing import unsubscribe
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 from chalicelib.services.shared.fields import one_line
 from chalicelib.store import aws, mail
 from chalicelib.store.models import AssertionItem, BadgeClassItem, IssuerItem, transaction
@@ -26,7 +25,7 @@ def new_claim_token(assertion_id: str) -> tuple[str, str]:
 
 
 def claim_url(token: str) -> str:
-    return f"{get_settings().public_base_url}/claim/{token}"
+    return urls.claim_url(token)
 
 
 def shared_data(issuer: IssuerItem, badge: BadgeClassItem) -> dict:
@@ -36,7 +35,7 @@ def shared_data(issuer: IssuerItem, badge: BadgeClassItem) -> dict:
         "issuer_url": issuer.url,
         "badge_name": one_line(badge.name),
         "badge_description": badge.description,
-        "badge_image": documents.badge_image_url(badge.id, badge.image_key.rsplit(".", 1)[0] + ".png"),
+        "badge_image": urls.badge_image_url(badge.id, badge.image_key.rsplit(".", 1)[0] + ".png"),
     }
 
 

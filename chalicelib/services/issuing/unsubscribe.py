@@ -23,7 +23,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import get_settings
 from chalicelib.errors import NotFound
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, urls
 from chalicelib.store.models import OptOutDigestItem, OptOutItem, transaction
 
 LOCAL_SECRET = "laurel-local-unsubscribe-secret-not-for-production"
@@ -61,7 +61,7 @@ def token(email: str) -> str:
 
 
 def url(email: str) -> str:
-    return f"{get_settings().public_base_url}/unsubscribe/{token(email)}"
+    return urls.unsubscribe_url(token(email))
 
 
 def address(signed: str) -> str:
