@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.browser.conftest import check_page, register_and_activate
 from tests.support.issuing import IssuerApi, data_uri, png
+from tests.support.pages import check_page, register_and_activate
 
 EARNER = "noor.backpack@example.org"
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")

@@ -9,8 +9,8 @@ import re
 import zipfile
 
 from chalicelib.openbadges.baking import unbake_png
-from tests.browser.conftest import check_page, register_and_activate
 from tests.support.issuing import IssuerApi, data_uri, png
+from tests.support.pages import check_page, register_and_activate
 
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

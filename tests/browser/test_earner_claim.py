@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import check_page
-from tests.e2e.test_earner_flow import Earner
-from tests.support.earners import PASSWORD, activation_code, activation_path
+from tests.support.earners import PASSWORD, Earner, activation_code, activation_path
 from tests.support.issuing import IssuerApi, data_uri, png
+from tests.support.pages import check_page
 
 EARNER = "lin.browser@example.org"
 FRED = "fred's own long passphrase 5"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.browser.conftest import check_page
 from tests.support.issuing import IssuerApi, data_uri, png
+from tests.support.pages import check_page
 
 PIXEL = "https://tracker.example/p.gif"
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import DESKTOP, PHONE, check_page, register_and_activate, shoot
 from tests.support.earners import PASSWORD, activation_code
 from tests.support.issuing import IssuerApi, data_uri, png
+from tests.support.pages import DESKTOP, PHONE, check_page, register_and_activate, shoot
 
 EARNER = "grace.newuser@example.org"
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, assert_images_loaded, assert_no_overflow, check_page
 from tests.support.issuing import IssuerApi, data_uri, png
+from tests.support.pages import assert_accessible, assert_images_loaded, assert_no_overflow, check_page
 
 EARNER = "ada.browser@example.org"
 

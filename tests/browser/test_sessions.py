@@ -8,10 +8,9 @@ import hashlib
 import re
 import time
 
-from tests.browser.conftest import check_page
-from tests.e2e.test_earner_flow import Earner
-from tests.support.earners import PASSWORD, activation_code
+from tests.support.earners import PASSWORD, Earner, activation_code
 from tests.support.issuing import IssuerApi, data_uri, png
+from tests.support.pages import check_page
 
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
 EMAIL = "kai.keep@example.org"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from tests.browser.conftest import check_page, register_and_activate
 from tests.support.issuing import IssuerApi, data_uri, png
+from tests.support.pages import check_page, register_and_activate
 
 EARNER = "noor.share@example.org"
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")

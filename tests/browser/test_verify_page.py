@@ -18,7 +18,8 @@ import pytest
 import requests
 
 from chalicelib.services.verification.fetching import PRIVATE
-from tests.browser.conftest import (
+from tests.support.issuing import QUIET, IssuerApi, data_uri, png
+from tests.support.pages import (
     DESKTOP,
     TIMEOUT_MS,
     assert_images_loaded,
@@ -26,7 +27,6 @@ from tests.browser.conftest import (
     check_page,
     shoot,
 )
-from tests.support.issuing import QUIET, IssuerApi, data_uri, png
 
 ADA = "ada.verify@example.org"
 EVE = "eve@example.org"

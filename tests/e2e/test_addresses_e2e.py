@@ -7,8 +7,7 @@ import time
 
 import requests
 
-from tests.e2e.test_earner_flow import Earner, activated, address, badge  # noqa: F401 (fixture)
-from tests.support.earners import PASSWORD, activation_code, csrf_token
+from tests.support.earners import PASSWORD, Earner, activated, activation_code, address, csrf_token
 
 UNSUBSCRIBE = re.compile(r"https?://[^/\s]+(/unsubscribe/[\w.\-]+)")
 
@@ -17,7 +16,7 @@ def settings_csrf(earner: Earner) -> str:
     return csrf_token(earner.get("/settings/emails").text)
 
 
-def test_add_verify_primary_remove_over_http(live, badge):  # noqa: F811
+def test_add_verify_primary_remove_over_http(live, badge):
     ada = activated(live, badge, "ada")
     work = address("ada-work")
     earlier = badge(work)  # awarded before the address is on any account
@@ -37,7 +36,7 @@ def test_add_verify_primary_remove_over_http(live, badge):  # noqa: F811
     assert ada.email not in page and work in page
 
 
-def test_merge_by_password_and_by_code_old_account_closed(live, badge):  # noqa: F811
+def test_merge_by_password_and_by_code_old_account_closed(live, badge):
     ada = activated(live, badge, "ada")
     old = activated(live, badge, "old")
     csrf = csrf_token(old.get("/backpack").text)
@@ -65,7 +64,7 @@ def test_merge_by_password_and_by_code_old_account_closed(live, badge):  # noqa:
     assert f'id="badge-{third.assertion["id"]}"' in ada.get("/backpack").text
 
 
-def test_unsubscribe_link_stops_award_notices(live, badge):  # noqa: F811
+def test_unsubscribe_link_stops_award_notices(live, badge):
     first = address("first")
     badge(first)
     mail = live.wait_for_mail(first)

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.test_earner_flow import Earner, address
-from tests.support.earners import activation_code, csrf_token
+from tests.support.earners import Earner, activation_code, address, csrf_token
 from tests.support.issuing import QUIET, IssuerApi
 
 

@@ -2,81 +2,18 @@
 
 from __future__ import annotations
 
-import re
-import uuid
-
 import pytest
 import requests
 
 from tests.support.earners import (
     PASSWORD,
+    Earner,
+    activated,
     activation_code,
     activation_path,
+    address,
     csrf_token,
-    loopback_session,
-    registration,
 )
-from tests.support.issuing import IssuerApi
-
-CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
-
-
-def address(name: str = "ada") -> str:
-    return f"{name}-{uuid.uuid4().hex[:8]}@example.org"
-
-
-class Earner:
-    """One person's browser: a requests.Session on the live stack that never follows redirects itself."""
-
-    def __init__(self, live, email: str):
-        self.live, self.email, self.http = live, email, loopback_session()
-        self.http.headers["Accept"] = "text/html"
-
-    def get(self, path: str) -> requests.Response:
-        return self.http.get(self.live.base_url + path, allow_redirects=False, timeout=30)
-
-    def post(self, path: str, form: dict) -> requests.Response:
-        return self.http.post(self.live.base_url + path, data=form, allow_redirects=False, timeout=30)
-
-    def csrf(self, path: str = "/login") -> str:
-        return csrf_token(self.get(path).text)
-
-    def claim_path(self) -> str:
-        return CLAIM.search(self.live.wait_for_mail(self.email)["text"]).group(1)
-
-    def register(self, claim: str, **overrides: str) -> requests.Response:
-        page = self.get(claim)
-        assert page.status_code == 200, page.text
-        token = claim.rsplit("/", 1)[-1]
-        return self.post("/register", registration(token, csrf_token(page.text), **overrides))
-
-    def activation_mail(self) -> dict:
-        return self.live.wait_for_mail(self.email)
-
-    def activate_by_code(self, code: str, password: str = PASSWORD) -> requests.Response:
-        form = {"csrf_token": self.csrf("/activate"), "email": self.email, "code": code, "password": password}
-        return self.post("/activate", form)
-
-
-@pytest.fixture(scope="module")
-def badge(live, make_issuer):
-    """An issuer (whose name tries XSS) with one badge class, and a way to award it."""
-    issuer = make_issuer(name="<img src=x onerror=alert(1)> Academy")
-    api = IssuerApi(live.base_url, issuer.key)
-    badge_id = api.badge_class()["id"]
-    return lambda email: api.award(badge_id, email)
-
-
-def activated(live, badge, name: str = "ada", **overrides: str) -> Earner:
-    """An earner who claimed, registered and activated by code; signed in on /backpack."""
-    earner = Earner(live, address(name))
-    earner.assertion = badge(earner.email)
-    r = earner.register(earner.claim_path(), **overrides)
-    assert r.status_code == 200, r.text
-    code = activation_code(earner.activation_mail()["html"])
-    r = earner.activate_by_code(code, overrides.get("password", PASSWORD))
-    assert r.status_code == 303 and r.headers["Location"] == "/backpack"
-    return earner
 
 
 def test_claim_register_activate_by_code_and_accept(live, badge):

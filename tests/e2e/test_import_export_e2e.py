@@ -10,8 +10,7 @@ import pytest
 import requests
 
 from chalicelib.openbadges.baking import unbake_png
-from tests.e2e.test_earner_flow import Earner, activated, address
-from tests.support.earners import csrf_token
+from tests.support.earners import Earner, activated, address, csrf_token
 from tests.support.issuing import IssuerApi
 
 

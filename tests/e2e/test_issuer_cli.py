@@ -7,7 +7,7 @@ import json
 
 import requests
 
-from tests.e2e.conftest import run_issuer_cli
+from tests.support.live import run_issuer_cli
 
 
 def test_issuer_with_image_is_published(live, tmp_path):

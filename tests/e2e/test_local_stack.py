@@ -18,7 +18,7 @@ import requests
 
 from local import serve, state
 from local.pump import Pump
-from tests.e2e.conftest import ROOT, run_issuer_cli
+from tests.support.live import ROOT, run_issuer_cli
 
 NOTICE = {
     "issuer_name": "Ada & Co",

@@ -8,8 +8,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.e2e.test_earner_flow import activated
-from tests.support.earners import csrf_token
+from tests.support.earners import activated, csrf_token
 from tests.support.issuing import IssuerApi
 
 XSS = "<script>alert(1)</script>"

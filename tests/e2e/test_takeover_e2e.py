@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.e2e.test_earner_flow import Earner, activated, address, badge  # noqa: F401 (fixture)
-from tests.support.earners import PASSWORD, activation_code, activation_path, csrf_token
+from tests.support.earners import (
+    PASSWORD,
+    Earner,
+    activated,
+    activation_code,
+    activation_path,
+    address,
+    csrf_token,
+)
 
 OTHER_PASSWORD = "another long passphrase 77"
 
@@ -23,7 +30,7 @@ def mail_to(live, to: str, subject: str) -> list[dict]:
     return [m for m in live.outbox() if to in m["to"] and m["subject"] == subject]
 
 
-def test_pre_hijack_by_holding_an_unverified_address(live, badge):  # noqa: F811
+def test_pre_hijack_by_holding_an_unverified_address(live, badge):
     mallory = activated(live, badge, "mallory", password=OTHER_PASSWORD, password2=OTHER_PASSWORD)
     victim = Earner(live, address("victim"))
     assert add(mallory, victim.email).status_code == 200  # Mallory holds it, unverified
@@ -42,7 +49,7 @@ def test_pre_hijack_by_holding_an_unverified_address(live, badge):  # noqa: F811
     assert victim.email not in mallory.get("/settings/emails").text
 
 
-def test_merge_through_an_unverified_address_is_refused(live, badge):  # noqa: F811
+def test_merge_through_an_unverified_address_is_refused(live, badge):
     victim = activated(live, badge, "victim")
     attacker = activated(live, badge, "attacker", password=OTHER_PASSWORD, password2=OTHER_PASSWORD)
     typo = address("victim-typo")  # a mailbox the attacker reads
@@ -67,7 +74,7 @@ def test_merge_through_an_unverified_address_is_refused(live, badge):  # noqa: F
     assert f'id="badge-{victim.assertion["id"]}"' not in attacker.get("/backpack").text
 
 
-def test_confirm_link_does_nothing_for_whoever_clicks_it(live, badge):  # noqa: F811
+def test_confirm_link_does_nothing_for_whoever_clicks_it(live, badge):
     mallory = activated(live, badge, "mallory", password=OTHER_PASSWORD, password2=OTHER_PASSWORD)
     victim = Earner(live, address("victim"))
     own = badge(victim.email)
@@ -84,7 +91,7 @@ def test_confirm_link_does_nothing_for_whoever_clicks_it(live, badge):  # noqa: 
     assert f'id="badge-{own["id"]}"' not in mallory.get("/backpack").text
 
 
-def test_forwarded_claim_link_does_not_give_the_forwarder_the_account(live, badge):  # noqa: F811
+def test_forwarded_claim_link_does_not_give_the_forwarder_the_account(live, badge):
     ada = Earner(live, address("ada"))
     ada.assertion = badge(ada.email)
     claim = ada.claim_path()
@@ -104,7 +111,7 @@ def test_forwarded_claim_link_does_not_give_the_forwarder_the_account(live, badg
     assert f'id="badge-{ada.assertion["id"]}"' in ada.get("/backpack").text
 
 
-def test_parallel_wrong_passwords_get_exactly_the_limit(live, badge):  # noqa: F811
+def test_parallel_wrong_passwords_get_exactly_the_limit(live, badge):
     ada = activated(live, badge, "ada")
     browsers = [Earner(live, ada.email) for _ in range(16)]
     forms = [{"csrf_token": b.csrf(), "email": ada.email, "password": "not the password 1"} for b in browsers]

@@ -170,7 +170,7 @@ def mails_per_recipient() -> dict[str, int]:
     """How many mails each address got, across single and bulk SES calls."""
     from collections import Counter
 
-    from tests.unit.conftest import sent_mail
+    from tests.support.inprocess import sent_mail
 
     count: Counter = Counter()
     for mail in sent_mail():

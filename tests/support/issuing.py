@@ -5,7 +5,7 @@
     assertion = api.award(badge["id"], "ada@example.org", **QUIET)
     api.revoke(assertion["id"], "Issued in error")
 
-In-process tests (tests/unit) have their own helpers in tests/unit/conftest.py.
+In-process tests (tests/unit) have their own helpers in tests/support/inprocess.py.
 """
 
 from __future__ import annotations

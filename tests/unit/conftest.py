@@ -1,33 +1,18 @@
-"""Unit tests: in-process moto, the Chalice test client, one issuer with a key."""
+"""Unit tests: in-process moto, the Chalice test client, one issuer with a key; the fixtures several test
+modules share (earners, backpack imports, merging). Helpers to import are in tests/support/."""
 
 from __future__ import annotations
 
-import base64
-import io
-import json
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 from moto import mock_aws
 
-
-def png_bytes(size: int = 64, color: str = "teal") -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (size, size), color).save(out, "PNG")
-    return out.getvalue()
-
-
-def data_uri(data: bytes, kind: str = "image/png") -> str:
-    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
-
-
-SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">'
-    '<circle cx="32" cy="32" r="30" fill="#1f6f5c"/></svg>'
-)
-
+from tests.support.accounts import ADA, award, claim_path_for, last_to, register
+from tests.support.earners import PASSWORD, activation_code
+from tests.support.inprocess import Api, data_uri, png_bytes
+from tests.support.merging import OLD, OTHER_PASSWORD, make_account
 
 _LOADERS: dict = {}
 
@@ -60,25 +45,6 @@ def aws():
         yield
     aws_clients.reset()
     reset_connections()
-
-
-class Api:
-    """JSON calls through Chalice's in-process test client."""
-
-    def __init__(self, client, key: str | None):
-        self.client, self.key = client, key
-
-    def call(self, method: str, path: str, body=None, *, headers=None, raw: bytes | str | None = None):
-        headers = {"Content-Type": "application/json", **(headers or {})}
-        if self.key:
-            headers.setdefault("Authorization", f"Bearer {self.key}")
-        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        response = getattr(self.client.http, method.lower())(path, headers=headers, body=payload)
-        try:
-            response.json = json.loads(response.body) if response.body else None
-        except ValueError:
-            response.json = None
-        return response
 
 
 @pytest.fixture
@@ -120,34 +86,6 @@ def badge_class(issuer):
     return response.json
 
 
-def drain_queue() -> int:
-    """Run the mail worker on every queued message, like Lambda's SQS trigger; returns how many."""
-    from app import mail_worker
-    from chalicelib.config import get_settings
-    from chalicelib.store.aws import client
-    from local.pump import sqs_event
-
-    sqs = client("sqs")
-    url = sqs.get_queue_url(QueueName=get_settings().mail_queue)["QueueUrl"]
-    handled = 0
-    while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return handled
-        for message in messages:
-            event = sqs_event(message, "arn:aws:sqs:us-east-1:123456789012:laurel-mail")
-            mail_worker(event, None)
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            handled += 1
-
-
-def sent_mail() -> list:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
-    return ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-
-
 @pytest.fixture
 def no_500(monkeypatch):
     """Fail the test at once if any Api.call answers 500."""
@@ -159,39 +97,6 @@ def no_500(monkeypatch):
         return response
 
     monkeypatch.setattr(Api, "call", checked)
-
-
-def store_snapshot() -> dict:
-    """What is stored: item count per table, objects in the bucket, queued messages, mails sent."""
-    from chalicelib.config import get_settings
-    from chalicelib.store.aws import client
-
-    settings = get_settings()
-    dynamodb, sqs = client("dynamodb"), client("sqs")
-    url = sqs.get_queue_url(QueueName=settings.mail_queue)["QueueUrl"]
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    objects = client("s3").list_objects_v2(Bucket=settings.bucket).get("Contents", [])
-    return {
-        "assertions": dynamodb.scan(TableName=settings.assertions_table, Select="COUNT")["Count"],
-        "badges": dynamodb.scan(TableName=settings.badges_table, Select="COUNT")["Count"],
-        "objects": sorted(o["Key"] for o in objects),
-        "queued": int(attributes["ApproximateNumberOfMessages"])
-        + int(attributes["ApproximateNumberOfMessagesNotVisible"]),
-        "mails": len(sent_mail()),
-    }
-
-
-def assert_problem(response, status: int, detail: str | None = None, fields: list[str] | None = None) -> dict:
-    """The response is problem+json with this status, a detail containing `detail`, and these error fields."""
-    assert response.status_code == status, response.body
-    assert response.headers["Content-Type"] == "application/problem+json", response.headers
-    body = response.json
-    assert body["status"] == status and body["title"] and body["detail"], body
-    if detail is not None:
-        assert detail in body["detail"], body["detail"]
-    if fields is not None:
-        assert [e["field"] for e in body.get("errors", [])] == fields, body.get("errors")
-    return body
 
 
 @pytest.fixture
@@ -208,3 +113,83 @@ def mails(monkeypatch) -> list[dict]:
 
     monkeypatch.setattr(mail, "send_email", capture)
     return sent
+
+
+# --- earners (tests/support/accounts.py) ---------------------------------------------------------
+
+
+@pytest.fixture
+def activated(client, issuer, badge_class, mails):
+    """Ada, registered through her claim link and activated by code, signed in."""
+    a = award(issuer, badge_class)
+    browser, r = register(client, claim_path_for(ADA))
+    assert r.status_code == 200, r.text
+    code = activation_code(mails[-1]["html"])
+    r = browser.post(
+        "/activate", {"csrf_token": browser.csrf(), "email": ADA, "code": code, "password": PASSWORD}
+    )
+    assert r.status_code == 303 and r.headers["Location"] == "/backpack"
+    browser.assertion_id = a["id"]
+    return browser
+
+
+@pytest.fixture
+def ada(client, issuer, badge_class, mails):
+    """Ada, activated by code from her claim link (her activation mail picked by address), signed in."""
+    a = award(issuer, badge_class)
+    browser, r = register(client, claim_path_for(ADA))
+    assert r.status_code == 200, r.text
+    code = activation_code(last_to(mails, ADA)["html"])
+    r = browser.post(
+        "/activate", {"csrf_token": browser.csrf(), "email": ADA, "code": code, "password": PASSWORD}
+    )
+    assert r.status_code == 303
+    browser.assertion_id = a["id"]
+    return browser
+
+
+# --- backpack imports (tests/support/imports.py) -------------------------------------------------
+
+
+@pytest.fixture
+def web(client, monkeypatch):
+    """The verifier's internet: https://badges.example is the app itself; elsewhere, the real safe fetcher."""
+    from chalicelib.services.backpack import imports
+    from chalicelib.services.verification import fetching
+
+    fetched: list[str] = []
+
+    def fetch(url: str):
+        fetched.append(url)
+        parts = urlsplit(url)
+        if parts.hostname != "badges.example":
+            return fetching.fetcher()(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        r = client.http.get(path, headers={"Accept": "application/ld+json, image/png, */*"})
+        return r.status_code, r.headers.get("content-type", ""), r.body
+
+    monkeypatch.setattr(imports, "_fetcher", lambda: fetch)
+    return fetched
+
+
+# --- merging accounts (tests/support/merging.py) -------------------------------------------------
+
+
+@pytest.fixture
+def cheap_passwords(monkeypatch):
+    """Argon2 at its cheapest: these tests sign in and merge by password, they do not test hashing."""
+    from argon2 import PasswordHasher
+
+    from chalicelib.services.earners import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
+
+
+@pytest.fixture
+def accounts(client, issuer, badge_class):
+    """Ada's account, an old account holding OLD (another password), and an award to each OLD address."""
+    ada = make_account("ada@example.org")
+    old = make_account(OLD[0], OTHER_PASSWORD, *OLD[1:])
+    awarded = {award(issuer, badge_class, email=e)["id"] for e in OLD}
+    return ada, old, awarded

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.accounts import ADA, award, claim_path_for, register
 from tests.support.earners import (
     PASSWORD,
     Browser,
@@ -17,48 +16,7 @@ from tests.support.earners import (
     csrf_token,
     registration,
 )
-from tests.unit.conftest import drain_queue, sent_mail
-
-ADA = "ada@example.org"
-
-
-def award(issuer, badge_class, email=ADA, **body) -> dict:
-    r = issuer.api.call(
-        "POST", f"/api/v1/badgeclasses/{badge_class['id']}/assertions", {"recipient_email": email, **body}
-    )
-    assert r.status_code == 201, r.body
-    return r.json
-
-
-def claim_path_for(email: str) -> str:
-    drain_queue()
-    for message in reversed(sent_mail()):
-        if getattr(message, "template_data", None) and message.destinations["ToAddresses"] == [email]:
-            return urlsplit(json.loads(message.template_data)["claim_url"]).path
-    raise AssertionError(f"no award notice to {email}")
-
-
-def register(client, path: str, **overrides):
-    browser = Browser(client)
-    page = browser.get(path)
-    assert page.status_code == 200, page.text
-    token = path.rsplit("/", 1)[-1]
-    return browser, browser.post("/register", registration(token, csrf_token(page.text), **overrides))
-
-
-@pytest.fixture
-def activated(client, issuer, badge_class, mails):
-    """Ada, registered through her claim link and activated by code, signed in."""
-    a = award(issuer, badge_class)
-    browser, r = register(client, claim_path_for(ADA))
-    assert r.status_code == 200, r.text
-    code = activation_code(mails[-1]["html"])
-    r = browser.post(
-        "/activate", {"csrf_token": browser.csrf(), "email": ADA, "code": code, "password": PASSWORD}
-    )
-    assert r.status_code == 303 and r.headers["Location"] == "/backpack"
-    browser.assertion_id = a["id"]
-    return browser
+from tests.support.inprocess import drain_queue
 
 
 def test_claim_page_offers_registration_with_the_address_fixed(client, issuer, badge_class):

@@ -8,34 +8,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.accounts import ADA, add, award, claim_path_for, last_to, register
 from tests.support.earners import PASSWORD, Browser, activation_code, activation_path, csrf_token
-from tests.unit.conftest import drain_queue, sent_mail
-from tests.unit.test_accounts import ADA, award, claim_path_for, register
+from tests.support.inprocess import drain_queue, sent_mail
 
 WORK = "ada.work@example.org"
-
-
-def last_to(mails, to):
-    return [m for m in mails if m["to"] == to][-1]
-
-
-@pytest.fixture
-def ada(client, issuer, badge_class, mails):
-    a = award(issuer, badge_class)
-    browser, r = register(client, claim_path_for(ADA))
-    assert r.status_code == 200, r.text
-    code = activation_code(last_to(mails, ADA)["html"])
-    r = browser.post(
-        "/activate", {"csrf_token": browser.csrf(), "email": ADA, "code": code, "password": PASSWORD}
-    )
-    assert r.status_code == 303
-    browser.assertion_id = a["id"]
-    return browser
-
-
-def add(browser, email):
-    page = browser.get("/settings/emails")
-    return browser.post("/settings/emails/add", {"csrf_token": csrf_token(page.text), "email": email})
 
 
 def test_settings_suggest_a_personal_address_when_there_is_one(ada):

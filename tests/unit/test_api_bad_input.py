@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.unit.conftest import SVG, assert_problem, data_uri, drain_queue, png_bytes, store_snapshot
+from tests.support.inprocess import SVG, assert_problem, data_uri, drain_queue, png_bytes, store_snapshot
 
 pytestmark = pytest.mark.usefixtures("no_500")
 
@@ -32,7 +32,7 @@ def before(badge_class):
 def other(client):
     """A second issuer with its own badge class and award."""
     from chalicelib.services.issuing import issuers
-    from tests.unit.conftest import Api
+    from tests.support.inprocess import Api
 
     _item, key = issuers.create_issuer(
         name="Other Guild", url="https://other.example", email="o@other.example"
@@ -445,7 +445,7 @@ def test_forged_cursor_is_422(issuer, badge_class, cursor, path):
     ],
 )
 def test_missing_or_wrong_key_is_401(client, badge_class, before, authorization, detail):
-    from tests.unit.conftest import Api
+    from tests.support.inprocess import Api
 
     api = Api(client, None)
     headers = {"Authorization": authorization} if authorization else {}
@@ -467,7 +467,7 @@ def test_revoked_key_is_401(issuer, badge_class):
     created = issuer.api.call("POST", "/api/v1/keys", {"label": "ci"})
     assert created.status_code == 201
     second = created.json
-    from tests.unit.conftest import Api
+    from tests.support.inprocess import Api
 
     api = Api(issuer.api.client, second["api_key"])
     assert api.call("GET", "/api/v1/issuer").status_code == 200

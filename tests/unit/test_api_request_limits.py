@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.unit.conftest import assert_problem
+from tests.support.inprocess import assert_problem
 
 pytestmark = pytest.mark.usefixtures("no_500", "dynamodb_key_limits")
 LONG = "a" * 3000

@@ -3,7 +3,7 @@ whoever holds it: the key is looked up with a strongly consistent read, never a 
 
 from __future__ import annotations
 
-from tests.unit.test_credentials import dynamodb_calls
+from tests.support.credentials import dynamodb_calls
 
 
 def test_a_revoked_key_is_refused_by_the_very_next_request(issuer):
@@ -34,7 +34,7 @@ def test_api_keys_are_counted_as_they_are_made_and_capped(issuer, monkeypatch):
 def test_credential_key_rotations_are_counted_and_capped(issuer, badge_class, monkeypatch):
     """Every key ever made is listed in the public controller document: their number is bounded too."""
     from chalicelib.services.hosting import credentials
-    from tests.unit.test_credentials import award, credential
+    from tests.support.credentials import award, credential
 
     monkeypatch.setattr(credentials, "MAX_CREDENTIAL_KEYS", 2, raising=False)
     credential(issuer, award(issuer, badge_class)["id"])  # the first key, made on first need

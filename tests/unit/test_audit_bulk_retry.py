@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.conftest import assert_problem, drain_queue
-from tests.unit.test_bulk import all_results, bulk, destinations
+from tests.support.bulk import all_results, bulk, destinations
+from tests.support.inprocess import assert_problem, drain_queue
 
 ROWS = [{"recipient_email": f"r{i}@example.org", "allow_duplicate": True} for i in range(3)]
 

@@ -3,9 +3,9 @@ a domain answer. It is 503 with Retry-After, nothing is changed, and the retry d
 
 from __future__ import annotations
 
+from tests.support.credentials import award, credential, get, revoked, verifies
 from tests.support.faults import Fault, inject, transaction_touching
-from tests.unit.conftest import assert_problem
-from tests.unit.test_credentials import award, credential, get, revoked, verifies
+from tests.support.inprocess import assert_problem
 
 
 def _sets_status_index(params: dict) -> bool:

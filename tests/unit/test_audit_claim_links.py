@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.support.accounts import ADA, award, claim_path_for
 from tests.support.earners import Browser, csrf_token
-from tests.unit.test_accounts import ADA, award, claim_path_for
-from tests.unit.test_imports import make_account, signed_in
+from tests.support.imports import make_account, signed_in
 
 
 def _expire_claim(assertion_id: str) -> None:

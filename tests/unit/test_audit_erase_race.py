@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_credentials import award, get
+from tests.support.credentials import award, get
 
 
 def baked_objects(assertion_id: str) -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_imports import ADA, award, make_account, signed_in, stored_imports
-from tests.unit.test_imports import web as web  # the fixture
+from tests.support.accounts import ADA
+from tests.support.imports import award, make_account, signed_in, stored_imports
 
 
 @pytest.fixture

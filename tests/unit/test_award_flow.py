@@ -1,6 +1,6 @@
 """The issuer API in-process: badge class, award, hosted JSON, notice."""
 
-from tests.unit.conftest import drain_queue, sent_mail
+from tests.support.inprocess import drain_queue, sent_mail
 
 
 def test_award_is_hosted_and_notified(issuer, badge_class):

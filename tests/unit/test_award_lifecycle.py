@@ -8,7 +8,16 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.unit.conftest import assert_problem, data_uri, drain_queue, png_bytes, sent_mail, store_snapshot
+from tests.support.inprocess import (
+    assert_problem,
+    data_uri,
+    deliver,
+    drain_queue,
+    png_bytes,
+    sent_mail,
+    store_snapshot,
+    take_messages,
+)
 
 pytestmark = pytest.mark.usefixtures("no_500")
 
@@ -30,31 +39,6 @@ def stored(assertion_id: str):
     from chalicelib.store.models import AssertionItem
 
     return AssertionItem.get(f"ASSERTION#{assertion_id}", "ASSERTION")
-
-
-def deliver(body: str) -> None:
-    """Hand one SQS message body to the mail worker, as Lambda's trigger would."""
-    from app import mail_worker
-
-    record = {"body": body, "receiptHandle": "r", "messageId": "m", "attributes": {}, "messageAttributes": {}}
-    mail_worker(
-        {"Records": [{**record, "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:::q"}]}, None
-    )
-
-
-def take_messages() -> list[str]:
-    """Every queued message body, removed from the queue."""
-    from chalicelib.config import get_settings
-    from chalicelib.store.aws import client
-
-    sqs = client("sqs")
-    url = sqs.get_queue_url(QueueName=get_settings().mail_queue)["QueueUrl"]
-    bodies = []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
 
 
 def listed(issuer, query: str = "") -> list[dict]:

@@ -3,14 +3,12 @@ code each answer 503 (Busy right now) while the table is throttled, and work on 
 
 from __future__ import annotations
 
+from tests.support.accounts import ADA, award, claim_path_for, last_to, register
 from tests.support.earners import PASSWORD, Browser, activation_code, csrf_token, reset_path
 from tests.support.faults import Fault, inject
-from tests.unit.conftest import drain_queue
-from tests.unit.test_accounts import ADA, award, claim_path_for, register
-from tests.unit.test_addresses import last_to
-from tests.unit.test_faults_merge import OLD, accounts, assert_busy_page, assert_merged, cheap_passwords  # noqa: F401
-from tests.unit.test_merge import merge_form, sign_in
-from tests.unit.test_takeover import activated, login
+from tests.support.inprocess import drain_queue
+from tests.support.merging import OLD, assert_busy_page, assert_merged, merge_form, sign_in
+from tests.support.takeover import activated, login
 
 NEW_PASSWORD = "a brand new passphrase 99"
 
@@ -53,7 +51,7 @@ def test_a_throttled_activation_is_busy_and_the_code_still_works(client, issuer,
     assert browser.post("/activate", form).status_code == 303
 
 
-def test_a_throttled_merge_code_is_busy_and_the_code_still_works(client, accounts, mails):  # noqa: F811
+def test_a_throttled_merge_code_is_busy_and_the_code_still_works(client, accounts, mails):
     ada, old, awarded = accounts
     browser = sign_in(client, "ada@example.org")
     page = browser.get(f"/settings/emails/merge?email={OLD[1]}")

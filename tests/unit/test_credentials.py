@@ -3,95 +3,21 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 
-import pytest
-
-from chalicelib.openbadges import baking, dataintegrity, ob2, ob3
+from chalicelib.openbadges import baking, ob2
 from chalicelib.openbadges.jsonld import CREDENTIALS_V2, OB_V3P0
-from tests.unit.conftest import SVG, Api, data_uri
-
-ADA = "ada@example.org"
-BASE = "https://badges.example"
-
-
-def award(issuer, badge, email=ADA, **extra) -> dict:
-    response = issuer.api.call(
-        "POST", f"/api/v1/badgeclasses/{badge['id']}/assertions", {"recipient_email": email, **extra}
-    )
-    assert response.status_code == 201, response.body
-    return response.json
-
-
-def get(issuer, path: str):
-    accept = "image/png" if path.endswith(".png") else "*/*"
-    return Api(issuer.api.client, None).call("GET", path, headers={"Accept": accept})
-
-
-def credential(issuer, assertion_id: str) -> dict:
-    response = get(issuer, f"/public/credentials/{assertion_id}")
-    assert response.status_code == 200, response.body
-    assert response.headers["Content-Type"] == "application/vc+ld+json"
-    return response.json
-
-
-def controller_key(issuer, document: dict) -> bytes:
-    """The public key of the credential's verification method, read as the DCC's wallets read it: the
-    method's URL answers the Multikey itself, and its controller (the issuer) lists it for assertions."""
-    method_id = document["proof"]["verificationMethod"]
-    issuer_id = document["issuer"]["id"] if isinstance(document["issuer"], dict) else document["issuer"]
-    assert "#" not in method_id
-    response = get(issuer, method_id.removeprefix(BASE))
-    assert response.status_code == 200 and response.headers["Content-Type"] == "application/ld+json"
-    method = response.json
-    assert method["id"] == method_id and method["type"] == "Multikey" and method["controller"] == issuer_id
-    assert method["@context"] == "https://w3id.org/security/multikey/v1"
-    response = get(issuer, issuer_id.removeprefix(BASE))
-    assert response.status_code == 200 and response.headers["Content-Type"] == "application/ld+json"
-    controller = response.json
-    assert controller["id"] == issuer_id and method_id in controller["assertionMethod"]
-    assert (
-        method.items() - {("@context", method["@context"])}
-        <= next(m for m in controller["verificationMethod"] if m["id"] == method_id).items()
-    )
-    return dataintegrity.public_key_from_multikey(method["publicKeyMultibase"])
-
-
-def verifies(issuer, document: dict) -> bool:
-    return dataintegrity.verify(document, controller_key(issuer, document))
-
-
-def status_list(issuer, document: dict) -> dict:
-    url = document["credentialStatus"]["statusListCredential"]
-    response = get(issuer, url.removeprefix(BASE))
-    assert response.status_code == 200, response.body
-    assert "max-age=60" in response.headers["Cache-Control"]
-    listed = response.json
-    assert verifies(issuer, listed)
-    assert listed["issuer"] == document["issuer"]["id"]
-    return listed
-
-
-def revoked(issuer, document: dict) -> bool:
-    return ob3.is_revoked(status_list(issuer, document), int(document["credentialStatus"]["statusListIndex"]))
-
-
-@contextmanager
-def dynamodb_calls():
-    """Every DynamoDB call made inside the block, as (operation, params)."""
-    from botocore.client import BaseClient
-
-    original = BaseClient._make_api_call
-    calls: list[tuple[str, dict]] = []
-
-    def counted(client, operation_name, api_params):
-        if client.meta.service_model.endpoint_prefix == "dynamodb":
-            calls.append((operation_name, api_params))
-        return original(client, operation_name, api_params)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(BaseClient, "_make_api_call", counted)
-        yield calls
+from tests.support.credentials import (
+    ADA,
+    BASE,
+    award,
+    credential,
+    dynamodb_calls,
+    get,
+    revoked,
+    status_list,
+    verifies,
+)
+from tests.support.inprocess import SVG, Api, data_uri
 
 
 def test_credential_shape(issuer, badge_class):
@@ -171,7 +97,7 @@ def test_status_index_is_given_once_and_awarding_costs_no_extra_call(issuer, bad
             f"/api/v1/badgeclasses/{badge_class['id']}/assertions/bulk",
             {"assertions": [{"recipient_email": "b1@example.org"}, {"recipient_email": "b2@example.org"}]},
         )
-        from tests.unit.conftest import drain_queue
+        from tests.support.inprocess import drain_queue
 
         drain_queue()
     assert bulk.status_code == 202, bulk.body
@@ -236,7 +162,7 @@ def test_erased_award_has_no_credential(issuer, badge_class):
     assert issuer.api.call("POST", f"/api/v1/assertions/{made['id']}/erase").status_code == 204
     assert get(issuer, f"/public/credentials/{made['id']}").status_code == 404
     assert get(issuer, f"/public/credentials/{made['id']}/baked.png").status_code == 404
-    from tests.unit.conftest import store_snapshot
+    from tests.support.inprocess import store_snapshot
 
     assert not [k for k in store_snapshot()["objects"] if made["id"] in k]  # the 3.0 bake is gone too
 
@@ -326,7 +252,7 @@ def test_unknown_things_answer_404(issuer, badge_class):
 
 
 def _png() -> bytes:
-    from tests.unit.conftest import png_bytes
+    from tests.support.inprocess import png_bytes
 
     return png_bytes()
 
@@ -362,7 +288,7 @@ def test_old_fragment_methods_still_resolve_to_the_same_key(issuer, badge_class)
 def test_a_bake_cached_before_keys_had_their_own_url_is_replaced_then_erased(issuer, badge_class):
     from chalicelib.services.issuing import awards
     from chalicelib.store import images
-    from tests.unit.conftest import store_snapshot
+    from tests.support.inprocess import store_snapshot
 
     made = award(issuer, badge_class)
     current = credential(issuer, made["id"])

@@ -3,11 +3,8 @@ another session is refused."""
 
 from __future__ import annotations
 
+from tests.support.accounts import ADA
 from tests.support.earners import PASSWORD, Browser
-from tests.unit import test_accounts as earners
-from tests.unit.test_accounts import ADA
-
-activated = earners.activated
 
 PLANTED = "A" * 43  # the shape of a real token
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.support.earners import PASSWORD, Browser, csrf_token
-from tests.unit.conftest import data_uri, png_bytes
+from tests.support.inprocess import data_uri, png_bytes
 
 ADA = "ada@example.org"
 GRACE = "grace@example.org"

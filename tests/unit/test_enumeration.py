@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.accounts import ADA, add, award, claim_path_for, register
 from tests.support.earners import PASSWORD, Browser, csrf_token
-from tests.unit import test_addresses as addresses
-from tests.unit.conftest import drain_queue, sent_mail
-from tests.unit.test_accounts import ADA, award, claim_path_for, register
+from tests.support.inprocess import drain_queue, sent_mail
 
-ada = addresses.ada
 UNKNOWN = "nobody.here@example.net"
 
 
@@ -151,7 +149,7 @@ def test_a_reset_mail_that_ses_throttled_is_sent_by_the_redelivery(ada, client):
 def test_a_queued_resend_serves_only_a_registration_waiting_for_activation(ada, client, mails):
     """An address another account added (unverified) is confirmed only from that account's settings: a
     resend asked by anyone goes to the worker like any other, and the worker mails nothing for it."""
-    assert addresses.add(ada, UNKNOWN).status_code == 200  # now held, unverified, by Ada's account
+    assert add(ada, UNKNOWN).status_code == 200  # now held, unverified, by Ada's account
     before = len(mails)
     stranger = Browser(client)
     r = stranger.post("/activate/resend", {"csrf_token": stranger.csrf("/activate"), "email": UNKNOWN})

@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.openbadges import baking, ob2, ob3
 from chalicelib.openbadges.evidence import Evidence, stored_evidence
-from tests.unit.test_credentials import award, credential, get
+from tests.support.credentials import award, credential, get
 
 URL = "https://skills.example/e/1"
 EVIDENCE = [
@@ -96,7 +96,7 @@ def test_credential_keeps_the_evidence_url(issuer, awarded):
 
 
 def test_export_keeps_the_evidence_url(client, issuer, awarded):
-    from tests.unit.test_imports import make_account, signed_in
+    from tests.support.imports import make_account, signed_in
 
     browser = signed_in(client, make_account("ada@example.org"))
     r = client.http.get("/backpack/export", headers=browser._headers({"Accept": "application/zip"}))

@@ -17,7 +17,7 @@ from tests.support.faults import (
     waiting,
     work_queue,
 )
-from tests.unit.conftest import assert_problem, store_snapshot
+from tests.support.inprocess import assert_problem, store_snapshot
 
 ADA = {"recipient_email": "ada@example.org", "recipient_name": "Ada Lovelace"}
 UNCONFIRMED = "delivery unconfirmed after an interruption; resend to be sure"
@@ -220,7 +220,7 @@ def test_a_notice_delivered_twice_is_sent_once(issuer, badge_class):
 
 
 def test_a_duplicate_delivery_while_the_first_is_sending_is_harmless(issuer, badge_class):
-    from tests.unit.test_award_lifecycle import deliver
+    from tests.support.inprocess import deliver
 
     a = award(issuer, badge_class).json
     body = json.dumps({"kind": "notice", "assertion_id": a["id"]})

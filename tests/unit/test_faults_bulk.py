@@ -16,7 +16,7 @@ from tests.support.faults import (
     waiting,
     work_queue,
 )
-from tests.unit.conftest import assert_problem, store_snapshot
+from tests.support.inprocess import assert_problem, store_snapshot
 
 UNCONFIRMED = "delivery unconfirmed after an interruption; resend to be sure"
 EMAILS = [f"b{i}@example.org" for i in range(5)]

@@ -11,24 +11,11 @@ from tests.support.faults import (
     inject,
     transaction_touching,
 )
-from tests.unit.test_accounts import award
-from tests.unit.test_merge import OTHER_PASSWORD, make_account, merge_form, sign_in
+from tests.support.merging import OLD, OTHER_PASSWORD, assert_busy_page, assert_merged, merge_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
-OLD = ["old@example.org", "old2@example.org", "old3@example.org"]
 CLOSE = transaction_touching("merged_into")  # step 1: the record, the old profile closed
 STEP = transaction_touching("list_append")  # step 2: addresses moved, the record's progress
-
-
-@pytest.fixture
-def cheap_passwords(monkeypatch):
-    """Argon2 at its cheapest: these tests sign in and merge by password, they do not test hashing."""
-    from argon2 import PasswordHasher
-
-    from chalicelib.services.earners import passwords
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
 
 
 def accounts_state() -> list:
@@ -38,35 +25,6 @@ def accounts_state() -> list:
 
     items = client("dynamodb").scan(TableName=get_settings().accounts_table, ConsistentRead=True)["Items"]
     return sorted(repr(i) for i in items if i["pk"]["S"].startswith(("ACCOUNT#", "EMAIL#")))
-
-
-@pytest.fixture
-def accounts(client, issuer, badge_class):
-    ada = make_account("ada@example.org")
-    old = make_account(OLD[0], OTHER_PASSWORD, *OLD[1:])
-    awarded = {award(issuer, badge_class, email=e)["id"] for e in OLD}
-    return ada, old, awarded
-
-
-def assert_merged(ada, old, awarded: set[str]) -> None:
-    from chalicelib.services.backpack import shelf
-    from chalicelib.services.earners import accounts
-    from chalicelib.store.models import AccountEmailItem, MergeItem
-
-    def listed(account) -> list[str]:
-        return [i.email for i in AccountEmailItem.query(account.pk, AccountEmailItem.sk.startswith("EMAIL#"))]
-
-    assert sorted(listed(ada)) == sorted(["ada@example.org", *OLD])  # each once, nothing lost
-    assert listed(old) == []
-    assert {accounts.owner_of(e).account_id for e in OLD} == {ada.id}
-    assert MergeItem.get(ada.pk, f"MERGE#{old.id}", consistent_read=True).state == "done"
-    assert accounts.get_account(old.id).merged_into == ada.id
-    assert {b.id for b in shelf.list_badges(accounts.get_account(ada.id))} == awarded
-
-
-def assert_busy_page(r) -> None:
-    assert r.status_code == 503 and r.headers["Retry-After"] == "2", r.text
-    assert "Busy right now" in r.text
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from chalicelib.web.pages import environment
-from tests.unit.conftest import drain_queue, sent_mail
+from tests.support.inprocess import drain_queue, sent_mail
 
 
 def test_home_page_says_what_laurel_is_and_where_to_go(client):

@@ -17,7 +17,7 @@ import pytest
 
 from chalicelib.openbadges.baking import png_chunks, unbake_png
 from tests.hostile import corpus
-from tests.unit.conftest import assert_problem, drain_queue, store_snapshot
+from tests.support.inprocess import assert_problem, drain_queue, store_snapshot
 
 pytestmark = pytest.mark.usefixtures("no_500")
 
@@ -274,7 +274,7 @@ def test_csv_with_bare_cr_line_endings_is_read(issuer, badge_class):
 
 
 def test_formula_names_are_kept_as_data_and_no_csv_is_ever_served(client, issuer, badge_class):
-    from tests.unit.test_imports import make_account, signed_in
+    from tests.support.imports import make_account, signed_in
 
     r = bulk_csv(issuer, badge_class, corpus.formula_csv())
     assert r.status_code == 202 and r.json["failed"] == 0, r.body
@@ -440,7 +440,7 @@ def test_invalid_address_is_422(issuer, badge_class, before, email):
     ids=["bomb", "itxt-bomb", "chunks", "xxe"],
 )
 def test_hostile_image_import_shows_the_form_with_the_reason(client, before, build, kind, sentence):
-    from tests.unit.test_imports import import_objects, make_account, signed_in, stored_imports
+    from tests.support.imports import import_objects, make_account, signed_in, stored_imports
 
     account = make_account("ada@example.org")
     browser = signed_in(client, account)
@@ -455,8 +455,8 @@ def test_hostile_image_import_shows_the_form_with_the_reason(client, before, bui
 
 def test_foreign_badge_name_with_a_lone_surrogate_imports_and_exports_clean(client):
     from chalicelib.services.backpack import export, imports
-    from tests.unit import test_verify as fake
-    from tests.unit.test_imports import make_account
+    from tests.support import verifying as fake
+    from tests.support.imports import make_account
 
     web = fake.Web()
     web.put(

@@ -10,77 +10,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.earners import Browser, csrf_token
+from tests.support.imports import award, import_objects, make_account, signed_in, stored_imports
 
 ADA = "ada@example.org"
 ADA_WORK = "ada@work.example"
 EVE = "eve@example.org"
-
-
-@pytest.fixture
-def web(client, monkeypatch):
-    """The verifier's internet: https://badges.example is the app itself; elsewhere, the real safe fetcher."""
-    from chalicelib.services.backpack import imports
-    from chalicelib.services.verification import fetching
-
-    fetched: list[str] = []
-
-    def fetch(url: str):
-        fetched.append(url)
-        parts = urlsplit(url)
-        if parts.hostname != "badges.example":
-            return fetching.fetcher()(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        r = client.http.get(path, headers={"Accept": "application/ld+json, image/png, */*"})
-        return r.status_code, r.headers.get("content-type", ""), r.body
-
-    monkeypatch.setattr(imports, "_fetcher", lambda: fetch)
-    return fetched
-
-
-def make_account(*emails: str, unverified: tuple[str, ...] = ()):
-    """An account whose first addresses are verified (as activation and merging leave them)."""
-    from chalicelib.services.shared import ids
-    from chalicelib.store.models import AccountEmailItem, AccountItem, EmailItem
-
-    at, account_id = ids.now(), ids.new_id()
-    account = AccountItem(
-        f"ACCOUNT#{account_id}",
-        "PROFILE",
-        id=account_id,
-        first_name="Ada",
-        last_name="Lovelace",
-        password_hash="x",
-        primary_email=emails[0],
-        created_at=at,
-        updated_at=at,
-    )
-    account.save()
-    for email in (*emails, *unverified):
-        verified = email in emails
-        EmailItem(
-            f"EMAIL#{email}", "EMAIL", email=email, account_id=account_id, verified=verified, created_at=at
-        ).save()
-        AccountEmailItem(account.pk, f"EMAIL#{email}", email=email, verified=verified, created_at=at).save()
-    return account
-
-
-def signed_in(client, account) -> Browser:
-    from chalicelib.services.earners import sessions
-    from chalicelib.web.sessions import COOKIE
-
-    browser = Browser(client)
-    browser.cookies[COOKIE] = sessions.start(account)
-    return browser
-
-
-def award(issuer, badge_class, email: str = ADA) -> dict:
-    r = issuer.api.call(
-        "POST",
-        f"/api/v1/badgeclasses/{badge_class['id']}/assertions",
-        {"recipient_email": email, "notify": False, "allow_duplicate": True},
-    )
-    assert r.status_code == 201, r.body
-    return r.json
 
 
 def path_of(url: str) -> str:
@@ -91,20 +25,6 @@ def get_bytes(client, path: str, accept: str = "*/*") -> bytes:
     r = client.http.get(path, headers={"Accept": accept})
     assert r.status_code == 200, (path, r.status_code, r.body[:300])
     return r.body
-
-
-def stored_imports(account) -> list:
-    from chalicelib.store.models import ImportedBadgeItem
-
-    return list(ImportedBadgeItem.query(account.pk, ImportedBadgeItem.sk.startswith("IMPORT#")))
-
-
-def import_objects() -> list[str]:
-    from chalicelib.config import get_settings
-    from chalicelib.store.aws import client
-
-    found = client("s3").list_objects_v2(Bucket=get_settings().bucket, Prefix="imports/")
-    return [o["Key"] for o in found.get("Contents", [])]
 
 
 # --- the service ------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.logs import REDACTED, redact
+from tests.support.accounts import award, claim_path_for, register
 from tests.support.earners import Browser
-from tests.unit.conftest import drain_queue
-from tests.unit.test_accounts import award, claim_path_for, register
+from tests.support.inprocess import drain_queue
 
 NOOR = "Noor.Rahman+badges@example.org"  # mixed case: logged in any form, it must not appear
 REJECTED = "grace.hopper@example.net"

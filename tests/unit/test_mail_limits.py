@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.accounts import ADA, add, award, claim_path_for, register
 from tests.support.earners import PASSWORD, Browser, activation_code, csrf_token
-from tests.unit import test_addresses as addresses
-from tests.unit.conftest import drain_queue
-from tests.unit.test_accounts import ADA, award, claim_path_for, register
+from tests.support.inprocess import drain_queue
 
-ada = addresses.ada
-add = addresses.add
 VICTIM = "victim@example.net"
 MALLORY = "mallory@example.org"
 PHISH = "Your bank: call +1 555 0100 now"

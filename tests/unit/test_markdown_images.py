@@ -8,8 +8,8 @@ import pytest
 
 from chalicelib.web.pages import markdown
 from tests.support.earners import Browser
-from tests.unit.conftest import data_uri, png_bytes
-from tests.unit.test_sharing import award, make_earner, make_public
+from tests.support.inprocess import data_uri, png_bytes
+from tests.support.sharing import award, make_earner, make_public
 
 PIXEL = "![x](https://tracker.example/p.gif)"
 IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)

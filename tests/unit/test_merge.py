@@ -4,39 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.accounts import award
 from tests.support.earners import PASSWORD, Browser, activation_code, csrf_token
-from tests.unit.test_accounts import award
-
-OTHER_PASSWORD = "another long passphrase 77"
-
-
-def make_account(email: str, password: str = PASSWORD, *extra: str, first: str = "Ada"):
-    """A verified account holding `email` (primary) and the `extra` addresses, all verified."""
-    from chalicelib.services.earners import accounts, activation
-    from chalicelib.store.models import AccountEmailItem, EmailItem
-
-    account = accounts.register(accounts.Registration(email, first, "Lovelace", password))
-    activation.verify_owner(account, email)
-    for address in extra:
-        at = account.created_at
-        EmailItem(f"EMAIL#{address}", "EMAIL", email=address, account_id=account.id, created_at=at).save()
-        AccountEmailItem(account.pk, f"EMAIL#{address}", email=address, created_at=at).save()
-        activation.verify_owner(account, address)
-    return account
-
-
-def sign_in(client, email: str, password: str = PASSWORD) -> Browser:
-    browser = Browser(client)
-    r = browser.post("/login", {"csrf_token": browser.csrf(), "email": email, "password": password})
-    assert r.status_code == 303, r.text
-    return browser
-
-
-def merge_form(browser, email: str, **form):
-    page = browser.get(f"/settings/emails/merge?email={email}")
-    assert page.status_code == 200, page.text
-    form = {"csrf_token": csrf_token(page.text), "email": email, **form}
-    return browser.post("/settings/emails/merge", form)
+from tests.support.merging import OTHER_PASSWORD, make_account, merge_form, sign_in
 
 
 def owner(email):

@@ -11,7 +11,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from chalicelib.web.openapi import document
-from tests.unit.conftest import SVG, Api, data_uri, drain_queue, png_bytes
+from tests.support.inprocess import SVG, Api, data_uri, drain_queue, png_bytes
 
 BASE = "urn:laurel:openapi"
 METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}

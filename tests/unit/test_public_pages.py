@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from chalicelib.services.shared import ids
 from chalicelib.store.models import AssertionItem
-from tests.unit.conftest import data_uri, drain_queue, png_bytes, sent_mail
+from tests.support.inprocess import data_uri, drain_queue, png_bytes, sent_mail
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 

@@ -7,12 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.accounts import award, claim_path_for
 from tests.support.earners import Browser
-from tests.unit import test_accounts as earners
-from tests.unit.conftest import SVG, data_uri
-from tests.unit.test_accounts import award, claim_path_for
-
-activated = earners.activated
+from tests.support.inprocess import SVG, data_uri
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "pages"
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)

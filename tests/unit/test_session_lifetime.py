@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.accounts import ADA
 from tests.support.earners import PASSWORD, Browser
-from tests.unit import test_accounts as earners
-from tests.unit.test_accounts import ADA
-
-activated = earners.activated
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 SIGNED_OUT = "/login?next=/backpack"

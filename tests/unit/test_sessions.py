@@ -6,13 +6,11 @@ import time
 
 import pytest
 
+from tests.support.accounts import ADA, award, claim_path_for
 from tests.support.earners import PASSWORD, Browser, csrf_token, reset_path
-from tests.unit import test_accounts as earners
-from tests.unit.conftest import drain_queue
-from tests.unit.test_accounts import ADA, award
+from tests.support.inprocess import drain_queue
 
 # Fixtures shared with test_accounts.py.
-activated = earners.activated
 
 NEW_PASSWORD = "a much longer passphrase 2026"
 COOKIE = "__Host-laurel_session"
@@ -187,7 +185,7 @@ def test_expired_reset_link_is_refused(activated, client, mails):
 
 def test_existing_account_claims_by_logging_in(activated, client, issuer, badge_class):
     second = award(issuer, badge_class, allow_duplicate=True)
-    path = earners.claim_path_for(ADA)
+    path = claim_path_for(ADA)
     browser = Browser(client)
     page = browser.get(path)
     assert "Log in to add it" in page.text and f'value="{ADA}"' in page.text

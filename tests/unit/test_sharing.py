@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.services.backpack import sharing
 from tests.support.earners import Browser, csrf_token
+from tests.support.sharing import award, make_earner, make_public
 
 BASE = "https://badges.example"  # PUBLIC_BASE_URL in tests/conftest.py
 
@@ -98,43 +99,6 @@ def test_qr_is_svg():
 # --- privacy over the in-process app ---------------------------------------------------------------
 
 
-def make_earner(client, email: str, first: str = "Ada", last: str = "Lovelace") -> Browser:
-    """A verified, signed-in account holding `email` (made directly in the store)."""
-    from chalicelib.services.earners import sessions
-    from chalicelib.services.shared import ids
-    from chalicelib.store.models import AccountEmailItem, AccountItem, EmailItem
-
-    at, account_id = ids.now(), ids.new_id()
-    account = AccountItem(
-        f"ACCOUNT#{account_id}",
-        "PROFILE",
-        id=account_id,
-        first_name=first,
-        last_name=last,
-        password_hash="-",
-        primary_email=email,
-        created_at=at,
-        updated_at=at,
-    )
-    account.save()
-    EmailItem(
-        f"EMAIL#{email}", "EMAIL", email=email, account_id=account_id, verified=True, created_at=at
-    ).save()
-    AccountEmailItem(account.pk, f"EMAIL#{email}", email=email, verified=True, created_at=at).save()
-    browser = Browser(client)
-    browser.cookies["__Host-laurel_session"] = sessions.start(account)
-    browser.account = account
-    return browser
-
-
-def award(issuer, badge_id: str, email: str, **body) -> str:
-    r = issuer.api.call(
-        "POST", f"/api/v1/badgeclasses/{badge_id}/assertions", {"recipient_email": email, **body}
-    )
-    assert r.status_code == 201, r.body
-    return r.json["id"]
-
-
 @pytest.fixture
 def owned(client, issuer, badge_class):
     """Ada, signed in, with one accepted badge (evidence and narrative included)."""
@@ -149,11 +113,6 @@ def owned(client, issuer, badge_class):
     r = ada.post(f"/backpack/{ada.assertion_id}/accept", {"csrf_token": ada.csrf()})
     assert r.status_code == 303
     return ada
-
-
-def make_public(browser: Browser, assertion_id: str, public: bool = True):
-    form = {"csrf_token": browser.csrf(), "public": "1" if public else "0"}
-    return browser.post(f"/backpack/{assertion_id}/privacy", form)
 
 
 def test_badge_detail_shows_everything_and_no_share_panel_while_private(owned):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.conftest import assert_problem, data_uri, png_bytes, store_snapshot
-from tests.unit.test_accounts import award, claim_path_for, register
+from tests.support.accounts import award, claim_path_for, register
+from tests.support.inprocess import assert_problem, data_uri, png_bytes, store_snapshot
 
 pytestmark = pytest.mark.usefixtures("no_500")
 
@@ -158,7 +158,7 @@ def test_names_stored_before_the_rule_reach_the_mail_on_one_line(issuer, badge_c
     import json
 
     from chalicelib.store.models import BadgeClassItem, IssuerItem
-    from tests.unit.conftest import drain_queue, sent_mail
+    from tests.support.inprocess import drain_queue, sent_mail
 
     badge = BadgeClassItem.get(f"BADGE#{badge_class['id']}", "BADGE")
     badge.update(actions=[BadgeClassItem.name.set("Data\r\nBcc: eve@example.org")])

@@ -7,11 +7,11 @@ import threading
 
 import pytest
 
+from tests.support.accounts import ADA, add, award, claim_path_for, last_to, register
 from tests.support.earners import PASSWORD, Browser, activation_code, activation_path, csrf_token, reset_path
 from tests.support.faults import Fault, inject
-from tests.unit.conftest import drain_queue
-from tests.unit.test_accounts import ADA, award, claim_path_for, register
-from tests.unit.test_addresses import add, last_to
+from tests.support.inprocess import drain_queue
+from tests.support.takeover import activated, login
 
 MALLORY = "mallory@example.org"
 TYPO = "ada@exmaple.org"  # Ada's typo: its mailbox is the attacker's
@@ -19,31 +19,10 @@ OTHER_PASSWORD = "another long passphrase 77"
 COOKIE = "__Host-laurel_session"
 
 
-def activated(client, issuer, badge_class, mails, email, password=PASSWORD):
-    """An earner who registered from their own claim link and activated by code, signed in."""
-    award(issuer, badge_class, email=email)
-    name = email.split("@")[0].title()
-    browser, r = register(
-        client, claim_path_for(email), password=password, password2=password, first_name=name
-    )
-    assert r.status_code == 200, r.text
-    code = activation_code(last_to(mails, email)["html"])
-    form = {"csrf_token": browser.csrf(), "email": email, "code": code, "password": password}
-    assert browser.post("/activate", form).status_code == 303
-    return browser
-
-
 def owner(email):
     from chalicelib.services.earners import accounts
 
     return accounts.owner_of(email)
-
-
-def login(client, email, password):
-    browser = Browser(client)
-    return browser, browser.post(
-        "/login", {"csrf_token": browser.csrf(), "email": email, "password": password}
-    )
 
 
 # --- 1. pre-hijack by holding an unverified address ------------------------------------------------

@@ -11,43 +11,16 @@ from pathlib import Path
 import pytest
 
 from chalicelib.openbadges import baking, dataintegrity, ob2, ob3, proofs
-from chalicelib.openbadges.verify import FetchError, FetchRefused, InputError, verify
-from tests.unit.conftest import SVG, png_bytes
+from chalicelib.openbadges.verify import FetchError, InputError, verify
+from tests.support.inprocess import SVG, png_bytes
+from tests.support.verifying import ADA, ASSERTION, BADGE, ISSUER, SALT, SITE, Web, hosted_assertion
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
-ADA = "ada@example.org"
-SALT = "pepper"
-SITE = "https://skills.example"
-ISSUER = f"{SITE}/issuer"
-BADGE = f"{SITE}/badges/data"
-ASSERTION = f"{SITE}/assertions/1"
 KEY = f"{SITE}/keys/1"
 REVOCATIONS = f"{SITE}/revocations"
 CONTROLLER = f"{SITE}/controller"
 STATUS = f"{SITE}/status/0"
 VECTOR = Path(__file__).parent / "vectors" / "ob3-eddsa-rdfc-2022"
-
-
-class Web:
-    """A fake internet: url → (status, content type, body); records what was fetched."""
-
-    def __init__(self):
-        self.pages: dict[str, tuple[int, str, bytes]] = {}
-        self.fetched: list[str] = []
-
-    def put(self, url: str, document, status: int = 200, kind: str = "application/ld+json") -> None:
-        body = document if isinstance(document, bytes) else json.dumps(document).encode()
-        self.pages[url] = (status, kind, body)
-
-    def __call__(self, url: str):
-        self.fetched.append(url)
-        if url.startswith("http://10."):
-            raise FetchRefused(
-                "That address points into a private network; Laurel only fetches public addresses."
-            )
-        if url not in self.pages:
-            raise FetchError("The address could not be found.")
-        return self.pages[url]
 
 
 def check(report: dict, check_id: str):
@@ -63,19 +36,6 @@ def failed(report: dict) -> list[str]:
 
 
 # --- OB 2.0 fixtures ---------------------------------------------------------------------------------
-
-
-def hosted_assertion(**changes) -> dict:
-    document = ob2.assertion(
-        id=ASSERTION,
-        badge=BADGE,
-        identity=ob2.hashed_identity(ADA, SALT),
-        salt=SALT,
-        issued_on=datetime(2026, 1, 1, tzinfo=UTC),
-        verification=ob2.hosted_verification(),
-        expires=datetime(2027, 1, 1, tzinfo=UTC),
-    )
-    return {**document, **changes}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,61 @@
+"""Merging accounts in-process: a verified account made by the services, signed in; the merge form; what a
+finished merge leaves and what a busy store answers."""
+
+from __future__ import annotations
+
+from tests.support.earners import PASSWORD, Browser, csrf_token
+
+OTHER_PASSWORD = "another long passphrase 77"
+
+
+def make_account(email: str, password: str = PASSWORD, *extra: str, first: str = "Ada"):
+    """A verified account holding `email` (primary) and the `extra` addresses, all verified."""
+    from chalicelib.services.earners import accounts, activation
+    from chalicelib.store.models import AccountEmailItem, EmailItem
+
+    account = accounts.register(accounts.Registration(email, first, "Lovelace", password))
+    activation.verify_owner(account, email)
+    for address in extra:
+        at = account.created_at
+        EmailItem(f"EMAIL#{address}", "EMAIL", email=address, account_id=account.id, created_at=at).save()
+        AccountEmailItem(account.pk, f"EMAIL#{address}", email=address, created_at=at).save()
+        activation.verify_owner(account, address)
+    return account
+
+
+def sign_in(client, email: str, password: str = PASSWORD) -> Browser:
+    browser = Browser(client)
+    r = browser.post("/login", {"csrf_token": browser.csrf(), "email": email, "password": password})
+    assert r.status_code == 303, r.text
+    return browser
+
+
+def merge_form(browser, email: str, **form):
+    page = browser.get(f"/settings/emails/merge?email={email}")
+    assert page.status_code == 200, page.text
+    form = {"csrf_token": csrf_token(page.text), "email": email, **form}
+    return browser.post("/settings/emails/merge", form)
+
+
+OLD = ["old@example.org", "old2@example.org", "old3@example.org"]
+
+
+def assert_merged(ada, old, awarded: set[str]) -> None:
+    from chalicelib.services.backpack import shelf
+    from chalicelib.services.earners import accounts
+    from chalicelib.store.models import AccountEmailItem, MergeItem
+
+    def listed(account) -> list[str]:
+        return [i.email for i in AccountEmailItem.query(account.pk, AccountEmailItem.sk.startswith("EMAIL#"))]
+
+    assert sorted(listed(ada)) == sorted(["ada@example.org", *OLD])  # each once, nothing lost
+    assert listed(old) == []
+    assert {accounts.owner_of(e).account_id for e in OLD} == {ada.id}
+    assert MergeItem.get(ada.pk, f"MERGE#{old.id}", consistent_read=True).state == "done"
+    assert accounts.get_account(old.id).merged_into == ada.id
+    assert {b.id for b in shelf.list_badges(accounts.get_account(ada.id))} == awarded
+
+
+def assert_busy_page(r) -> None:
+    assert r.status_code == 503 and r.headers["Retry-After"] == "2", r.text
+    assert "Busy right now" in r.text
