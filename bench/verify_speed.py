@@ -19,6 +19,7 @@ verifying the same credential with the same Ed25519 seed (needs node and `npm ci
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import struct
@@ -244,7 +245,7 @@ def ob2_hosted(rounds: int = 10, ours_per_round: int = 8, validator_per_round: i
 def ob3(n: int = 300, dcc_runs: int = 150) -> dict:
     """OB 3.0 sign and verify ms on one core (ob3_speed's measurement), and DCC's on the same credential."""
     doc = ob3_speed.sample_credential()
-    seed, public = di.generate_key()
+    seed, public = di.generate_key(os.urandom(32))
     sign_ms, verify_ms = ob3_speed.project_path(n, doc, seed, public)
     result: dict = {"runs": n, "sign_ms": sign_ms, "verify_ms": verify_ms, "dcc": None}
     node = shutil.which("node")

@@ -98,11 +98,11 @@ def public_key_from_multikey(value: str) -> bytes:
 # --- keys ---------------------------------------------------------------------------------------
 
 
-def generate_key() -> tuple[bytes, bytes]:
-    """A new Ed25519 key as (32-byte private seed, 32-byte public key)."""
-    import os
-
-    seed = os.urandom(32)
+def generate_key(seed: bytes) -> tuple[bytes, bytes]:
+    """The Ed25519 key of a 32-byte random `seed` (the caller draws it: os.urandom(32)) as
+    (seed, 32-byte public key)."""
+    if len(seed) != 32:
+        raise ValueError("an Ed25519 seed is 32 bytes")
     return seed, public_key(seed)
 
 

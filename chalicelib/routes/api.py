@@ -94,10 +94,10 @@ def update_issuer():
 
 @_api("/issuer/rotate-credential-key", "POST")
 def rotate_credential_key():
-    from chalicelib.services.hosting import credentials  # lazy: OB 3.0 crypto stays out of the cold start
+    from chalicelib.services.hosting import credential_keys  # lazy: OB 3.0 crypto stays out of the cold start
 
     issuer_id = _issuer_id()
-    return credentials.key_to_api(issuer_id, credentials.rotate_key(issuer_id))
+    return credential_keys.key_to_api(issuer_id, credential_keys.rotate_key(issuer_id))
 
 
 @_api("/keys", "GET")
@@ -141,9 +141,9 @@ def create_badge_class():
 @_api("/badgeclasses", "GET", query=PAGE)
 def list_badge_classes():
     issuer_id = _issuer_id()
-    limit, cursor = _page_args()
-    items, key = badgeclasses.list_page(issuer_id, limit=limit, cursor=cursor)
-    return _page([badgeclasses.to_api(i) for i in items], key)
+    limit, _ = _page_args()  # the store reads the cursor itself
+    items, cursor = badgeclasses.list_page(issuer_id, limit=limit, cursor=query(_request(), "cursor"))
+    return {"items": [badgeclasses.to_api(i) for i in items], "next_cursor": cursor}
 
 
 @_api("/badgeclasses/{badge_id}", "GET")

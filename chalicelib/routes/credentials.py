@@ -6,6 +6,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.errors import NotFound
+from chalicelib.store import current
 from chalicelib.web.http import json_response, route
 
 blueprint = Blueprint(__name__)
@@ -21,9 +22,15 @@ def _credentials():
     return credentials
 
 
+def _keys():
+    from chalicelib.services.hosting import credential_keys
+
+    return credential_keys
+
+
 @route(blueprint, "/public/credentials/{assertion_id}", methods=["GET"])
 def credential(assertion_id):
-    document = _credentials().signed_credential(assertion_id)
+    document = _credentials().signed_credential(assertion_id, store=current())
     return json_response(document, content_type=VC_JSON, headers={**OPEN, "Cache-Control": "no-cache"})
 
 
@@ -32,7 +39,7 @@ def credential_file(assertion_id, filename):
     if filename not in ("baked.png", "baked.svg"):
         raise NotFound("No such file.")
     kind = filename[-3:]
-    data = _credentials().baked_image(assertion_id, kind)
+    data = _credentials().baked_image(assertion_id, kind, store=current())
     headers = {
         "Content-Type": "image/svg+xml" if kind == "svg" else "image/png",
         "Cache-Control": "public, max-age=300",
@@ -43,7 +50,7 @@ def credential_file(assertion_id, filename):
 
 @route(blueprint, "/public/issuers/{issuer_id}/controller", methods=["GET"])
 def controller(issuer_id):
-    document = _credentials().controller_document(issuer_id)
+    document = _keys().controller_document(issuer_id, store=current())
     return json_response(
         document, content_type=LD_JSON, headers={**OPEN, "Cache-Control": "public, max-age=300"}
     )
@@ -51,7 +58,7 @@ def controller(issuer_id):
 
 @route(blueprint, "/public/issuers/{issuer_id}/credential-keys/{kid}", methods=["GET"])
 def credential_key(issuer_id, kid):
-    document = _credentials().key_document(issuer_id, kid)
+    document = _keys().key_document(issuer_id, kid, store=current())
     return json_response(
         document, content_type=LD_JSON, headers={**OPEN, "Cache-Control": "public, max-age=300"}
     )
@@ -61,7 +68,7 @@ def credential_key(issuer_id, kid):
 def status_list(issuer_id, number):
     if not (number.isdigit() and len(number) < 10):
         raise NotFound(f"No status list {number}.")
-    document = _credentials().status_list(issuer_id, int(number))
+    document = _credentials().status_list(issuer_id, int(number), store=current())
     return json_response(
         document, content_type=VC_JSON, headers={**OPEN, "Cache-Control": "public, max-age=60"}
     )

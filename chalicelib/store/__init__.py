@@ -67,3 +67,9 @@ def current() -> Store:
 def use(store: Store | None) -> None:
     """Make `store` the one `current()` returns (tests); None goes back to AWS on next use."""
     _current[:] = [store] if store is not None else []
+
+
+def given(store: Store | None) -> Store:
+    """`store` if a caller passed one, else this process's: for use cases whose callers do not all
+    pass their store yet."""
+    return store if store is not None else current()

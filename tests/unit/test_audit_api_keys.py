@@ -33,13 +33,13 @@ def test_api_keys_are_counted_as_they_are_made_and_capped(issuer, monkeypatch):
 
 def test_credential_key_rotations_are_counted_and_capped(issuer, badge_class, monkeypatch):
     """Every key ever made is listed in the public controller document: their number is bounded too."""
-    from chalicelib.services.hosting import credentials
+    from chalicelib.services.hosting import credential_keys
     from tests.support.credentials import award, credential
 
-    monkeypatch.setattr(credentials, "MAX_CREDENTIAL_KEYS", 2, raising=False)
+    monkeypatch.setattr(credential_keys, "MAX_CREDENTIAL_KEYS", 2, raising=False)
     credential(issuer, award(issuer, badge_class)["id"])  # the first key, made on first need
     rotations = [issuer.api.call("POST", "/api/v1/issuer/rotate-credential-key") for _ in range(2)]
     assert [r.status_code for r in rotations] == [200, 409]  # was: 200, without end
     assert "at most 2 credential keys" in rotations[1].json["detail"]
     controller = issuer.api.call("GET", f"/public/issuers/{issuer.id}/controller").json
-    assert len(controller["assertionMethod"]) >= 2 and len(credentials.list_keys(issuer.id)) == 2
+    assert len(controller["assertionMethod"]) >= 2 and len(credential_keys.list_keys(issuer.id)) == 2

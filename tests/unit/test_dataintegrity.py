@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -122,7 +123,7 @@ def test_changing_the_proof_breaks_it(signed, field, value):
 
 
 def test_other_key_does_not_verify(signed):
-    _, other = di.generate_key()
+    _, other = di.generate_key(os.urandom(32))
     assert di.verify(signed, other) is False
 
 
@@ -156,7 +157,7 @@ def test_verify_needs_an_object():
 
 
 def test_fresh_key_signs_and_verifies(unsigned):
-    seed, public = di.generate_key()
+    seed, public = di.generate_key(os.urandom(32))
     assert len(seed) == len(public) == 32
     vm = "did:key:" + di.multikey(public) + "#" + di.multikey(public)
     out = di.sign(unsigned, private_key=seed, verification_method=vm, created="2026-01-02T03:04:05Z")
@@ -167,7 +168,7 @@ def test_fresh_key_signs_and_verifies(unsigned):
 
 
 def test_re_signing_replaces_the_proof(signed):
-    seed, public = di.generate_key()
+    seed, public = di.generate_key(os.urandom(32))
     again = di.sign(
         signed, private_key=seed, verification_method="https://x.example/k#1", created="2026-01-01T00:00:00Z"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -139,7 +140,7 @@ def test_every_field_maps_to_a_defined_term():
 
 
 def test_built_credential_signs_and_verifies():
-    seed, public = di.generate_key()
+    seed, public = di.generate_key(os.urandom(32))
     vm = f"{ISSUER}#{di.multikey(public)}"
     c = _credential(status_entry=ob3.status_entry(list_url=LIST_URL, index=3))
     signed = di.sign(c, private_key=seed, verification_method=vm, created="2026-03-01T12:00:00Z")
@@ -191,7 +192,7 @@ def test_status_list_credential_shape():
 
 
 def test_status_list_signs_and_verifies():
-    seed, public = di.generate_key()
+    seed, public = di.generate_key(os.urandom(32))
     signed = di.sign(
         _list([5]), private_key=seed, verification_method=ISSUER + "#k", created="2026-01-01T00:00:00Z"
     )

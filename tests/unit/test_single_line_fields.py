@@ -157,13 +157,14 @@ def test_registration_refuses_a_line_break_in_a_name(client, issuer, badge_class
 def test_names_stored_before_the_rule_reach_the_mail_on_one_line(issuer, badge_class):
     import json
 
-    from chalicelib.store.models import BadgeClassItem, IssuerItem
+    from chalicelib.store import current
     from tests.support.inprocess import drain_queue, sent_mail
 
-    badge = BadgeClassItem.get(f"BADGE#{badge_class['id']}", "BADGE")
-    badge.update(actions=[BadgeClassItem.name.set("Data\r\nBcc: eve@example.org")])
-    profile = IssuerItem.get(f"ISSUER#{issuer.id}", "PROFILE")
-    profile.update(actions=[IssuerItem.name.set("Open\u2028Skills \n Consortium")])
+    store = current()  # written as data stored before the rule would be: past the use cases' checks
+    badge = store.badge_classes.get(badge_class["id"])
+    store.badge_classes.patch(badge, {"name": "Data\r\nBcc: eve@example.org"}, badge.updated_at)
+    profile = store.issuers.get(issuer.id)
+    store.issuers.update_profile(issuer.id, {"name": "Open\u2028Skills \n Consortium"}, profile.updated_at)
     award(issuer, badge_class)
     drain_queue()
     data = json.loads(sent_mail()[-1].template_data)

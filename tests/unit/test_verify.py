@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -241,7 +242,7 @@ def test_baked_signed_svg_verifies(web, rsa_key):
 
 @pytest.fixture(scope="module")
 def ed_key() -> tuple[bytes, bytes]:
-    return dataintegrity.generate_key()
+    return dataintegrity.generate_key(os.urandom(32))
 
 
 def controller_document(public_key: bytes, controller: str = CONTROLLER) -> dict:
@@ -335,7 +336,7 @@ def test_revoked_credential_is_invalid(web3, ed_key):
 
 
 def test_status_list_signed_by_someone_else_is_refused(web3, ed_key):
-    other = dataintegrity.generate_key()
+    other = dataintegrity.generate_key(os.urandom(32))
     web3.put(STATUS, status_list(other[0]))
     report = run(web3, json.dumps(credential(ed_key[0])))
     assert failed(report) == ["not-revoked"]

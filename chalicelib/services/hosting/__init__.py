@@ -3,4 +3,6 @@ revocation list, and the Open Badges 3.0 credentials with their keys and status 
 
 from chalicelib import lazy
 
-__getattr__ = lazy.submodules(__name__, ("baked", "credentials", "documents", "signing"))
+__getattr__ = lazy.submodules(
+    __name__, ("award_storage", "baked", "credential_keys", "credentials", "documents", "hosted", "signing")
+)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from chalicelib.openbadges import ob2
 from chalicelib.openbadges.evidence import stored_evidence
 from chalicelib.services.shared import urls
-from chalicelib.store.models import AssertionItem, BadgeClassItem, IssuerItem
+from chalicelib.store.badge_classes import BadgeClass
+from chalicelib.store.issuers import Issuer
 
 
-def issuer_document(issuer: IssuerItem) -> dict:
+def issuer_document(issuer: Issuer) -> dict:
     signing = bool(issuer.signing and issuer.signing_kid)
     return ob2.profile(
         id=urls.issuer_url(issuer.id),
@@ -22,7 +23,7 @@ def issuer_document(issuer: IssuerItem) -> dict:
     )
 
 
-def badge_document(badge: BadgeClassItem) -> dict:
+def badge_document(badge: BadgeClass) -> dict:
     return ob2.badge_class(
         id=urls.badge_url(badge.id),
         issuer=urls.issuer_url(badge.issuer_id),
@@ -32,11 +33,11 @@ def badge_document(badge: BadgeClassItem) -> dict:
         criteria_url=badge.criteria_url,
         criteria_narrative=badge.criteria_narrative,
         tags=list(badge.tags or []),
-        alignment=badge.alignment or [],
+        alignment=list(badge.alignment or []),
     )
 
 
-def assertion_document(item: AssertionItem, *, creator: str | None = None) -> dict:
+def assertion_document(item, *, creator: str | None = None) -> dict:
     """The assertion, hosted (default) or signed (with the key URL as `creator`)."""
     url = urls.assertion_url(item.id)
     verification = ob2.signed_verification(creator) if creator else ob2.hosted_verification()

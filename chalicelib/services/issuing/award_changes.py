@@ -36,7 +36,7 @@ def read_revocation(body: object) -> tuple[list[str] | None, str]:
 
 def revoke(issuer_id: str, assertion_id: str, reason: str) -> AssertionItem:
     """Revoke for good; revoking again changes nothing. Sets the OB 3.0 status bit in the same write."""
-    from chalicelib.services.hosting import credentials  # lazy: OB 3.0 crypto stays out of the cold start
+    from chalicelib.services.hosting import award_storage  # the status list bit (OB 3.0)
 
     item = awards.get(issuer_id, assertion_id)
     for attempt in range(2):
@@ -54,7 +54,7 @@ def revoke(issuer_id: str, assertion_id: str, reason: str) -> AssertionItem:
                         AssertionItem.updated_at.set(at),
                     ],
                     condition=AssertionItem.state.is_in(*awards.ACTIVE_STATES)
-                    & credentials.revoke_condition(item),
+                    & award_storage.revoke_condition(item),
                 )
                 tx.save(
                     RevocationItem(
@@ -65,7 +65,7 @@ def revoke(issuer_id: str, assertion_id: str, reason: str) -> AssertionItem:
                         revoked_at=at,
                     )
                 )
-                credentials.revoke_bit(tx, item)
+                award_storage.revoke_bit(tx, item)
                 if item.holds_lock:
                     _release_guard(tx, item)
         except TransactWriteError:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from chalicelib import images as image_rules
-from chalicelib.errors import Invalid, NotFound
-from chalicelib.services.issuing import awards, expiry
+from chalicelib.errors import Changed, Conflict, Invalid, NotFound
+from chalicelib.services.issuing import expiry
 from chalicelib.services.shared import ids, urls
 from chalicelib.services.shared.fields import Fields
-from chalicelib.store import images
-from chalicelib.store.models import BadgeClassItem
+from chalicelib.store import given
+from chalicelib.store.badge_classes import BadgeClass
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
 
 FIELDS = {
     "name",
@@ -23,10 +27,6 @@ FIELDS = {
     "expires_after",
 }
 ALIGNMENT_FIELDS = {"targetName", "targetUrl", "targetDescription", "targetFramework", "targetCode"}
-
-
-def badge_pk(badge_id: str) -> str:
-    return f"BADGE#{badge_id}"
 
 
 def read_fields(body: object, *, creating: bool) -> tuple[dict, bytes | None]:
@@ -88,12 +88,13 @@ def _image_bytes(f: Fields) -> bytes | None:
         return None
 
 
-def store_image(owner: str, data: bytes) -> str:
+def store_image(owner: str, data: bytes, *, store: Store | None = None) -> str:
     """Validate, sanitise and store an image; returns its S3 key. SVGs also get a PNG rendition."""
     try:
         image = image_rules.validate_image(data)
     except image_rules.ImageError as error:
         raise Invalid(f"image {error}.", errors=[{"field": "image", "detail": str(error)}]) from None
+    images = given(store).images
     digest = hashlib.sha256(image.data).hexdigest()[:20]
     base = f"images/{owner}/{digest}"
     images.put(f"{base}.{image.kind}", image.data, image.content_type)
@@ -102,69 +103,66 @@ def store_image(owner: str, data: bytes) -> str:
     return f"{base}.{image.kind}"
 
 
-def create(issuer_id: str, body: object) -> BadgeClassItem:
+def create(issuer_id: str, body: object, *, store: Store | None = None) -> BadgeClass:
+    store = given(store)
     values, image = read_fields(body, creating=True)
     badge_id = ids.new_id()
     at = ids.now()
-    item = BadgeClassItem(
-        badge_pk(badge_id),
-        "BADGE",
+    values = {**values, "tags": tuple(values["tags"] or ()), "alignment": tuple(values["alignment"])}
+    badge = BadgeClass(
         id=badge_id,
         issuer_id=issuer_id,
-        listing=f"BADGE#{at.isoformat()}#{badge_id}",
-        image_key=store_image(f"badges/{badge_id}", image),
+        image_key=store_image(f"badges/{badge_id}", image, store=store),
         created_at=at,
         updated_at=at,
         **values,
     )
-    item.save(condition=BadgeClassItem.pk.does_not_exist())
-    return item
+    return store.badge_classes.create(badge)
 
 
-def get(issuer_id: str | None, badge_id: str) -> BadgeClassItem:
+def get(issuer_id: str | None, badge_id: str, *, store: Store | None = None) -> BadgeClass:
     """The badge class; NotFound when missing or (with issuer_id) another issuer's."""
     if not ids.plausible_id(badge_id):
         raise NotFound("No badge class has that id.")
-    try:
-        item = BadgeClassItem.get(badge_pk(badge_id), "BADGE")
-    except BadgeClassItem.DoesNotExist:
-        item = None
-    if item is None or (issuer_id is not None and item.issuer_id != issuer_id):
+    badge = given(store).badge_classes.get(badge_id)
+    if badge is None or (issuer_id is not None and badge.issuer_id != issuer_id):
         raise NotFound(f"No badge class {badge_id}.")
-    return item
+    return badge
 
 
-def update(issuer_id: str, badge_id: str, body: object) -> BadgeClassItem:
-    item = get(issuer_id, badge_id)
+def update(issuer_id: str, badge_id: str, body: object, *, store: Store | None = None) -> BadgeClass:
+    store = given(store)
+    badge = get(issuer_id, badge_id, store=store)
     values, image = read_fields(body, creating=False)
-    merged = {k: getattr(item, k) for k in ("criteria_narrative", "criteria_url")} | values
+    _check_criteria(badge, values)
+    if image is not None:
+        values["image_key"] = store_image(f"badges/{badge_id}", image, store=store)
+    for _ in range(3):  # each field is set whole: a class changed meanwhile takes the same changes
+        try:
+            return store.badge_classes.patch(badge, values, ids.now())
+        except Changed:
+            badge = get(issuer_id, badge_id, store=store)
+            _check_criteria(badge, values)
+    raise Conflict("The badge class changed three times meanwhile; try again.")
+
+
+def _check_criteria(badge: BadgeClass, values: dict) -> None:
+    merged = {k: getattr(badge, k) for k in ("criteria_narrative", "criteria_url")} | values
     if not (merged["criteria_narrative"] or merged["criteria_url"]):
         raise Invalid(
             "criteria_narrative or criteria_url is required.",
             errors=[{"field": "criteria_narrative", "detail": "or criteria_url is required"}],
         )
-    actions = [getattr(BadgeClassItem, k).set(v) for k, v in values.items()]
-    if image is not None:
-        actions.append(BadgeClassItem.image_key.set(store_image(f"badges/{badge_id}", image)))
-    actions.append(BadgeClassItem.updated_at.set(ids.now()))
-    item.update(actions=actions, condition=BadgeClassItem.issuer_id == issuer_id)
-    return item
 
 
-def list_page(issuer_id: str, *, limit: int, cursor: dict | None) -> tuple[list[BadgeClassItem], dict | None]:
-    awards.check_cursor(cursor, "issuer_id", issuer_id, "listing")
-    result = BadgeClassItem.by_issuer.query(
-        issuer_id,
-        BadgeClassItem.listing.startswith("BADGE#"),
-        scan_index_forward=False,
-        limit=limit,
-        last_evaluated_key=cursor,
-    )
-    items = list(result)
-    return items, result.last_evaluated_key
+def list_page(
+    issuer_id: str, *, limit: int, cursor: str | None, store: Store | None = None
+) -> tuple[list[BadgeClass], str | None]:
+    """A page of the issuer's badge classes, newest first, and the next page's cursor (None at the end)."""
+    return given(store).badge_classes.page(issuer_id, limit=limit, cursor=cursor)
 
 
-def to_api(item: BadgeClassItem) -> dict:
+def to_api(item: BadgeClass) -> dict:
     return {
         "id": item.id,
         "public_url": urls.badge_url(item.id),
@@ -174,12 +172,12 @@ def to_api(item: BadgeClassItem) -> dict:
         "criteria_narrative": item.criteria_narrative,
         "criteria_url": item.criteria_url,
         "tags": list(item.tags or []),
-        "alignment": item.alignment or [],
+        "alignment": list(item.alignment or []),
         "expires_after": item.expires_after,
         "created_at": item.created_at.isoformat(),
         "updated_at": item.updated_at.isoformat(),
     }
 
 
-def image_url(item: BadgeClassItem) -> str:
+def image_url(item: BadgeClass) -> str:
     return urls.badge_image_url(item.id, item.image_key)

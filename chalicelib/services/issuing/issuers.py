@@ -1,27 +1,49 @@
-"""Issuers and their API keys."""
+"""Issuers and their API keys: the profile verifiers see, and the keys an issuer calls the API with."""
 
 from __future__ import annotations
 
-from chalicelib.errors import Conflict, NotFound, Unauthorized
+from typing import TYPE_CHECKING
+
+from chalicelib.errors import Changed, Conflict, NotFound, Unauthorized
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import aws
-from chalicelib.store.models import ApiKeyItem, IssuerItem, transaction
+from chalicelib.store import given
+from chalicelib.store.issuers import ApiKey, Issuer
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
 
 KEY_PREFIX = "lrl_"
 MAX_API_KEYS = 1000  # revoked ones included: GET /keys and revoke read them all (one Query page)
 
 
-def issuer_pk(issuer_id: str) -> str:
-    return f"ISSUER#{issuer_id}"
+def _new_key(issuer_id: str, label: str | None) -> tuple[ApiKey, str]:
+    """A new API key (plaintext, shown once) and what is kept of it: its SHA-256."""
+    key = KEY_PREFIX + ids.new_secret()
+    kept = ApiKey(
+        key_hash=ids.sha256_hex(key),
+        issuer_id=issuer_id,
+        key_id=ids.new_id(),
+        prefix=key[:10],
+        created_at=ids.now(),
+        label=label,
+    )
+    return kept, key
 
 
 def create_issuer(
-    *, name: str, url: str, email: str, description: str | None = None, image: bytes | None = None
-) -> tuple[IssuerItem, str]:
+    *,
+    name: str,
+    url: str,
+    email: str,
+    description: str | None = None,
+    image: bytes | None = None,
+    store: Store | None = None,
+) -> tuple[Issuer, str]:
     """Create an issuer and its first API key; returns (issuer, plaintext key shown once)."""
     from chalicelib.services.issuing import badgeclasses
     from chalicelib.services.shared.fields import Fields
 
+    store = given(store)
     f = Fields({"name": name, "url": url, "email": email, "description": description}, PROFILE_FIELDS)
     values = {
         "name": f.string("name", required=True, max_len=200),
@@ -32,52 +54,33 @@ def create_issuer(
     f.check()
     issuer_id = ids.new_id()
     at = ids.now()
-    image_key = badgeclasses.store_image(f"issuers/{issuer_id}", image) if image is not None else None
-    issuer = IssuerItem(
-        issuer_pk(issuer_id),
-        "PROFILE",
-        id=issuer_id,
-        image_key=image_key,
-        created_at=at,
-        updated_at=at,
-        **values,
+    image_key = (
+        badgeclasses.store_image(f"issuers/{issuer_id}", image, store=store) if image is not None else None
     )
-    issuer.save(condition=IssuerItem.pk.does_not_exist())
-    _, key = create_api_key(issuer_id, label="first key")
-    return issuer, key
+    first, key = _new_key(issuer_id, "first key")
+    issuer = Issuer(id=issuer_id, image_key=image_key, created_at=at, updated_at=at, **values)
+    return store.issuers.create(issuer, first), key
 
 
-def get_issuer(issuer_id: str) -> IssuerItem:
+def get_issuer(issuer_id: str, *, store: Store | None = None) -> Issuer:
     if not ids.plausible_id(issuer_id):
         raise NotFound("No issuer has that id.")
+    issuer = given(store).issuers.get(issuer_id)
+    if issuer is None:
+        raise NotFound(f"No issuer {issuer_id}.")
+    return issuer
+
+
+def create_api_key(
+    issuer_id: str, *, label: str | None = None, store: Store | None = None
+) -> tuple[ApiKey, str]:
+    """A new API key for the issuer; only its SHA-256 is stored, counted against the cap as it is made."""
+    kept, key = _new_key(issuer_id, label)
     try:
-        return IssuerItem.get(issuer_pk(issuer_id), "PROFILE")
-    except IssuerItem.DoesNotExist:
-        raise NotFound(f"No issuer {issuer_id}.") from None
-
-
-def create_api_key(issuer_id: str, *, label: str | None = None) -> tuple[ApiKeyItem, str]:
-    """A new API key for the issuer; only its SHA-256 is stored."""
-    key = KEY_PREFIX + ids.new_secret()
-    key_id = ids.new_id()
-    at = ids.now()
-    item = ApiKeyItem(
-        f"APIKEY#{ids.sha256_hex(key)}",
-        "APIKEY",
-        issuer_id=issuer_id,
-        listing=f"APIKEY#{at.isoformat()}#{key_id}",
-        key_id=key_id,
-        prefix=key[:10],
-        label=label,
-        created_at=at,
-    )
-    issuer = IssuerItem(issuer_pk(issuer_id), "PROFILE")
-    room = IssuerItem.api_keys.does_not_exist() | (IssuerItem.api_keys < MAX_API_KEYS)
-    full = Conflict(f"An issuer has at most {MAX_API_KEYS} API keys, revoked ones included.")
-    with aws.refusing(lambda: full), transaction() as tx:  # counted as it is made, never past the cap
-        tx.save(item, condition=ApiKeyItem.pk.does_not_exist())
-        tx.update(issuer, actions=[IssuerItem.api_keys.add(1)], condition=IssuerItem.pk.exists() & room)
-    return item, key
+        given(store).issuers.add_api_key(kept, cap=MAX_API_KEYS)
+    except Changed:
+        raise Conflict(f"An issuer has at most {MAX_API_KEYS} API keys, revoked ones included.") from None
+    return kept, key
 
 
 def read_key_label(body: object) -> str | None:
@@ -90,46 +93,44 @@ def read_key_label(body: object) -> str | None:
     return label
 
 
-def list_api_keys(issuer_id: str) -> list[ApiKeyItem]:
-    return list(ApiKeyItem.by_issuer.query(issuer_id, ApiKeyItem.listing.startswith("APIKEY#")))
+def list_api_keys(issuer_id: str, *, store: Store | None = None) -> list[ApiKey]:
+    return given(store).issuers.api_keys(issuer_id)
 
 
-def revoke_api_key(issuer_id: str, key_id: str) -> ApiKeyItem:
+def revoke_api_key(issuer_id: str, key_id: str, *, store: Store | None = None) -> ApiKey:
+    store = given(store)
     if not ids.plausible_id(key_id):
         raise NotFound("No API key of this issuer has that id.")
-    for item in list_api_keys(issuer_id):
-        if item.key_id == key_id:
-            if item.revoked_at is None:
-                item.update(actions=[ApiKeyItem.revoked_at.set(ids.now())])
-            return item
+    for key in store.issuers.api_keys(issuer_id):
+        if key.key_id == key_id:
+            return key if key.revoked_at is not None else store.issuers.revoke_api_key(key, ids.now())
     raise NotFound(f"No API key {key_id} for this issuer.")
 
 
-def authenticate(authorization: str | None) -> str:
+def authenticate(authorization: str | None, *, store: Store | None = None) -> str:
     """The issuer id behind an `Authorization: Bearer <key>` header (one consistent GetItem)."""
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip().startswith(KEY_PREFIX):
         raise Unauthorized("Send your API key as 'Authorization: Bearer lrl_…'.")
-    try:
-        # Strongly consistent: a key revoked after a leak must not keep working on a stale replica.
-        item = ApiKeyItem.get(f"APIKEY#{ids.sha256_hex(key.strip())}", "APIKEY", consistent_read=True)
-    except ApiKeyItem.DoesNotExist:
-        raise Unauthorized("This API key is not known.") from None
-    if item.revoked_at is not None:
+    found = given(store).issuers.api_key(ids.sha256_hex(key.strip()))
+    if found is None:
+        raise Unauthorized("This API key is not known.")
+    if found.revoked_at is not None:
         raise Unauthorized("This API key has been revoked.")
-    return item.issuer_id
+    return found.issuer_id
 
 
 PROFILE_FIELDS = {"name", "url", "email", "description", "image", "signing"}
 
 
-def update_profile(issuer_id: str, body: object) -> IssuerItem:
+def update_profile(issuer_id: str, body: object, *, store: Store | None = None) -> Issuer:
     """Change the profile; `signing: true` opts in to signed badges (creating the key once)."""
     from chalicelib.services.hosting import signing
     from chalicelib.services.issuing import badgeclasses
     from chalicelib.services.shared.fields import Fields
 
-    issuer = get_issuer(issuer_id)
+    store = given(store)
+    issuer = get_issuer(issuer_id, store=store)
     f = Fields(body, PROFILE_FIELDS)
     values = {}
     if f.has("name"):
@@ -144,18 +145,23 @@ def update_profile(issuer_id: str, body: object) -> IssuerItem:
     sign = f.boolean("signing", issuer.signing) if f.has("signing") else None
     f.check()
     if image is not None:
-        values["image_key"] = badgeclasses.store_image(f"issuers/{issuer_id}", image)
-    actions = [getattr(IssuerItem, k).set(v) for k, v in values.items()]
-    issuer.update(actions=[*actions, IssuerItem.updated_at.set(ids.now())])
+        values["image_key"] = badgeclasses.store_image(f"issuers/{issuer_id}", image, store=store)
+    issuer = _updated(store, issuer_id, values)
     if sign is True and not issuer.signing:
-        signing.enable(issuer)
+        issuer = signing.enable(issuer, store=store)
     elif sign is False and issuer.signing:
-        signing.disable(issuer)
+        issuer = signing.disable(issuer, store=store)
     return issuer
 
 
-def to_api(issuer: IssuerItem) -> dict:
+def _updated(store: Store, issuer_id: str, values: dict) -> Issuer:
+    try:
+        return store.issuers.update_profile(issuer_id, values, ids.now())
+    except Changed:
+        raise NotFound(f"No issuer {issuer_id}.") from None
 
+
+def to_api(issuer: Issuer) -> dict:
     return {
         "id": issuer.id,
         "public_url": urls.issuer_url(issuer.id),
@@ -172,7 +178,7 @@ def to_api(issuer: IssuerItem) -> dict:
     }
 
 
-def key_to_api(item: ApiKeyItem) -> dict:
+def key_to_api(item: ApiKey) -> dict:
     return {
         "id": item.key_id,
         "prefix": item.prefix,

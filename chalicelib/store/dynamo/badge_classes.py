@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from chalicelib.errors import Changed, Taken
+from chalicelib.store import cursors
 from chalicelib.store.badge_classes import FIELDS, BadgeClass
-from chalicelib.store.dynamo import cursors
 from chalicelib.store.dynamo.models import BadgeClassItem
 from chalicelib.store.dynamo.translate import translated
 
@@ -35,7 +35,7 @@ def _value(item: BadgeClassItem) -> BadgeClass:
 
 
 def _stored(name: str, value: object) -> object:
-    return list(value) if name in ("tags", "alignment") else value  # PynamoDB lists, never tuples
+    return list(value or ()) if name in ("tags", "alignment") else value  # PynamoDB lists, never tuples
 
 
 def _item(badge: BadgeClass) -> BadgeClassItem:
@@ -80,7 +80,8 @@ class BadgeClasses:
         return _value(item)
 
     def page(self, issuer_id: str, *, limit: int, cursor: str | None) -> tuple[list[BadgeClass], str | None]:
-        start = cursors.decode(cursor, "issuer_id", issuer_id, "listing")
+        start = cursors.decode(cursor)
+        cursors.check(start, "issuer_id", issuer_id, "listing")
         with translated():
             result = BadgeClassItem.by_issuer.query(
                 issuer_id,
