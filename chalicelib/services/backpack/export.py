@@ -64,16 +64,16 @@ def _json(document) -> bytes:
     return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def _our_files(badge: shelf.BackpackBadge, folder: str) -> dict[str, bytes]:
+def _our_files(badge: shelf.BackpackBadge, folder: str, *, store: Store) -> dict[str, bytes]:
     """The 2.0 and 3.0 baked images and JSON of one award, from the services that serve them."""
     from chalicelib.services.hosting import credentials
 
     item = badge.assertion
     kinds = ("png", "svg") if baked.has_svg(item) else ("png",)
-    files = {f"{folder}/ob2/baked.{k}": baked.image(item, k) for k in kinds}
+    files = {f"{folder}/ob2/baked.{k}": baked.image(item, k, store=store) for k in kinds}
     files[f"{folder}/ob2/assertion.json"] = _json(documents.assertion_document(item))
-    files |= {f"{folder}/ob3/baked.{k}": credentials.baked_image(item.id, k) for k in kinds}
-    files[f"{folder}/ob3/credential.json"] = _json(credentials.signed_credential(item.id))
+    files |= {f"{folder}/ob3/baked.{k}": credentials.baked_image(item.id, k, store=store) for k in kinds}
+    files[f"{folder}/ob3/credential.json"] = _json(credentials.signed_credential(item.id, store=store))
     return files
 
 
@@ -92,13 +92,13 @@ def _imported_files(item: ImportedBadge, folder: str, *, store: Store) -> dict[s
 
 def _entries(account: Any, *, store: Store):
     """(label, folder, files maker, README note, reason to leave out) per badge: ours, then imported."""
-    for badge in shelf.list_badges(account):
+    for badge in shelf.list_badges(account, store=store):
         name = badge.badge.name if badge.badge else "badge"
         label = f"{name} — {badge.issuer.name if badge.issuer else 'unknown issuer'} ({badge.status})"
         folder = f"{_slug(name, 'badge')}-{badge.id}"
         revoked = "revoked by its issuer, so there is nothing to keep." if badge.status == "revoked" else None
         note = f"issued {badge.assertion.issued_on:%Y-%m-%d}"
-        yield label, folder, functools.partial(_our_files, badge, folder), note, revoked
+        yield label, folder, functools.partial(_our_files, badge, folder, store=store), note, revoked
     for item in imports.list_imported(account, store=store):
         issuer = item.issuer_name or item.issuer_id or "unknown issuer"
         folder = f"imported/{_slug(item.name, 'badge')}-{item.digest[:12]}"
