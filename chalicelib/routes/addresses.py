@@ -12,6 +12,7 @@ from chalice import Blueprint, Response
 from chalicelib.errors import Conflict, Invalid
 from chalicelib.services.earners import accounts, addresses, merge, merge_proof
 from chalicelib.services.issuing import unsubscribe
+from chalicelib.store import current
 from chalicelib.web import pagekit
 from chalicelib.web.sessions import client_ip, current_account, form_body
 
@@ -219,9 +220,9 @@ def unsubscribe_link(token):
     signed token is its only credential: no CSRF token is asked for."""
     email = unsubscribe.address(token)
     if _request().method == "GET":
-        return _unsubscribe_page(token, done=unsubscribe.is_opted_out(email))
+        return _unsubscribe_page(token, done=unsubscribe.is_opted_out(email, store=current()))
     form_body(_request())
-    unsubscribe.opt_out(email)
+    unsubscribe.opt_out(email, store=current())
     return _unsubscribe_page(token, done=True)
 
 
@@ -229,5 +230,5 @@ def unsubscribe_link(token):
 def resubscribe(token):
     email = unsubscribe.address(token)
     pagekit.posted_form(_request())
-    unsubscribe.opt_in(email)
+    unsubscribe.opt_in(email, store=current())
     return _unsubscribe_page(token, undone=True)

@@ -177,8 +177,8 @@ class AwardRepository(Protocol):
 
     def notice_sent(self, award_id: str) -> None: ...
 
-    def notice_failed(self, award_ids: Sequence[str], error: str) -> None:
-        """Mark notices failed (replayable by a resend), whatever they were."""
+    def notice_failed(self, award_ids: Sequence[str], error: str) -> list[Award]:
+        """Mark notices failed (replayable by a resend), whatever they were; the awards as now."""
         ...
 
     def notice_unsent(self, award_id: str, reason: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.errors import Invalid, LaurelError, TooLarge, Unsupported
+from chalicelib.errors import Busy, Invalid, LaurelError, TooLarge, Unsupported
 
 log = logging.getLogger(__name__)
 MAX_JSON_BYTES = 1_048_576
@@ -57,6 +57,8 @@ def route(bp: Blueprint, path: str, **kwargs: Any) -> Callable:
         def wrapper(*args: Any, **kw: Any) -> Any:
             try:
                 return view(*args, **kw)
+            except Busy:  # the store's "not now", in the words every busy AWS answer gets
+                return problem(503, "Service unavailable", BUSY)
             except LaurelError as error:
                 return problem(
                     error.status, error.title, error.detail, errors=error.errors, extra=error.extra

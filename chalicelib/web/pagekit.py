@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
-from chalicelib.errors import Invalid, LaurelError
+from chalicelib.errors import Busy, Invalid, LaurelError
 from chalicelib.web import csrf
 from chalicelib.web.http import ANY_CONTENT, RETRY_AFTER, unexpected_status
 from chalicelib.web.pages import render
@@ -30,6 +30,8 @@ def page(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -> Calla
             request = bp.current_request
             try:
                 return view(*args, **kw)
+            except Busy:  # the store's "not now", in the words every busy AWS answer gets
+                return problem_page(request, 503, "Busy right now", BUSY_PAGE)
             except LaurelError as error:
                 return problem_page(request, error.status, error.title, error.detail)
             except Exception as error:

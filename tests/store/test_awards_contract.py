@@ -4,52 +4,13 @@ when the award is not as read, pages and their cursors, notices, and what earner
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from chalicelib.errors import Busy, Changed, Invalid
-from chalicelib.openbadges.evidence import Evidence
-from chalicelib.store.awards import AlreadyAwarded, Award, AwardFilter, KeyUsed, Remembered
-
-AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-_made = iter(range(1, 1_000_000))
-
-
-def award(**changes) -> Award:
-    n = next(_made)
-    at = changes.pop("at", AT) + timedelta(seconds=n)
-    award_id = changes.pop("id", f"award{n:05d}")
-    value = Award(
-        id=award_id,
-        issuer_id="issuer1",
-        badge_id="badge1",
-        listing=f"{at.isoformat()}#{award_id}",
-        issued_on=AT,
-        image_key="badges/badge1.png",
-        state="pending",
-        notice="queued",
-        created_at=at,
-        updated_at=at,
-        recipient_email="ada@example.org",
-        recipient_name="Ada",
-        salt="ab" * 16,
-        identity="sha256$00",
-        narrative="Did the work.",
-        evidence=(Evidence(url="https://example.org/work"), Evidence(narrative="Notes")),
-        holds_lock=True,
-    )
-    return replace(value, **changes)
-
-
-def key(result_id: str, body: str = "same", operation: str | None = "POST /x") -> Remembered:
-    return Remembered("issuer1", operation, "key-1", result_id, body, int(AT.timestamp()) + 86400)
-
-
-def awarded(store, **changes) -> Award:
-    value = award(**changes)
-    store.awards.award_one(value, key=None, at=AT)
-    return value
+from chalicelib.store.awards import AlreadyAwarded, AwardFilter, KeyUsed
+from tests.support.awards import AT, award, awarded, key
 
 
 def walk(read, limit: int) -> list[str]:
@@ -324,7 +285,8 @@ def test_a_revoked_awards_notice_is_not_claimed(store):
 
 def test_notice_outcomes(store):
     one, two = awarded(store, holds_lock=False), awarded(store, holds_lock=False)
-    store.awards.notice_failed([one.id, two.id], "SES said no")
+    failed = store.awards.notice_failed([one.id, two.id], "SES said no")
+    assert [(a.id, a.notice) for a in failed] == [(one.id, "failed"), (two.id, "failed")]
     assert {store.awards.get(i).notice_error for i in (one.id, two.id)} == {"SES said no"}
     store.awards.notice_sent(one.id)
     assert (store.awards.get(one.id).notice, store.awards.get(one.id).notice_error) == ("sent", None)

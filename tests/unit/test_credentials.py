@@ -146,12 +146,13 @@ def test_an_award_revoked_before_its_credential_is_served_revoked(issuer, badge_
 
 def test_revoke_racing_the_first_credential_request_still_sets_the_bit(issuer, badge_class, monkeypatch):
     from chalicelib.services.issuing import award_changes, awards
+    from chalicelib.store import current
 
     made = award(issuer, badge_class)
-    stale = awards.get(None, made["id"])  # read by revoke before the credential request gave an index
+    stale = awards.find(None, made["id"], store=current())  # read by revoke before the request gave an index
     document = credential(issuer, made["id"])
-    monkeypatch.setattr(award_changes.awards, "get", lambda *_: stale)
-    award_changes.revoke(issuer.id, made["id"], "Race")
+    monkeypatch.setattr(award_changes.awards, "find", lambda *_, **__: stale)
+    award_changes.revoke(issuer.id, made["id"], "Race", store=current())
     assert revoked(issuer, document)
 
 

@@ -115,8 +115,7 @@ class Awards:
         with translated(lambda: Changed("The award could not be written.")):
             try:
                 with transaction() as tx:  # in this order: the refusal below reads the reasons by place
-                    item = counts.placed_item(item_of(award), award)
-                    tx.save(item, condition=AssertionItem.pk.does_not_exist())
+                    tx.save(item_of(award), condition=AssertionItem.pk.does_not_exist())
                     if key is not None:
                         tx.save(key_item(key), condition=IdempotencyItem.pk.does_not_exist())
                     if award.holds_lock:
@@ -302,11 +301,9 @@ class Awards:
         # unconditional: what happened wins over a duplicate delivery's "unconfirmed" meanwhile
         self._update(award_id, [AssertionItem.notice.set("sent"), AssertionItem.notice_error.remove()])
 
-    def notice_failed(self, award_ids: Sequence[str], error: str) -> None:
-        for award_id in award_ids:
-            self._update(
-                award_id, [AssertionItem.notice.set("failed"), AssertionItem.notice_error.set(error)]
-            )
+    def notice_failed(self, award_ids: Sequence[str], error: str) -> list[Award]:
+        actions = [AssertionItem.notice.set("failed"), AssertionItem.notice_error.set(error)]
+        return [self._update(award_id, actions) for award_id in award_ids]
 
     def notice_unsent(self, award_id: str, reason: str) -> None:
         self._update(award_id, [AssertionItem.notice.set("none"), AssertionItem.notice_error.set(reason)])

@@ -9,9 +9,10 @@ award expires, the expiry) it read: the counts added are computed from what it r
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from chalicelib.store.counts import moved, placed
+from chalicelib.store.counts import combined, moved, placed
 from chalicelib.store.dynamo.models import AssertionItem, RecipientCountsItem
 
 if TYPE_CHECKING:
@@ -48,11 +49,9 @@ def joined(transaction, before: Award | None, after: Award | None) -> list:
     return actions
 
 
-def placed_item(item: AssertionItem, award: Award) -> AssertionItem:
-    """A new award's item with its index keys (for a put)."""
-    where = placed(award)
-    item.shelf, item.expiring = where.shelf, where.expiring
-    return item
+def new_awards(transaction, awards: Iterable[Award]) -> None:
+    """Join the counts of a batch of new awards: one update per address (an item once a transaction)."""
+    add(transaction, combined([moved(None, award) for award in awards]))
 
 
 def pinned_expiry(award: Award):

@@ -42,6 +42,17 @@ def newest_first(found: list[Award], limit: int, cursor: dict | None, shape: tup
     return page, (cursor_of(page[-1], *shape) if more and page else None)
 
 
+def take_guard(db: Database, award: Award, expires: datetime | None, at: datetime) -> None:
+    """Hold the address for this award: free, expired, or its own already; AlreadyAwarded otherwise."""
+    guards = db.table("guards")
+    place = (award.badge_id, award.recipient_email)
+    holder = guards.get(place)
+    free = holder is None or holder[0] == award.id or (holder[1] is not None and holder[1] < at.timestamp())
+    if not free:
+        raise AlreadyAwarded(holder[0])
+    guards[place] = (award.id, int(expires.timestamp()) if expires else None)
+
+
 class Awards:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -103,7 +114,7 @@ class Awards:
                     raise KeyUsed(first)
                 self.db.table("keys")[key.issuer_id, key.operation, key.key] = key
             if award.holds_lock:
-                self._take_guard(award, award.expires, at)
+                take_guard(self.db, award, award.expires, at)
             self._awards[award.id] = award
             counts.joined(self.db, None, award)
 
@@ -168,7 +179,7 @@ class Awards:
         with self.db.transaction():
             now = self._current(award)
             if award.holds_lock:
-                self._take_guard(award, expires, at)
+                take_guard(self.db, award, expires, at)
             if now.version != award.version or now.state != award.state:
                 raise changed()
             after = replace(now, expires=expires, version=now.version + 1, updated_at=at)
@@ -246,9 +257,8 @@ class Awards:
     def notice_sent(self, award_id: str) -> None:
         self._change(award_id, notice="sent", notice_error=None)
 
-    def notice_failed(self, award_ids: Sequence[str], error: str) -> None:
-        for award_id in award_ids:
-            self._change(award_id, notice="failed", notice_error=error)
+    def notice_failed(self, award_ids: Sequence[str], error: str) -> list[Award]:
+        return [self._change(award_id, notice="failed", notice_error=error) for award_id in award_ids]
 
     def notice_unsent(self, award_id: str, reason: str) -> None:
         self._change(award_id, notice="none", notice_error=reason)
