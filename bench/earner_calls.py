@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE))
 
 from aws_calls import Harness, calls_row, moto_world  # noqa: E402  (sets the environment, ROOT on the path)
 
+from chalicelib.store import current  # noqa: E402
 from tests.support.earners import (  # noqa: E402
     PASSWORD,
     Browser,
@@ -82,7 +83,7 @@ def _awarded_and_accepted(h: Harness, account, email: str, n: int, badge_ids: li
     found = list(AssertionItem.by_recipient.query(email))
     assert len(found) == n, (len(found), n)
     for item in found:
-        shelf.accept(account, item.id)
+        shelf.accept(account, item.id, store=current())
 
 
 def _count(h: Harness, rows: list[dict], name: str, request, *, note: str = "", expect: int = 200):

@@ -3,6 +3,7 @@ finished merge leaves and what a busy store answers."""
 
 from __future__ import annotations
 
+from chalicelib.store import current
 from tests.support.earners import PASSWORD, Browser, csrf_token
 
 OTHER_PASSWORD = "another long passphrase 77"
@@ -53,7 +54,7 @@ def assert_merged(ada, old, awarded: set[str]) -> None:
     assert {accounts.owner_of(e).account_id for e in OLD} == {ada.id}
     assert MergeItem.get(ada.pk, f"MERGE#{old.id}", consistent_read=True).state == "done"
     assert accounts.get_account(old.id).merged_into == ada.id
-    assert {b.id for b in shelf.list_badges(accounts.get_account(ada.id))} == awarded
+    assert {b.id for b in shelf.list_badges(accounts.get_account(ada.id), store=current())} == awarded
 
 
 def assert_busy_page(r) -> None:

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import Invalid
 from chalicelib.services.backpack import shelf
 from chalicelib.services.shared import ids
-from chalicelib.store.models import AccountItem, AssertionItem
+from chalicelib.store.models import AccountItem
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
+    from chalicelib.store.awards import Award
 
 MAX_GOALS = 2000
 RECENT_EVENTS = 10
@@ -48,7 +53,7 @@ class Dashboard:
     capped: bool
 
 
-def _events(item: AssertionItem, state: str, at: datetime) -> list[tuple[str, datetime]]:
+def _events(item: Award, state: str, at: datetime) -> list[tuple[str, datetime]]:
     found = [("awarded", item.issued_on)]
     if state in ("accepted", "rejected", "revoked"):  # awards start pending: this state came later
         found.append((state, item.updated_at))
@@ -57,15 +62,15 @@ def _events(item: AssertionItem, state: str, at: datetime) -> list[tuple[str, da
     return found
 
 
-def build(account: AccountItem) -> Dashboard:
-    """Everything the dashboard shows, in the same calls as one backpack page (Queries + 2 BatchGets)."""
-    found = shelf.load(account)
+def build(account: Any, *, store: Store) -> Dashboard:
+    """Everything the dashboard shows, in the same calls as one backpack page (Queries + 1 BatchGet)."""
+    found = shelf.load(account, store=store)
     latest = next((a for a, state in found.items if state in ("accepted", "pending")), None)
     dated = [(kind, when, a) for a, state in found.items for kind, when in _events(a, state, found.at)]
     dated.sort(key=lambda e: (e[1], e[0] != "awarded"), reverse=True)  # a change after its award
     dated = dated[:RECENT_EVENTS]
     wanted = {a.id: a for _, _, a in dated} | ({latest.id: latest} if latest else {})
-    described = {b.id: b for b in shelf.describe(list(wanted.values()), found.at)}
+    described = {b.id: b for b in shelf.describe(list(wanted.values()), found.at, store=store)}
     return Dashboard(
         latest=described[latest.id] if latest else None,
         counts=found.counts(),

@@ -82,7 +82,7 @@ def revoke_bit(tx, item: AssertionItem) -> None:
 def still_hosted(item: AssertionItem) -> bool:
     """Whether the award still exists and is not erased (one strongly consistent GetItem)."""
     try:
-        current = AssertionItem.get(item.pk, item.sk, consistent_read=True)
+        current = AssertionItem.get(f"ASSERTION#{item.id}", "ASSERTION", consistent_read=True)  # an Award too
     except AssertionItem.DoesNotExist:
         return False
     return current.state != "erased"

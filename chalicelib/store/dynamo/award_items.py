@@ -8,6 +8,7 @@ from datetime import datetime
 
 from chalicelib.openbadges.evidence import stored_evidence
 from chalicelib.store.awards import ACTIVE_STATES, Award, Remembered
+from chalicelib.store.counts import placed
 from chalicelib.store.dynamo.models import ActiveAwardItem, AssertionItem, IdempotencyItem
 
 GUARD = "ACTIVE"
@@ -56,7 +57,8 @@ def award_of(item: AssertionItem) -> Award:
 
 
 def item_of(award: Award) -> AssertionItem:
-    """The value as the item to store."""
+    """The value as the item to store, with the backpack's index keys (store/counts.py)."""
+    where = placed(award)
     return AssertionItem(
         assertion_pk(award.id),
         "ASSERTION",
@@ -87,6 +89,8 @@ def item_of(award: Award) -> AssertionItem:
         created_at=award.created_at,
         updated_at=award.updated_at,
         status_index=award.status_index,
+        shelf=where.shelf,
+        expiring=where.expiring,
     )
 
 

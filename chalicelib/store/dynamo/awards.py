@@ -12,6 +12,7 @@ from chalicelib.errors import Changed
 from chalicelib.openbadges.ob3 import STATUS_LIST_SIZE
 from chalicelib.store import cursors
 from chalicelib.store.awards import ACTIVE_STATES, AlreadyAwarded, Award, AwardFilter, KeyUsed, Remembered
+from chalicelib.store.dynamo import counts
 from chalicelib.store.dynamo.award_items import (
     FAILED,
     GUARD,
@@ -120,13 +121,15 @@ class Awards:
                         tx.save(key_item(key), condition=IdempotencyItem.pk.does_not_exist())
                     if award.holds_lock:
                         tx.save(guard_of(award), condition=guard_free(at))
+                    counts.joined(tx, None, award)  # an update: sent after the puts
             except Exception as error:
                 codes = reasons(error)
                 if key is not None and len(codes) > 1 and codes[1] == FAILED:
                     first = remembered(key.issuer_id, key.operation, key.key)
                     if first is not None:
                         raise KeyUsed(first) from None
-                if award.holds_lock and codes and codes[-1] == FAILED:
+                guard_at = 1 + (key is not None)  # the last put
+                if award.holds_lock and len(codes) > guard_at and codes[guard_at] == FAILED:
                     holder = guard_holder(award.badge_id, award.recipient_email or "")
                     raise AlreadyAwarded(holder or "") from None
                 raise
@@ -138,6 +141,7 @@ class Awards:
     def revoke(self, award: Award, reason: str, *, at: datetime) -> Award:
         with translated():
             guard = self._held_guard(award)
+            after = replace(award, state="revoked", revocation_reason=reason, claim_hash=None, updated_at=at)
             with transaction() as tx:
                 index = index_condition(award)
                 tx.update(
@@ -147,15 +151,16 @@ class Awards:
                         AssertionItem.revocation_reason.set(reason),
                         AssertionItem.claim_hash.remove(),
                         AssertionItem.updated_at.set(at),
+                        *counts.joined(tx, award, after),
                     ],
-                    condition=(AssertionItem.state == award.state) & index,
+                    condition=(AssertionItem.state == award.state) & index & counts.pinned_expiry(award),
                 )
                 tx.save(revocation_item(award.issuer_id, Revocation(award.id, reason, at)))
                 if award.status_index is not None:
                     add_revoked_bit(tx, award.issuer_id, award.status_index, STATUS_LIST_SIZE)
                 if guard is not None:
                     tx.delete(guard, condition=ActiveAwardItem.assertion_id == award.id)
-        return replace(award, state="revoked", revocation_reason=reason, claim_hash=None, updated_at=at)
+        return after
 
     def _held_guard(self, award: Award) -> ActiveAwardItem | None:
         """The award's guard, if it still holds it (a newer award may hold it now)."""
@@ -173,14 +178,20 @@ class Awards:
             AssertionItem.notice_error.remove(),
             AssertionItem.updated_at.set(at),
         ]
-        if award.state == "rejected":
-            actions.append(AssertionItem.state.set("pending"))
         condition = AssertionItem.notice.is_in("none", "sent", "failed") & (
             AssertionItem.state == award.state
         )
-        return self._update(award.id, actions, condition)
+        if award.state != "rejected":
+            return self._update(award.id, actions, condition)
+        # rejected → pending: the counts move in the same write
+        after = replace(award, notice="queued", notice_error=None, updated_at=at, state="pending")
+        with translated(), transaction() as tx:
+            actions += [AssertionItem.state.set("pending"), *counts.joined(tx, award, after)]
+            tx.update(key_of(award.id), actions=actions, condition=AssertionItem.pk.exists() & condition)
+        return after
 
     def recertify(self, award: Award, expires: datetime, *, at: datetime) -> Award:
+        after = replace(award, expires=expires, version=award.version + 1, updated_at=at)
         with translated():
             try:
                 with transaction() as tx:
@@ -190,8 +201,11 @@ class Awards:
                             AssertionItem.expires.set(expires),
                             AssertionItem.version.add(1),
                             AssertionItem.updated_at.set(at),
+                            *counts.joined(tx, award, after),
                         ],
-                        condition=AssertionItem.version == award.version,
+                        # the state too: whether it can expire decides its counts
+                        condition=(AssertionItem.version == award.version)
+                        & (AssertionItem.state == award.state),
                     )
                     if award.holds_lock:
                         tx.save(
@@ -205,15 +219,19 @@ class Awards:
                     holder = guard_holder(award.badge_id, award.recipient_email or "")
                     raise AlreadyAwarded(holder or "") from None
                 raise
-        return replace(award, expires=expires, version=award.version + 1, updated_at=at)
+        return after
 
     def erase(self, award: Award, *, at: datetime) -> None:
         with translated():
             guard = self._held_guard(award) if award.state != "revoked" else None
+            erased = replace(award, state="erased", recipient_email=None)
             with transaction() as tx:
                 tx.update(
                     key_of(award.id),
+                    # the state and expiry read: the counts taken back are those
+                    condition=(AssertionItem.state == award.state) & counts.pinned_expiry(award),
                     actions=[
+                        *counts.joined(tx, award, erased),
                         AssertionItem.state.set("erased"),
                         AssertionItem.recipient_email.remove(),
                         AssertionItem.recipient_name.remove(),
@@ -316,11 +334,18 @@ class Awards:
         return self._move(award, "pending", at)
 
     def _move(self, award: Award, to: str, at: datetime) -> Award:
-        return self._update(
-            award.id,
-            [AssertionItem.state.set(to), AssertionItem.updated_at.set(at)],
-            AssertionItem.state == award.state,
-        )
+        after = replace(award, state=to, updated_at=at)
+        with translated(), transaction() as tx:  # one call still: the award and its address's counts
+            tx.update(
+                key_of(award.id),
+                actions=[
+                    AssertionItem.state.set(to),
+                    AssertionItem.updated_at.set(at),
+                    *counts.joined(tx, award, after),
+                ],
+                condition=AssertionItem.pk.exists() & (AssertionItem.state == award.state),
+            )
+        return after
 
     def claim(self, award: Award, used_hash: str) -> Award:
         condition = (

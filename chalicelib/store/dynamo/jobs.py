@@ -9,6 +9,7 @@ from datetime import datetime
 from chalicelib.errors import Changed
 from chalicelib.store import cursors
 from chalicelib.store.awards import Award, KeyUsed, Remembered
+from chalicelib.store.dynamo import counts
 from chalicelib.store.dynamo.award_items import (
     FAILED,
     award_of,
@@ -120,11 +121,13 @@ class Jobs:
                         tx.save(item_of(award), condition=AssertionItem.pk.does_not_exist())
                     for award in guarded:
                         tx.save(guard_of(award), condition=guard_free(at))
+                    counts.new_awards(tx, awards)  # updates: sent after the puts
             except Exception as error:
                 codes = reasons(error)
                 if FAILED in codes[: len(awards)]:
                     raise AlreadyWritten() from None
-                refused = [guarded[i].id for i, code in enumerate(codes[len(awards) :]) if code == FAILED]
+                guards = codes[len(awards) : len(awards) + len(guarded)]
+                refused = [guarded[i].id for i, code in enumerate(guards) if code == FAILED]
                 if not refused:
                     raise
                 return refused

@@ -12,6 +12,7 @@ from chalicelib.errors import Changed
 from chalicelib.store import cursors
 from chalicelib.store.awards import ACTIVE_STATES, AlreadyAwarded, Award, AwardFilter, KeyUsed, Remembered
 from chalicelib.store.issuer_keys import Revocation
+from chalicelib.store.memory import counts
 from chalicelib.store.memory.base import Database
 from chalicelib.store.memory.issuer_keys import add_revoked_bit, keep_revocation
 
@@ -117,6 +118,7 @@ class Awards:
             if award.holds_lock:
                 take_guard(self.db, award, award.expires, at)
             self._awards[award.id] = award
+            counts.joined(self.db, None, award)
 
     def _take_guard(self, award: Award, expires: datetime | None, at: datetime) -> None:
         guards = self.db.table("guards")
@@ -148,11 +150,16 @@ class Awards:
     def revoke(self, award: Award, reason: str, *, at: datetime) -> Award:
         with self.db.transaction():
             now = self._current(award)
-            if now.state != award.state or now.status_index != award.status_index:
+            if (
+                now.state != award.state
+                or now.status_index != award.status_index
+                or now.expires != award.expires
+            ):
                 raise changed()
             self._awards[award.id] = after = replace(
                 now, state="revoked", revocation_reason=reason, claim_hash=None, updated_at=at
             )
+            counts.joined(self.db, now, after)
             keep_revocation(self.db, award.issuer_id, Revocation(award.id, reason, at))
             if award.status_index is not None:
                 add_revoked_bit(self.db, award.issuer_id, award.status_index)
@@ -167,6 +174,7 @@ class Awards:
             state = "pending" if now.state == "rejected" else now.state
             after = replace(now, notice="queued", notice_error=None, updated_at=at, state=state)
             self._awards[award.id] = after
+            counts.joined(self.db, now, after)
         return after
 
     def recertify(self, award: Award, expires: datetime, *, at: datetime) -> Award:
@@ -174,16 +182,19 @@ class Awards:
             now = self._current(award)
             if award.holds_lock:
                 take_guard(self.db, award, expires, at)
-            if now.version != award.version:
+            if now.version != award.version or now.state != award.state:
                 raise changed()
             after = replace(now, expires=expires, version=now.version + 1, updated_at=at)
             self._awards[award.id] = after
+            counts.joined(self.db, now, after)
         return after
 
     def erase(self, award: Award, *, at: datetime) -> None:
         with self.db.transaction():
             now = self._current(award)
-            self._awards[award.id] = replace(
+            if now.state != award.state or now.expires != award.expires:
+                raise changed()
+            self._awards[award.id] = erased = replace(
                 now,
                 state="erased",
                 recipient_email=None,
@@ -195,6 +206,7 @@ class Awards:
                 claim_hash=None,
                 updated_at=at,
             )
+            counts.joined(self.db, now, erased)
             if award.state != "revoked":
                 self._release_guard(now)
 
@@ -269,13 +281,20 @@ class Awards:
 
     # --- what earners do -------------------------------------------------------------------------
     def accept(self, award: Award, *, at: datetime) -> Award:
-        return self._change(award.id, lambda a: a.state == award.state, state="accepted", updated_at=at)
+        return self._move(award, "accepted", at)
 
     def reject(self, award: Award, *, at: datetime) -> Award:
-        return self._change(award.id, lambda a: a.state == award.state, state="rejected", updated_at=at)
+        return self._move(award, "rejected", at)
 
     def recover(self, award: Award, *, at: datetime) -> Award:
-        return self._change(award.id, lambda a: a.state == award.state, state="pending", updated_at=at)
+        return self._move(award, "pending", at)
+
+    def _move(self, award: Award, to: str, at: datetime) -> Award:
+        with self.db.transaction():
+            now = self._awards.get(award.id)
+            after = self._change(award.id, lambda a: a.state == award.state, state=to, updated_at=at)
+            counts.joined(self.db, now, after)
+        return after
 
     def claim(self, award: Award, used_hash: str) -> Award:
         return self._change(award.id, lambda a: a.claim_hash == award.claim_hash, claim_hash=used_hash)

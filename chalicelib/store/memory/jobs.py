@@ -11,6 +11,7 @@ from chalicelib.errors import Changed
 from chalicelib.store import cursors
 from chalicelib.store.awards import AlreadyAwarded, Award, KeyUsed, Remembered
 from chalicelib.store.jobs import AlreadyWritten, Job, JobRow
+from chalicelib.store.memory import counts
 from chalicelib.store.memory.awards import take_guard
 from chalicelib.store.memory.base import Database
 
@@ -88,6 +89,7 @@ class Jobs:
                     raise _Refused(refused)  # undoes the guards taken
                 for award in awards:
                     table[award.id] = award
+                    counts.joined(self.db, None, award)
         except _Refused as refusal:
             return refusal.ids
         return []
