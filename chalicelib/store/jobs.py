@@ -73,9 +73,10 @@ class JobRepository(Protocol):
         ...
 
     def award_batch(self, awards: Sequence[Award], *, at: datetime) -> list[str]:
-        """Write the awards and the guards of those holding one, all or nothing. Returns [] when written,
-        else the ids refused because a live award holds their address (nothing written). AlreadyWritten
-        if one of them exists already."""
+        """Write the awards and the guards of those holding one, all or nothing (49 + 49 items at most).
+        Returns [] when written, else the ids refused because a live award holds their address (nothing
+        written). AlreadyWritten if one of them exists already. Their recipients' counts come with
+        finish_batch: a batch's counts and its 49 guards would not fit one 100-item transaction."""
         ...
 
     def finish_batch(
@@ -83,10 +84,11 @@ class JobRepository(Protocol):
         job_id: str,
         batch: int,
         *,
-        written: int,
+        written: Sequence[Award],
         outcomes: Mapping[str, str | None],
         failures: Sequence[JobRow],
     ) -> None:
-        """In one write: notice outcomes (award id → error, None: sent), the rows refused, and the job's
-        progress, counted once per batch (Changed if this batch was counted already)."""
+        """In one write, counted once per batch (Changed if this batch was counted already): notice outcomes
+        (award id → error, None: sent), the rows refused, the recipients' counts of the awards written (as
+        award_batch wrote them: new, pending) and the job's progress."""
         ...

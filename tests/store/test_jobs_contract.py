@@ -118,7 +118,7 @@ def test_a_batch_is_counted_once_with_its_notices_and_failed_rows(store):
     store.jobs.award_batch(batch, at=AT)
     refused = [JobRow(4, (RowError("recipient_email", "duplicate"),))]
     outcomes = {batch[0].id: None, batch[1].id: "rejected"}
-    store.jobs.finish_batch("job1", 0, written=3, outcomes=outcomes, failures=refused)
+    store.jobs.finish_batch("job1", 0, written=batch, outcomes=outcomes, failures=refused)
     now = store.jobs.get("job1")
     assert (now.done, now.failed, now.finished_batches) == (3, 1, frozenset({0}))
     assert store.awards.get(batch[0].id).notice == "sent"
@@ -129,7 +129,7 @@ def test_a_batch_is_counted_once_with_its_notices_and_failed_rows(store):
     assert store.awards.get(batch[2].id).notice == "sending"
     assert store.jobs.failures("job1") == refused
     with pytest.raises(Changed):
-        store.jobs.finish_batch("job1", 0, written=3, outcomes={batch[2].id: None}, failures=[])
+        store.jobs.finish_batch("job1", 0, written=batch, outcomes={batch[2].id: None}, failures=[])
     assert store.jobs.get("job1") == now
     assert store.awards.get(batch[2].id).notice == "sending"  # nothing of the refused write landed
 
@@ -140,7 +140,20 @@ def test_a_busy_finish_counts_nothing(store, refuse_next):
     store.jobs.award_batch(batch, at=AT)
     refuse_next()
     with pytest.raises(Busy):
-        store.jobs.finish_batch("job1", 1, written=1, outcomes={batch[0].id: None}, failures=[])
+        store.jobs.finish_batch("job1", 1, written=batch, outcomes={batch[0].id: None}, failures=[])
     assert store.jobs.get("job1") == job()
-    store.jobs.finish_batch("job1", 1, written=1, outcomes={batch[0].id: None}, failures=[])
+    store.jobs.finish_batch("job1", 1, written=batch, outcomes={batch[0].id: None}, failures=[])
     assert store.jobs.get("job1").done == 1
+
+
+def test_a_full_batch_fits_its_writes_and_counts_its_recipients_once(store):
+    store.jobs.create(job(), key=None)
+    batch = rows(49, notice="sending")  # every row guarded, each to its own address: the largest batch
+    assert store.jobs.award_batch(batch, at=AT) == []
+    outcomes = {a.id: None for a in batch}
+    store.jobs.finish_batch("job1", 0, written=batch, outcomes=outcomes, failures=[])
+    assert store.jobs.get("job1").done == 49
+    assert store.shelves.overview(["p1@example.org"], at=AT, recent=5).counts["pending"] == 1
+    with pytest.raises(Changed):
+        store.jobs.finish_batch("job1", 0, written=batch, outcomes=outcomes, failures=[])
+    assert store.shelves.overview(["p1@example.org"], at=AT, recent=5).counts["pending"] == 1

@@ -50,7 +50,7 @@ def _duplicate(award: Award) -> JobRow:
 
 def _deliver(
     message: dict,
-    written: list[Award],
+    written: list[Award],  # as the batch wrote them
     to_mail: list[Award],
     tokens: dict,
     failed: list[JobRow],
@@ -66,7 +66,7 @@ def _deliver(
         raise
     outcomes = {**(known or {}), **outcomes}
     store.jobs.finish_batch(
-        message["job_id"], message["batch"], written=len(written), outcomes=outcomes, failures=failed
+        message["job_id"], message["batch"], written=written, outcomes=outcomes, failures=failed
     )
 
 
@@ -106,10 +106,10 @@ def _recover(message: dict, items: list[Award], at: datetime, *, store: Store) -
         return "duplicate"
     log.warning("job %s batch %s was interrupted; finishing it", job.id, message["batch"])
     found = {a.id: a for a in store.awards.get_many([i.id for i in items], consistent=True)}
-    written = [found[i.id] for i in items if i.id in found]
+    written = [i for i in items if i.id in found]  # as the batch wrote them: what its counts count
     failed = [_duplicate(i) for i in items if i.id not in found]
-    unconfirmed = {a.id: notices.UNCONFIRMED for a in written if a.notice == "sending"}
-    queued = [a for a in written if a.notice == "queued"]
+    unconfirmed = {i.id: notices.UNCONFIRMED for i in written if found[i.id].notice == "sending"}
+    queued = [found[i.id] for i in written if found[i.id].notice == "queued"]
     tokens = _reclaim(queued, at, store=store)
     _deliver(message, written, queued, tokens, failed, unconfirmed, store=store)
     return "recovered"

@@ -121,7 +121,6 @@ class Jobs:
                         tx.save(item_of(award), condition=AssertionItem.pk.does_not_exist())
                     for award in guarded:
                         tx.save(guard_of(award), condition=guard_free(at))
-                    counts.new_awards(tx, awards)  # updates: sent after the puts
             except Exception as error:
                 codes = reasons(error)
                 if FAILED in codes[: len(awards)]:
@@ -138,7 +137,7 @@ class Jobs:
         job_id: str,
         batch: int,
         *,
-        written: int,
+        written: Sequence[Award],
         outcomes: Mapping[str, str | None],
         failures: Sequence[JobRow],
     ) -> None:
@@ -151,10 +150,11 @@ class Jobs:
                 tx.update(key_of(award_id), actions=actions)
             for row in failures:
                 tx.save(_row_item(job_id, row, None))
+            counts.new_awards(tx, written)  # one update per address: at most 49 + 49 + 1 items in all
             tx.update(
                 job,
                 actions=[
-                    JobItem.done.add(written),
+                    JobItem.done.add(len(written)),
                     JobItem.failed.add(len(failures)),
                     JobItem.finished_batches.add({batch}),
                 ],

@@ -89,7 +89,6 @@ class Jobs:
                     raise _Refused(refused)  # undoes the guards taken
                 for award in awards:
                     table[award.id] = award
-                    counts.joined(self.db, None, award)
         except _Refused as refusal:
             return refusal.ids
         return []
@@ -99,7 +98,7 @@ class Jobs:
         job_id: str,
         batch: int,
         *,
-        written: int,
+        written: Sequence[Award],
         outcomes: Mapping[str, str | None],
         failures: Sequence[JobRow],
     ) -> None:
@@ -115,9 +114,11 @@ class Jobs:
                     table[award_id] = replace(table[award_id], **notice)
             for row in failures:
                 self.db.table("job_rows")[job_id, row.row] = row
+            for award in written:
+                counts.joined(self.db, None, award)
             jobs[job_id] = replace(
                 job,
-                done=job.done + written,
+                done=job.done + len(written),
                 failed=job.failed + len(failures),
                 finished_batches=job.finished_batches | {batch},
             )
