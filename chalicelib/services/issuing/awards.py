@@ -120,22 +120,6 @@ def find(issuer_id: str | None, assertion_id: str, *, store: Store) -> Award:
     return found
 
 
-def get(issuer_id: str | None, assertion_id: str):
-    """The stored item of an award, for the services not yet on the store (hosting, backpack): goes
-    when they read `store.awards` (or `find`). NotFound when missing, erased, or another issuer's."""
-    from chalicelib.store.models import AssertionItem  # lazy, and only until those services move
-
-    if not ids.plausible_id(assertion_id):
-        raise NotFound("No assertion has that id.")
-    try:
-        item = AssertionItem.get(f"ASSERTION#{assertion_id}", "ASSERTION")
-    except AssertionItem.DoesNotExist:
-        item = None
-    if item is None or item.state == "erased" or (issuer_id is not None and item.issuer_id != issuer_id):
-        raise NotFound(f"No assertion {assertion_id}.")
-    return item
-
-
 def status(item: Any, at: datetime | None = None) -> str:
     """pending | accepted | rejected | revoked | expired (derived from `expires`)."""
     if item.state in ACTIVE_STATES and item.expires is not None and item.expires <= (at or ids.now()):
