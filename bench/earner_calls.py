@@ -57,12 +57,14 @@ def _last_mail_to(email: str):
 def _signed_in(h: Harness, email: str) -> tuple[Browser, object]:
     """An active account holding `email`, made by the services, and a browser with its session cookie."""
     from chalicelib.services.earners import accounts, activation, sessions
+    from chalicelib.store import current
     from chalicelib.web.sessions import COOKIE
 
-    account = accounts.register(accounts.Registration(email, "Ada", "Lovelace", PASSWORD))
-    activation.verify_owner(account, email)
+    store = current()
+    account = accounts.register(accounts.Registration(email, "Ada", "Lovelace", PASSWORD), store=store)
+    activation.verify_owner(account, email, store=store)
     browser = Browser(h.client)
-    browser.cookies[COOKIE] = sessions.start(account)
+    browser.cookies[COOKIE] = sessions.start(account, store=store)
     return browser, account
 
 

@@ -57,7 +57,8 @@ def route(bp: Blueprint, path: str, **kwargs: Any) -> Callable:
         def wrapper(*args: Any, **kw: Any) -> Any:
             try:
                 return view(*args, **kw)
-            except Busy:  # the store's "not now", in the words every busy AWS answer gets
+            except Busy as error:  # the store's word for AWS saying "not now": the same answer as before
+                log.warning("AWS busy or unreachable on %s: %r", path, error)
                 return problem(503, "Service unavailable", BUSY)
             except LaurelError as error:
                 return problem(

@@ -30,7 +30,8 @@ def page(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -> Calla
             request = bp.current_request
             try:
                 return view(*args, **kw)
-            except Busy:  # the store's "not now", in the words every busy AWS answer gets
+            except Busy as error:  # the store's word for AWS saying "not now": the same page as before
+                log.warning("AWS busy or unreachable on %s: %r", path, error)
                 return problem_page(request, 503, "Busy right now", BUSY_PAGE)
             except LaurelError as error:
                 return problem_page(request, error.status, error.title, error.detail)

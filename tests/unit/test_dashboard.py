@@ -26,13 +26,14 @@ def award(issuer, badge_class, email=ADA, **body) -> dict:
 def sign_in(client, email: str, first_name: str = "Ada") -> Browser:
     """An activated account for `email` (made by the services, not the forms), signed in."""
     from chalicelib.services.earners import accounts, activation, sessions
+    from chalicelib.store import current
     from chalicelib.web.sessions import COOKIE
 
     reg = accounts.Registration(email, first_name, "Lovelace", PASSWORD)
-    account = accounts.register(reg)
-    activation.verify_owner(account, email)
+    account = accounts.register(reg, store=current())
+    activation.verify_owner(account, email, store=current())
     browser = Browser(client)
-    browser.cookies[COOKIE] = sessions.start(account)
+    browser.cookies[COOKIE] = sessions.start(account, store=current())
     browser.account_id = account.id
     return browser
 

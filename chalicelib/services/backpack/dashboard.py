@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.errors import Invalid
 from chalicelib.services.backpack import shelf
 from chalicelib.services.shared import ids
-from chalicelib.store.models import AccountItem
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
+    from chalicelib.store.accounts import Account
     from chalicelib.store.awards import Award
 
 MAX_GOALS = 2000
@@ -65,7 +65,7 @@ def _events(item: Award, state: str, at: datetime) -> list[tuple[str, datetime]]
 def build(account: Any, *, store: Store) -> Dashboard:
     """Everything the dashboard shows in a bounded number of calls: the counts and the expired awards,
     the newest RECENT awards per address, one BatchGet for the (at most 11) badges shown."""
-    found = store.shelves.overview(shelf.addresses(account), at=ids.now(), recent=RECENT)
+    found = store.shelves.overview(shelf.addresses(account, store=store), at=ids.now(), recent=RECENT)
     at = found.at
     latest = next((a for a in found.newest if a.status(at) in ("accepted", "pending")), None)
     seen = {a.id: a for a in (*found.newest, *found.expired)}
@@ -97,7 +97,6 @@ def _invalid(message: str) -> Invalid:
     return Invalid(message, errors=[{"field": "career_goals", "detail": message}])
 
 
-def save_goals(account: AccountItem, text: str) -> None:
-    """Store (or clear) the account's career goals."""
-    action = AccountItem.career_goals.set(text) if text else AccountItem.career_goals.remove()
-    account.update(actions=[action, AccountItem.updated_at.set(ids.now())])
+def save_goals(account: Account, text: str, *, store: Store) -> None:
+    """Store (or clear) the account's career goals (the profile is the accounts repository's)."""
+    store.accounts.set_career_goals(account.id, text or None, at=ids.now())

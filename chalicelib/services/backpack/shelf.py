@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.errors import Changed, Conflict, NotFound
 from chalicelib.services.earners import accounts
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import given
 from chalicelib.store.shelves import TABS
 
 if TYPE_CHECKING:
@@ -62,31 +61,26 @@ class BackpackBadge:
         return f"/backpack/{self.assertion.id}"
 
 
-def addresses(account: Any) -> list[str]:
+def addresses(account: Any, *, store: Store) -> list[str]:
     """The account's verified addresses: its badges are the awards to them."""
-    return accounts.verified_addresses(account)
+    return accounts.verified_addresses(account, store=store)
 
 
-def _awards_to(email: str, *, public_only: bool = False, store: Store) -> list[Award]:
+def _awards_to(email: str, *, store: Store) -> list[Award]:
     """Awards to one address, newest first, paginated and capped."""
     found: list[Award] = []
     cursor = None
     while len(found) < MAX_PER_ADDRESS:
-        page, cursor = store.awards.to(email, public_only=public_only, limit=PAGE, cursor=cursor)
+        page, cursor = store.awards.to(email, limit=PAGE, cursor=cursor)
         found.extend(page)
         if not cursor:
             break
     return found
 
 
-def public_awards_to(email: str, *, store: Store | None = None) -> list[Award]:
-    """The address's public awards (the newest 500)."""
-    return _awards_to(email, public_only=True, store=given(store))  # earners/addresses passes none yet
-
-
 def _all_awards(account: Any, *, store: Store) -> list[Award]:
     """Awards to every verified address (the newest 500 of each), newest first."""
-    items = [award for email in addresses(account) for award in _awards_to(email, store=store)]
+    items = [award for email in addresses(account, store=store) for award in _awards_to(email, store=store)]
     return sorted(items, key=lambda a: a.listing, reverse=True)
 
 
@@ -137,7 +131,9 @@ def tab_page(
     """One page of one tab (with none asked, the first holding badges), whatever the number of badges:
     the counts are kept per address and the page is read from its own index (store/shelves.py).
     `after` is the listing key of the previous page's last badge."""
-    shelf = store.shelves.shelf(addresses(account), requested, at=ids.now(), after=after, limit=PER_TAB)
+    shelf = store.shelves.shelf(
+        addresses(account, store=store), requested, at=ids.now(), after=after, limit=PER_TAB
+    )
     return TabPage(
         tab=shelf.tab,
         tabs=[Tab(name, TAB_LABELS[name], shelf.counts[name]) for name in TABS],
@@ -156,7 +152,7 @@ def owned(account: Any, assertion_id: str, *, store: Store) -> Award:
     award = store.awards.get(assertion_id) if ids.plausible_id(assertion_id) else None
     if award is None or award.state == "erased" or not award.recipient_email:
         raise not_found
-    owner = accounts.owner_of(award.recipient_email)
+    owner = accounts.owner_of(award.recipient_email, store=store)
     if owner is None or owner.account_id != account.id or not owner.verified:
         raise not_found
     return award
