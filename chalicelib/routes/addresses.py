@@ -10,8 +10,9 @@ from urllib.parse import quote
 from chalice import Blueprint, Response
 
 from chalicelib.errors import Conflict, Invalid
-from chalicelib.services.earners import accounts, addresses, merge, merge_proof
+from chalicelib.services.earners import addresses, merge, merge_proof
 from chalicelib.services.issuing import unsubscribe
+from chalicelib.services.shared import fields
 from chalicelib.store import current
 from chalicelib.web import pagekit
 from chalicelib.web.sessions import client_ip, current_account, form_body
@@ -41,13 +42,14 @@ def _html(name: str, *, status: int = 200, **context: Any) -> Response:
 
 
 def _email(form: dict) -> str:
-    return accounts.normalise(form.get("email", ""))
+    return fields.normalise(form.get("email", ""))
 
 
 def _settings(account, *, status: int = 200, **extra: Any) -> Response:
-    merge.resume_pending(account.id)  # finish a merge a crash left halfway
-    account.refresh()
-    listed = addresses.listing(account)
+    store = current()
+    merge.resume_pending(account.id, store=store)  # finish a merge a crash left halfway
+    account = store.accounts.get(account.id)  # as the merge left it
+    listed = addresses.listing(account, store=store)
     done = DONE.get(((_request().query_params or {}).get("done")) or "")
     return _html(
         "pages/settings_emails.html",
@@ -80,7 +82,7 @@ def add_address():
         return away
     form = pagekit.posted_form(_request())
     try:
-        added = addresses.add(account, form.get("email", ""), client_ip(_request()))
+        added = addresses.add(account, form.get("email", ""), client_ip(_request()), store=current())
     except Invalid as error:
         return _settings(account, status=422, errors=pagekit.field_errors(error), form=form)
     if added.outcome == "other":
@@ -96,7 +98,7 @@ def resend_code():
     if away:
         return away
     email = _email(pagekit.posted_form(_request()))
-    addresses.send_code(account, email)
+    addresses.send_code(account, email, store=current())
     return _settings(account, sent=email)
 
 
@@ -110,7 +112,7 @@ def verify_code():
     form = pagekit.posted_form(_request())
     email = _email(form)
     try:
-        addresses.verify_code(account, email, form.get("code", ""), client_ip(_request()))
+        addresses.verify_code(account, email, form.get("code", ""), client_ip(_request()), store=current())
     except Invalid as error:
         detail = pagekit.field_errors(error).get("code", error.detail)
         return _settings(account, status=422, code_errors={email: detail})
@@ -123,7 +125,7 @@ def verify_link(token):
     mail scanners that open links must not spend the token)."""
     request = _request()
     try:
-        found = addresses.confirmation(token)
+        found = addresses.confirmation(token, store=current())
     except Conflict as error:
         return _html("pages/problem.html", status=410, title="Link expired", message=error.detail)
     signed_in = current_account(request)
@@ -141,7 +143,7 @@ def verify_link(token):
             mine=mine,
             login_next=f"/login?next={here}",
         )
-    addresses.verify_link(signed_in, token)
+    addresses.verify_link(signed_in, token, store=current())
     return pagekit.redirect(f"{SETTINGS}?done=verified")
 
 
@@ -150,7 +152,7 @@ def make_primary():
     account, away = _signed_in(fresh_for=SETTINGS)
     if away:
         return away
-    addresses.set_primary(account, _email(pagekit.posted_form(_request())))
+    addresses.set_primary(account, _email(pagekit.posted_form(_request())), store=current())
     return pagekit.redirect(f"{SETTINGS}?done=primary")
 
 
@@ -159,7 +161,7 @@ def remove_address():
     account, away = _signed_in(fresh_for=SETTINGS)
     if away:
         return away
-    addresses.remove(account, _email(pagekit.posted_form(_request())))
+    addresses.remove(account, _email(pagekit.posted_form(_request())), store=current())
     return pagekit.redirect(f"{SETTINGS}?done=removed")
 
 
@@ -167,10 +169,9 @@ def remove_address():
 
 
 def _merge_page(account, email: str, *, status: int = 200, **extra: Any) -> Response:
-    owner = accounts.owner_of(email) if email else None
     # Shown alike whether another account holds the address (verified or not) or no one does: no
     # enumeration here. The merge itself works only through an address verified elsewhere (merge_proof).
-    if not email or (owner is not None and owner.account_id == account.id):
+    if not email or merge_proof.holds(account, email, store=current()):
         return pagekit.redirect(SETTINGS)
     return _html("pages/merge.html", status=status, account=account, email=email, **extra)
 
@@ -182,14 +183,16 @@ def merge_account():
     if away:
         return away
     if request.method == "GET":
-        return _merge_page(account, accounts.normalise((request.query_params or {}).get("email", "")))
+        return _merge_page(account, fields.normalise((request.query_params or {}).get("email", "")))
     form = pagekit.posted_form(request)
     email = _email(form)
     try:
         if form.get("method") == "code":
-            merge_proof.by_code(account, email, form.get("code", ""), client_ip(request))
+            merge_proof.by_code(account, email, form.get("code", ""), client_ip(request), store=current())
         else:
-            merge_proof.by_password(account, email, form.get("password", ""), client_ip(request))
+            merge_proof.by_password(
+                account, email, form.get("password", ""), client_ip(request), store=current()
+            )
     except Invalid as error:
         return _merge_page(account, email, status=422, errors=pagekit.field_errors(error))
     return pagekit.redirect(f"{SETTINGS}?done=merged")
@@ -201,7 +204,7 @@ def merge_code():
     if away:
         return away
     email = _email(pagekit.posted_form(_request()))
-    merge_proof.send_code(account, email, client_ip(_request()))
+    merge_proof.send_code(account, email, client_ip(_request()), store=current())
     return _merge_page(account, email, code_sent=True)
 
 

@@ -85,5 +85,5 @@ def dashboard_goals():
     except Invalid as error:
         kept = form.get("career_goals") if isinstance(form.get("career_goals"), str) else ""
         return _dashboard(account, status=422, goals=kept, errors=pagekit.field_errors(error))
-    dashboard.save_goals(account, text)
+    dashboard.save_goals(account, text, store=current())
     return pagekit.redirect("/dashboard?saved=1#goals")

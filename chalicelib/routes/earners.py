@@ -10,9 +10,10 @@ from chalice import Blueprint, Response
 
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.services.backpack import claims
-from chalicelib.services.earners import accounts, activation, sessions
+from chalicelib.services.earners import accounts, activation, sessions, signup
 from chalicelib.services.issuing import badgeclasses, issuers
-from chalicelib.services.shared import ratelimit, urls
+from chalicelib.services.shared import fields, ratelimit, urls
+from chalicelib.store import current
 from chalicelib.web import pagekit
 from chalicelib.web.sessions import (
     clear_header,
@@ -56,8 +57,11 @@ _errors = pagekit.field_errors
 
 def _signed_in(account, nxt: str | None = None, *, keep: bool = False) -> Response:
     """Replace any earlier session with a new one and go to the backpack (or a safe `next`)."""
-    sessions.end(session_token(_request()))
-    return _redirect(safe_next(nxt), cookie_header(sessions.start(account, keep=keep), keep=keep))
+    store = current()
+    sessions.end(session_token(_request()), store=store)
+    return _redirect(
+        safe_next(nxt), cookie_header(sessions.start(account, store=store, keep=keep), keep=keep)
+    )
 
 
 def _login_redirect() -> Response:
@@ -78,12 +82,7 @@ def _badge_context(item) -> dict:
 
 
 def _claim_page(claim: claims.Claim, token: str, *, status: int = 200, **extra: Any) -> Response:
-    owner = accounts.owner_of(claim.email)
-    account = current_account(_request())
-    if owner and account and owner.account_id == account.id and owner.verified:
-        mode = "mine"
-    else:  # an unverified hold blocks nobody: registering takes it over (services/accounts.register)
-        mode = "login" if owner and owner.verified else "register"
+    mode = signup.claim_mode(claim.email, current_account(_request()), store=current())
     context = {"mode": mode, "claim_token": token, "email": claim.email, "form": {}, **extra}
     return _html("pages/claim.html", status=status, **_badge_context(claim.assertion), **context)
 
@@ -115,20 +114,15 @@ def register():
     form = _form()
     token = form.get("claim", "")
     found = claims.live(token)
-    if form.get("website"):  # the honeypot: people never see it, bots fill it in
-        log.info("registration honeypot filled from %s", client_ip(_request()))
-        return _html("pages/activate.html", email=found.email, sent=True)
-    if not ratelimit.CLIENT_FORMS.hit(client_ip(_request())):
-        raise ratelimit.TooMany("Too many requests from your network. Try again later.")
     kept = {k: form.get(k, "") for k in ("first_name", "last_name")} | {"terms": form.get("terms")}
     try:
-        reg = accounts.read_registration(form, found.email)
-        accounts.register(reg)
+        account = signup.register_from_claim(found.email, form, client_ip(_request()), store=current())
     except Invalid as error:
         return _claim_page(found, token, status=422, errors=_errors(error), form=kept)
     except accounts.AddressTaken as error:
         return _claim_page(found, token, status=409, notice=error.detail)
-    claims.mark_used(found)
+    if account is not None:  # None: the honeypot, answered alike
+        claims.mark_used(found)
     return _html("pages/activate.html", email=found.email, sent=True)
 
 
@@ -140,11 +134,11 @@ def activate():
     request = _request()
     if request.method == "GET":
         email = (request.query_params or {}).get("email", "")
-        return _html("pages/activate.html", email=accounts.normalise(email))
+        return _html("pages/activate.html", email=fields.normalise(email))
     form = _form()
-    email = accounts.normalise(form.get("email", ""))
+    email = fields.normalise(form.get("email", ""))
     try:
-        account = activation.by_code(email, form.get("code", ""), client_ip(request), form)
+        account = activation.by_code(email, form.get("code", ""), client_ip(request), form, store=current())
     except Invalid as error:
         return _html("pages/activate.html", status=422, email=email, errors=_errors(error))
     return _signed_in(account)
@@ -153,8 +147,8 @@ def activate():
 @page("/activate/resend", methods=("POST",))
 def activate_resend():
     form = _form()
-    email = accounts.normalise(form.get("email", ""))
-    activation.resend(email, client_ip(_request()))
+    email = fields.normalise(form.get("email", ""))
+    activation.resend(email, client_ip(_request()), store=current())
     return _html("pages/activate.html", email=email, resent=True)
 
 
@@ -162,12 +156,12 @@ def activate_resend():
 def activate_link(token):
     # GET only shows a button: mail scanners that open links must not spend the token.
     if _request().method == "GET":
-        if activation.live_token(token, "activate") is None:
+        if activation.live_token(token, "activate", store=current()) is None:
             message = "This activation link is not valid, was already used or has expired."
             return _html("pages/activate.html", status=410, email="", link_problem=message)
         return _html("pages/activate_link.html", token=token)
     try:
-        account = activation.by_token(token, _form())
+        account = activation.by_token(token, _form(), store=current())
     except Invalid as error:
         return _html("pages/activate_link.html", status=422, token=token, errors=_errors(error))
     return _signed_in(account)
@@ -182,15 +176,15 @@ def login():
     if request.method == "GET":
         query = request.query_params or {}
         nxt = safe_next(query.get("next"))
-        return _html("pages/login.html", email=accounts.normalise(query.get("email", "")), next=nxt)
+        return _html("pages/login.html", email=fields.normalise(query.get("email", "")), next=nxt)
     form = _form()
     email, nxt, keep = (
-        accounts.normalise(form.get("email", "")),
+        fields.normalise(form.get("email", "")),
         safe_next(form.get("next")),
         bool(form.get("keep")),
     )
     try:
-        account = accounts.login(email, form.get("password", ""), client_ip(request))
+        account = accounts.login(email, form.get("password", ""), client_ip(request), store=current())
     except _login_refused() as error:
         return _html(
             "pages/login.html",
@@ -218,7 +212,8 @@ def reauth():
     form = _form()
     nxt = safe_next(form.get("next"))
     try:
-        account = accounts.login(session.account.primary_email, form.get("password", ""), client_ip(request))
+        password = form.get("password", "")
+        account = accounts.login(session.account.primary_email, password, client_ip(request), store=current())
     except _login_refused() as error:
         errors = {"password": error.detail}
         return _html(
@@ -226,7 +221,7 @@ def reauth():
         )
     if account.id != session.account.id:  # cannot happen: the address is the session's own
         return _login_redirect()
-    sessions.confirm(session)
+    sessions.confirm(session, store=current())
     return _redirect(nxt)
 
 
@@ -238,15 +233,14 @@ def _spend_claim(token: str, account) -> None:
         found = claims.find(token)
     except NotFound:
         return
-    owner = accounts.owner_of(found.email)
-    if owner and owner.account_id == account.id and not found.problem:
+    if not found.problem and signup.finishes_claim(found.email, account, store=current()):
         claims.mark_used(found)
 
 
 @page("/logout", methods=("POST",))
 def logout():
     _form()
-    sessions.end(session_token(_request()))
+    sessions.end(session_token(_request()), store=current())
     return _redirect("/login", clear_header())
 
 
@@ -258,18 +252,18 @@ def password_forgot():
     if _request().method == "GET":
         return _html("pages/password_forgot.html", email="")
     form = _form()
-    accounts.request_reset(form.get("email", ""), client_ip(_request()))
+    accounts.request_reset(form.get("email", ""), client_ip(_request()), store=current())
     return _html("pages/password_forgot.html", email="", sent=True)
 
 
 @page("/password/reset/{token}", methods=("GET", "POST"))
 def password_reset(token):
-    item = accounts.reset_token(token)
+    item = accounts.reset_token(token, store=current())
     if _request().method == "GET":
         return _html("pages/password_reset.html", token=token, email=item.email)
     form = _form()
     try:
-        account = accounts.reset_password(token, form)
+        account = accounts.reset_password(token, form, store=current())
     except Invalid as error:
         return _html(
             "pages/password_reset.html", status=422, token=token, email=item.email, errors=_errors(error)
@@ -286,10 +280,9 @@ def password_change():
         return _html("pages/password_change.html", account=account)
     form = _form()
     try:
-        accounts.change_password(account, form)
+        account = accounts.change_password(account, form, store=current())
     except Invalid as error:
         return _html("pages/password_change.html", status=422, account=account, errors=_errors(error))
-    account.refresh()
     return _signed_in(account)
 
 

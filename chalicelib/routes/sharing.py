@@ -83,7 +83,7 @@ def profile_privacy():
     nxt = safe_next(form.get("next"))
     try:
         public, slug = privacy.read_profile_form(form, account)
-        privacy.set_profile(account, public, slug)
+        privacy.set_profile(account, public, slug, store=current())
     except Invalid as error:
         return _profile_page(
             account, nxt, status=422, errors=pagekit.field_errors(error), slug=form.get("slug")
@@ -144,7 +144,7 @@ def embed(assertion_id):
 @page("/u/{slug}")
 def public_profile(slug):
     try:
-        account = privacy.profile_account(slug)
+        account = privacy.profile_account(slug, store=current())
     except privacy.PrivateProfile:
         return _public("pages/public_profile.html", status=404, account=None, badges=[])
     badges = [(b, sharing.page_url(b.id)) for b in privacy.public_badges(account, store=current())]

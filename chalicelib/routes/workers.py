@@ -12,9 +12,11 @@ from chalicelib.store import current
 HANDLERS = {
     "notice": lambda message: notices.send_notice(message["assertion_id"], store=current()),
     "bulk": lambda message: bulk_worker.process_batch(message, store=current()),
-    "reset": lambda message: accounts.mail_reset(message["email"], message["request_id"], message["at"]),
+    "reset": lambda message: accounts.mail_reset(
+        message["email"], message["request_id"], message["at"], store=current()
+    ),
     "activation": lambda message: activation.mail_resend(
-        message["email"], message["request_id"], message["at"]
+        message["email"], message["request_id"], message["at"], store=current()
     ),
 }
 

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from chalicelib.services.earners import sessions
+from chalicelib.store import current
 from chalicelib.web import cookies
 
 COOKIE = cookies.SESSION
@@ -30,7 +31,7 @@ def session_token(request: Any) -> str:
 
 def current_session(request: Any) -> sessions.Session | None:
     """The live session of this request (its idle end moved forward), or None."""
-    return sessions.find(session_token(request))
+    return sessions.find(session_token(request), store=current())
 
 
 def current_account(request: Any):

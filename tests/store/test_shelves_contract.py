@@ -20,7 +20,7 @@ ADA, ADA_WORK, BOB = "ada@example.org", "ada@work.example", "bob@example.org"
 _made = iter(range(1, 1_000_000))
 
 
-def awarded(store, email: str = ADA, **changes) -> Award:
+def _new(email: str = ADA, **changes) -> Award:
     n = next(_made)
     at = AT - timedelta(days=400) + timedelta(minutes=n)
     value = Award(
@@ -36,8 +36,12 @@ def awarded(store, email: str = ADA, **changes) -> Award:
         updated_at=at,
         recipient_email=email,
     )
-    value = replace(value, **changes)
-    store.awards.award_one(value, key=None, at=at)
+    return replace(value, **changes)
+
+
+def awarded(store, email: str = ADA, **changes) -> Award:
+    value = _new(email, **changes)
+    store.awards.award_one(value, key=None, at=value.created_at)
     return value
 
 
@@ -166,3 +170,10 @@ def test_a_busy_store_moves_neither_the_award_nor_its_count(store, refuse_next):
         awarded(store)
     assert store.awards.get(a.id).state == "pending"
     assert counts(store) == {"pending": 1, "accepted": 0, "expired": 0, "revoked": 0, "rejected": 0}
+
+
+def test_a_bulk_batch_counts_each_address_once_in_its_own_write(store):
+    batch = [_new(email) for email in (ADA, ADA, ADA_WORK)]
+    assert store.jobs.award_batch(batch, at=AT) == []
+    assert counts(store)["pending"] == 2 and counts(store, ADA_WORK)["pending"] == 1
+    assert tab(store, "pending", ADA, ADA_WORK) == [a.id for a in batch[::-1]]

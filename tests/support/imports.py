@@ -35,10 +35,11 @@ def make_account(*emails: str, unverified: tuple[str, ...] = ()):
 
 def signed_in(client, account) -> Browser:
     from chalicelib.services.earners import sessions
+    from chalicelib.store import current
     from chalicelib.web.sessions import COOKIE
 
     browser = Browser(client)
-    browser.cookies[COOKIE] = sessions.start(account)
+    browser.cookies[COOKIE] = sessions.start(account, store=current())
     return browser
 
 

@@ -12,15 +12,13 @@ OTHER_PASSWORD = "another long passphrase 77"
 def make_account(email: str, password: str = PASSWORD, *extra: str, first: str = "Ada"):
     """A verified account holding `email` (primary) and the `extra` addresses, all verified."""
     from chalicelib.services.earners import accounts, activation
-    from chalicelib.store.models import AccountEmailItem, EmailItem
 
-    account = accounts.register(accounts.Registration(email, first, "Lovelace", password))
-    activation.verify_owner(account, email)
+    store = current()
+    account = accounts.register(accounts.Registration(email, first, "Lovelace", password), store=store)
+    activation.verify_owner(account, email, store=store)
     for address in extra:
-        at = account.created_at
-        EmailItem(f"EMAIL#{address}", "EMAIL", email=address, account_id=account.id, created_at=at).save()
-        AccountEmailItem(account.pk, f"EMAIL#{address}", email=address, created_at=at).save()
-        activation.verify_owner(account, address)
+        store.accounts.add_address(account.id, address, holder=None, at=account.created_at)
+        activation.verify_owner(account, address, store=store)
     return account
 
 
@@ -43,18 +41,18 @@ OLD = ["old@example.org", "old2@example.org", "old3@example.org"]
 
 def assert_merged(ada, old, awarded: set[str]) -> None:
     from chalicelib.services.backpack import shelf
-    from chalicelib.services.earners import accounts
-    from chalicelib.store.models import AccountEmailItem, MergeItem
+
+    store = current()
 
     def listed(account) -> list[str]:
-        return [i.email for i in AccountEmailItem.query(account.pk, AccountEmailItem.sk.startswith("EMAIL#"))]
+        return [i.email for i in store.accounts.addresses(account.id, consistent=True)]
 
     assert sorted(listed(ada)) == sorted(["ada@example.org", *OLD])  # each once, nothing lost
     assert listed(old) == []
-    assert {accounts.owner_of(e).account_id for e in OLD} == {ada.id}
-    assert MergeItem.get(ada.pk, f"MERGE#{old.id}", consistent_read=True).state == "done"
-    assert accounts.get_account(old.id).merged_into == ada.id
-    assert {b.id for b in shelf.list_badges(accounts.get_account(ada.id), store=current())} == awarded
+    assert {store.accounts.owner_of(e).account_id for e in OLD} == {ada.id}
+    assert store.accounts.merge_record(ada.id, old.id).state == "done"
+    assert store.accounts.get(old.id).merged_into == ada.id
+    assert {b.id for b in shelf.list_badges(store.accounts.get(ada.id), store=store)} == awarded
 
 
 def assert_busy_page(r) -> None:

@@ -9,6 +9,7 @@ def make_earner(client, email: str, first: str = "Ada", last: str = "Lovelace") 
     """A verified, signed-in account holding `email` (made directly in the store)."""
     from chalicelib.services.earners import sessions
     from chalicelib.services.shared import ids
+    from chalicelib.store import current
     from chalicelib.store.models import AccountEmailItem, AccountItem, EmailItem
 
     at, account_id = ids.now(), ids.new_id()
@@ -29,7 +30,7 @@ def make_earner(client, email: str, first: str = "Ada", last: str = "Lovelace") 
     ).save()
     AccountEmailItem(account.pk, f"EMAIL#{email}", email=email, verified=True, created_at=at).save()
     browser = Browser(client)
-    browser.cookies["__Host-laurel_session"] = sessions.start(account)
+    browser.cookies["__Host-laurel_session"] = sessions.start(account, store=current())
     browser.account = account
     return browser
 

@@ -21,11 +21,12 @@ def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_ac
 ):
     from chalicelib.services.backpack import shelf
     from chalicelib.services.earners import accounts
-    from chalicelib.store.models import AccountItem, MergeItem
+    from chalicelib.services.shared import ids
+    from chalicelib.store import current
 
     ada = make_account("ada@example.org")
     old = make_account("ada@school.example", OTHER_PASSWORD, "ada.old@school.example", first="Ada B")
-    AccountItem(old.pk, "PROFILE").update(actions=[AccountItem.career_goals.set("Become a data scientist")])
+    current().accounts.set_career_goals(old.id, "Become a data scientist", at=ids.now())
     a1 = award(issuer, badge_class, email="ada@school.example")
     a2 = award(issuer, badge_class, email="ada.old@school.example")
     shelf.accept(old, a1["id"], store=current())
@@ -46,7 +47,7 @@ def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_ac
     assert accounts.get_account(ada.id).career_goals == "Become a data scientist"  # settings came along
     closed = accounts.get_account(old.id)
     assert closed.merged_into == ada.id and closed.closed_at is not None
-    record = MergeItem.get(ada.pk, f"MERGE#{old.id}")
+    record = current().accounts.merge_record(ada.id, old.id)
     assert (
         record.state == "done"
         and record.steps == 1
@@ -60,8 +61,7 @@ def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_ac
     )
     assert r.status_code == 403 and "merged into another" in r.text
     # nothing doubled: one listing per address, one owner
-    listed = accounts.AccountEmailItem.query(old.pk, accounts.AccountEmailItem.sk.startswith("EMAIL#"))
-    assert list(listed) == []
+    assert current().accounts.addresses(old.id, consistent=True) == []
 
 
 def test_merge_with_code_sent_to_the_address(client, issuer, badge_class, mails):
@@ -92,62 +92,66 @@ def test_merge_with_code_sent_to_the_address(client, issuer, badge_class, mails)
 def test_code_for_someone_else_is_refused_and_dies_after_five(client, mails):
     from chalicelib.errors import Invalid
     from chalicelib.services.earners import merge_proof
+    from chalicelib.store import current
 
     ada = make_account("ada@example.org")
     make_account("lin@example.org", OTHER_PASSWORD)
     eve = make_account("eve@example.org")
-    merge_proof.send_code(ada, "lin@example.org", "1.2.3.4")
+    merge_proof.send_code(ada, "lin@example.org", "1.2.3.4", store=current())
     code = activation_code([m for m in mails if m["to"] == "lin@example.org"][-1]["html"])
     with pytest.raises(Invalid):
-        merge_proof.by_code(eve, "lin@example.org", code, "1.2.3.4")  # asked by Ada, not Eve
+        merge_proof.by_code(eve, "lin@example.org", code, "1.2.3.4", store=current())  # asked by Ada, not Eve
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(5):
         with pytest.raises(Invalid):
-            merge_proof.by_code(ada, "lin@example.org", wrong, "1.2.3.4")
+            merge_proof.by_code(ada, "lin@example.org", wrong, "1.2.3.4", store=current())
     with pytest.raises(Invalid, match="no longer valid"):
-        merge_proof.by_code(ada, "lin@example.org", code, "1.2.3.4")
+        merge_proof.by_code(ada, "lin@example.org", code, "1.2.3.4", store=current())
     assert owner("lin@example.org") != ada.id
 
 
 def test_a_crash_halfway_resumes_without_loss_or_doubles(client, issuer, badge_class, monkeypatch):
     from chalicelib.services.backpack import shelf
     from chalicelib.services.earners import accounts, merge, merge_proof
-    from chalicelib.store.models import AccountEmailItem, MergeItem
+    from chalicelib.store import current
+    from chalicelib.store.dynamo import merge as raw_merge
 
     extra = [f"old{i}@example.org" for i in range(7)]
     ada = make_account("ada@example.org")
     old = make_account("old@example.org", OTHER_PASSWORD, *extra)
     awarded = {award(issuer, badge_class, email=e)["id"] for e in ["old@example.org", *extra]}
-    monkeypatch.setattr(merge, "MAX_ITEMS", 7)  # 2 addresses (6 items) + the record per step
+    monkeypatch.setattr(raw_merge, "MAX_ITEMS", 7)  # 2 addresses (6 items) + the record per step
 
     def crash(into_id, old_id, step):
         if step == 2:
             raise RuntimeError("Lambda timed out")
 
-    monkeypatch.setattr(merge, "before_step", crash)
+    monkeypatch.setattr(raw_merge, "before_step", crash)
     with pytest.raises(RuntimeError):
-        merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
-    record = MergeItem.get(ada.pk, f"MERGE#{old.id}")
+        merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4", store=current())
+    record = current().accounts.merge_record(ada.id, old.id)
     assert record.state == "running" and len(record.moved) == 2
     assert accounts.get_account(old.id).merged_into == ada.id  # closed from the first step
 
-    monkeypatch.setattr(merge, "before_step", None)
+    monkeypatch.setattr(raw_merge, "before_step", None)
     browser = sign_in(client, "ada@example.org")
     assert "old6@example.org" in browser.get("/settings/emails").text  # the page resumes it
-    record = MergeItem.get(ada.pk, f"MERGE#{old.id}")
+    record = current().accounts.merge_record(ada.id, old.id)
     assert record.state == "done" and sorted(record.moved) == sorted(["old@example.org", *extra])
     assert record.steps == 4
-    listed = [i.email for i in AccountEmailItem.query(ada.pk, AccountEmailItem.sk.startswith("EMAIL#"))]
+    listed = [i.email for i in current().accounts.addresses(ada.id, consistent=True)]
     assert sorted(listed) == sorted(["ada@example.org", "old@example.org", *extra])
-    assert list(AccountEmailItem.query(old.pk, AccountEmailItem.sk.startswith("EMAIL#"))) == []
+    assert current().accounts.addresses(old.id, consistent=True) == []
     assert {b.id for b in shelf.list_badges(accounts.get_account(ada.id), store=current())} == awarded
-    assert merge.resume(ada.id, old.id).steps == 4  # running it again changes nothing
+    assert merge.resume(ada.id, old.id, store=current()).steps == 4  # running it again changes nothing
 
 
 def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issuer, badge_class, monkeypatch):
     """The old account's browser accepts while the merge moves its address: the state is on the award."""
     from chalicelib.services.backpack import shelf
-    from chalicelib.services.earners import accounts, merge, merge_proof
+    from chalicelib.services.earners import accounts, merge_proof
+    from chalicelib.store import current
+    from chalicelib.store.dynamo import merge as raw_merge
 
     ada = make_account("ada@example.org")
     old = make_account("old@example.org", OTHER_PASSWORD)
@@ -158,7 +162,7 @@ def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issu
     def accept_meanwhile(into_id, old_id, step):
         shelf.accept(stale, a1["id"], store=current())  # between the close and the move
 
-    monkeypatch.setattr(merge, "before_step", accept_meanwhile)
+    monkeypatch.setattr(raw_merge, "before_step", accept_meanwhile)
     real_owned = shelf.owned
 
     def owned_then_merged(account, assertion_id, *, store):
@@ -166,7 +170,7 @@ def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issu
             account, assertion_id, store=current()
         )  # checked while the address was still the old one's
         if assertion_id == a2["id"]:
-            merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
+            merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4", store=current())
         return item
 
     monkeypatch.setattr(shelf, "owned", owned_then_merged)
@@ -185,26 +189,32 @@ def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issu
 def test_concurrent_address_add_and_merge_lose_nothing(client, monkeypatch):
     from chalicelib.errors import Conflict
     from chalicelib.services.earners import addresses, merge_proof
+    from chalicelib.store import current
 
     ada = make_account("ada@example.org")
     old = make_account("old@example.org", OTHER_PASSWORD)
-    merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4")
+    merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4", store=current())
     with pytest.raises(Conflict):  # the closed account cannot gain an address the merge would miss
-        addresses.add(old, "late@example.org", "1.2.3.4")
-    assert addresses.add(ada, "late@example.org", "1.2.3.4").outcome == "sent"
+        addresses.add(old, "late@example.org", "1.2.3.4", store=current())
+    assert addresses.add(ada, "late@example.org", "1.2.3.4", store=current()).outcome == "sent"
 
 
 def test_merging_twice_or_into_itself_is_refused(client):
     from chalicelib.errors import Conflict, Invalid
     from chalicelib.services.earners import merge, merge_proof
+    from chalicelib.store import current
 
     ada = make_account("ada@example.org")
     bob = make_account("bob@example.org", OTHER_PASSWORD)
     cy = make_account("cy@example.org", OTHER_PASSWORD)
     with pytest.raises(Invalid):  # answered like a wrong password: nothing told about the address
-        merge_proof.by_password(ada, "ada@example.org", PASSWORD, "1.2.3.4")
-    merge_proof.by_password(ada, "bob@example.org", OTHER_PASSWORD, "1.2.3.4")
+        merge_proof.by_password(ada, "ada@example.org", PASSWORD, "1.2.3.4", store=current())
+    merge_proof.by_password(ada, "bob@example.org", OTHER_PASSWORD, "1.2.3.4", store=current())
     with pytest.raises(Conflict):
-        merge.merge(cy.id, bob.id, proof="password", email="bob@example.org")  # bob is closed
+        merge.merge(
+            cy.id, bob.id, proof="password", email="bob@example.org", store=current()
+        )  # bob is closed
     with pytest.raises(Conflict):
-        merge.merge(bob.id, cy.id, proof="password", email="cy@example.org")  # into a closed account
+        merge.merge(
+            bob.id, cy.id, proof="password", email="cy@example.org", store=current()
+        )  # into a closed account

@@ -92,10 +92,8 @@ def send_fresh_link(token: str, client_ip: str, *, store: Store | None = None) -
     )
     if not allowed:
         raise TooMany("A fresh link was sent recently. Check your inbox, or try again later.")
-    from chalicelib.store import current  # until claims receives its store (the backpack's move)
-
     with contextlib.suppress(Conflict):  # a notice is already on its way
-        award_changes.resend(claim.assertion.issuer_id, claim.assertion.id, reopen=False, store=current())
+        award_changes.resend(claim.assertion.issuer_id, claim.assertion.id, reopen=False, store=given(store))
     return mask(claim.email)
 
 

@@ -43,8 +43,8 @@ def _fetcher():
     return fetching.fetcher()
 
 
-def _ordered_addresses(account: Any, first: str | None = None) -> list[str]:
-    found = accounts.verified_addresses(account)
+def _ordered_addresses(account: Any, first: str | None = None, *, store: Store) -> list[str]:
+    found = accounts.verified_addresses(account, store=store)
     preferred = [a for a in (first, account.primary_email) if a in found]
     return list(dict.fromkeys([*preferred, *found]))
 
@@ -63,7 +63,7 @@ def import_badge(
 ) -> Imported:
     """Verify and keep a badge from elsewhere; Invalid (422), NotYours (403) or TooLarge (413) otherwise."""
     field, value = checks.given(url, text, image)
-    addresses = _ordered_addresses(account)
+    addresses = _ordered_addresses(account, store=store)
     if not addresses:
         raise checks.invalid(field, "Verify one of your email addresses before importing badges.")
     web = checks.Web(fetch or _fetcher())
@@ -191,7 +191,7 @@ def reverify(account: Any, badge: ImportedBadge, *, fetch=None, store: Store) ->
     """
     value = source_of(badge, store=store)
     field = {"url": "url", "png": "image", "svg": "image"}.get(badge.source_kind, "text")
-    addresses = _ordered_addresses(account, first=badge.matched_email) or [badge.matched_email]
+    addresses = _ordered_addresses(account, first=badge.matched_email, store=store) or [badge.matched_email]
     web = checks.Web(fetch or _fetcher())
     try:
         report, _matched = checks.verify_for(value, field, addresses, web)

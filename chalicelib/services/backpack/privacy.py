@@ -8,18 +8,18 @@ is not affected by any of this: it never names the earner.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from chalicelib.errors import Changed, Conflict, LaurelError, NotFound
+from chalicelib.errors import Changed, Conflict, LaurelError, NotFound, Taken
 from chalicelib.services.backpack import sharing, shelf
 from chalicelib.services.earners import accounts
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import aws
-from chalicelib.store.models import AccountItem, SlugItem, transaction
+from chalicelib.store import given
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
+    from chalicelib.store.accounts import Account
     from chalicelib.store.awards import Award
     from chalicelib.store.badge_classes import BadgeClass
     from chalicelib.store.issuers import Issuer
@@ -45,7 +45,7 @@ class PrivateProfile(LaurelError):
 # --- badges --------------------------------------------------------------------------------------
 
 
-def set_badge_public(account: AccountItem, assertion_id: str, public: bool, *, store: Store) -> Award:
+def set_badge_public(account: Account, assertion_id: str, public: bool, *, store: Store) -> Award:
     """Make one of the account's badges public (accepted ones only) or private (always allowed)."""
     item = shelf.owned(account, assertion_id, store=store)
     status = item.status(ids.now())
@@ -88,9 +88,9 @@ class PublicBadge:
     shared: sharing.Shared
 
 
-def _owner(item: Award) -> AccountItem | None:
-    email = accounts.owner_of(item.recipient_email) if item.recipient_email else None
-    return accounts.get_account(email.account_id) if email and email.verified else None
+def _owner(item: Award, *, store: Store) -> Account | None:
+    email = accounts.owner_of(item.recipient_email, store=store) if item.recipient_email else None
+    return accounts.get_account(email.account_id, store=store) if email and email.verified else None
 
 
 def public_badge(assertion_id: str, *, store: Store) -> PublicBadge:
@@ -98,7 +98,7 @@ def public_badge(assertion_id: str, *, store: Store) -> PublicBadge:
     item = store.awards.get(assertion_id) if ids.plausible_id(assertion_id) else None
     if item is None or item.state == "erased":
         raise NotFound(f"No assertion {assertion_id}.")
-    owner = _owner(item) if is_shown(item) else None
+    owner = _owner(item, store=store) if is_shown(item) else None
     if owner is None:  # private, or its address left the account that published it
         raise PrivateBadge("Its owner has not made it public.")
     badge, issuer = shelf.class_and_issuer(item, store=store)
@@ -111,14 +111,14 @@ def public_badge(assertion_id: str, *, store: Store) -> PublicBadge:
 # --- profiles ------------------------------------------------------------------------------------
 
 
-def suggested_slug(account: AccountItem) -> str:
+def suggested_slug(account: Account) -> str:
     words = re.sub(r"[^a-z0-9]+", "-", f"{account.first_name} {account.last_name}".lower()).strip("-")
     words = re.sub(r"-+", "-", words[:30]).strip("-") or "earner"
     suffix = re.sub(r"[^a-z0-9]", "", account.id.lower())[-5:]
     return f"{words}-{suffix}"
 
 
-def read_profile_form(form: dict, account: AccountItem) -> tuple[bool, str]:
+def read_profile_form(form: dict, account: Account) -> tuple[bool, str]:
     """(public, slug) from the form; Invalid naming the field when the slug is unusable."""
     public = form.get("public") == "1"
     raw = form.get("slug")
@@ -136,46 +136,32 @@ def _slug_taken() -> LaurelError:
     return accounts.field_errors({"slug": "That address is taken; choose another."})
 
 
-def set_profile(account: AccountItem, public: bool, slug: str) -> AccountItem:
+def set_profile(account: Account, public: bool, slug: str, *, store: Store | None = None) -> Account:
     """Set the profile's visibility and its /u/{slug}; a slug belongs to one account (conditional put)."""
     at = ids.now()
-    old = account.slug
-    with aws.refusing(_slug_taken), transaction() as tx:
-        if slug != old:
-            mine = SlugItem(f"SLUG#{slug}", "SLUG", account_id=account.id, created_at=at)
-            tx.save(mine, condition=SlugItem.pk.does_not_exist())
-            if old:
-                tx.delete(SlugItem(f"SLUG#{old}", "SLUG"), condition=SlugItem.account_id == account.id)
-        tx.update(
-            account,
-            actions=[
-                AccountItem.public.set(public),
-                AccountItem.slug.set(slug),
-                AccountItem.updated_at.set(at),
-            ],
-            condition=AccountItem.pk.exists(),
-        )
-    account.public, account.slug, account.updated_at = public, slug, at
-    return account
+    try:  # the slug's holding and the profile are the accounts repository's (store.accounts)
+        given(store).accounts.set_profile(account.id, public=public, slug=slug, old_slug=account.slug, at=at)
+    except Taken:
+        raise _slug_taken() from None
+    return replace(account, public=public, slug=slug, updated_at=at)
 
 
-def profile_account(slug: str) -> AccountItem:
+def profile_account(slug: str, *, store: Store | None = None) -> Account:
     """The account behind a public profile; PrivateProfile when unknown or private (indistinguishable)."""
     missing = PrivateProfile("This profile does not exist or is private.")
     slug = (slug or "").lower()
     if not SLUG.match(slug):
         raise missing
-    try:
-        holder = SlugItem.get(f"SLUG#{slug}", "SLUG")
-    except SlugItem.DoesNotExist:
-        raise missing from None
-    account = accounts.get_account(holder.account_id)
+    holder = given(store).accounts.slug_holder(slug)
+    if holder is None:
+        raise missing
+    account = accounts.get_account(holder, store=given(store))
     if account is None or not account.public or account.slug != slug:
         raise missing
     return account
 
 
-def public_badges(account: AccountItem, *, store: Store) -> list[shelf.BackpackBadge]:
+def public_badges(account: Account, *, store: Store) -> list[shelf.BackpackBadge]:
     """The account's badges that anyone may see, newest first."""
     return [
         b for b in shelf.list_badges(account, store=store) if b.badge and b.issuer and is_shown(b.assertion)

@@ -1,7 +1,9 @@
-"""An earner's badges: listing by verified address, tabs by derived status, accept, reject, recover.
+"""An earner's badges: tabs by derived status, accept, reject, recover; every badge (export, profile).
 
-Cost of one backpack page: one Query page (100 awards) per verified address, at most 500 an address,
-then one BatchGet of the badge classes and issuers of the (at most 50) badges shown.
+A backpack page costs the same at 10 badges or 5,000 (store/shelves.py): per verified address one Query
+for the counts and the expired awards and one for the tab's page, then one BatchGet of the badge classes
+and issuers of the (at most 50) badges shown. Listing every badge (export, public profile) reads the
+newest 500 per address.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.errors import Changed, Conflict, NotFound
 from chalicelib.services.earners import accounts
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import given
-from chalicelib.store.shelves import TABS, first_tab
+from chalicelib.store.shelves import TABS
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
@@ -60,38 +61,27 @@ class BackpackBadge:
         return f"/backpack/{self.assertion.id}"
 
 
-def addresses(account: Any) -> list[str]:
+def addresses(account: Any, *, store: Store) -> list[str]:
     """The account's verified addresses: its badges are the awards to them."""
-    return accounts.verified_addresses(account)
+    return accounts.verified_addresses(account, store=store)
 
 
-def _awards_to(email: str, *, public_only: bool = False, store: Store) -> list[Award]:
+def _awards_to(email: str, *, store: Store) -> list[Award]:
     """Awards to one address, newest first, paginated and capped."""
     found: list[Award] = []
     cursor = None
     while len(found) < MAX_PER_ADDRESS:
-        page, cursor = store.awards.to(email, public_only=public_only, limit=PAGE, cursor=cursor)
+        page, cursor = store.awards.to(email, limit=PAGE, cursor=cursor)
         found.extend(page)
         if not cursor:
             break
     return found
 
 
-def public_awards_to(email: str, *, store: Store | None = None) -> list[Award]:
-    """The address's public awards (capped like the backpack)."""
-    return _awards_to(email, public_only=True, store=given(store))  # earners/addresses passes none yet
-
-
-def _all_awards(account: Any, *, store: Store) -> tuple[list[Award], bool]:
-    """Awards to every verified address, newest first; and whether an address hit the cap."""
-    items: list[Award] = []
-    capped = False
-    for email in addresses(account):
-        found = _awards_to(email, store=store)
-        capped |= len(found) >= MAX_PER_ADDRESS
-        items.extend(found)
-    items.sort(key=lambda a: a.listing, reverse=True)
-    return items, capped
+def _all_awards(account: Any, *, store: Store) -> list[Award]:
+    """Awards to every verified address (the newest 500 of each), newest first."""
+    items = [award for email in addresses(account, store=store) for award in _awards_to(email, store=store)]
+    return sorted(items, key=lambda a: a.listing, reverse=True)
 
 
 def describe(items: list[Award], at: datetime | None = None, *, store: Store) -> list[BackpackBadge]:
@@ -114,33 +104,7 @@ def class_and_issuer(award: Award, *, store: Store) -> tuple[BadgeClass, Issuer]
 
 def list_badges(account: Any, *, store: Store) -> list[BackpackBadge]:
     """Every badge awarded to the account's verified addresses, newest first."""
-    return describe(_all_awards(account, store=store)[0], store=store)
-
-
-@dataclass
-class Awards:
-    """All of an earner's awards with their derived status (no badge classes or issuers yet)."""
-
-    items: list[tuple[Award, str]]
-    capped: bool
-    at: datetime
-
-    def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(TABS, 0)
-        for _, state in self.items:
-            if state in counts:
-                counts[state] += 1
-        return counts
-
-    def in_tab(self, tab: str) -> list[Award]:
-        return [item for item, state in self.items if state == tab]
-
-
-def load(account: Any, *, store: Store) -> Awards:
-    """One Query page (or a few) per verified address; statuses derived once, at one instant."""
-    items, capped = _all_awards(account, store=store)
-    at = ids.now()
-    return Awards([(a, a.status(at)) for a in items], capped, at)
+    return describe(_all_awards(account, store=store), store=store)
 
 
 @dataclass
@@ -158,33 +122,26 @@ class TabPage:
     tabs: list[Tab]
     badges: list[BackpackBadge]
     after: str | None  # listing of the last badge shown, when there are more
-    capped: bool
     first_page: bool
-
-
-def pick_tab(requested: str | None, counts: dict[str, int]) -> str:
-    """The asked-for tab; with none (or an unknown one), the first tab that holds badges."""
-    return first_tab(requested, counts)
 
 
 def tab_page(
     account: Any, requested: str | None = None, after: str | None = None, *, store: Store
 ) -> TabPage:
-    """One page of one tab. `after` is the listing key of the previous page's last badge."""
-    found = load(account, store=store)
-    counts = found.counts()
-    tab = pick_tab(requested, counts)
-    items = found.in_tab(tab)
-    if after:
-        items = [a for a in items if a.listing < after]
-    shown = items[:PER_TAB]
-    more = shown[-1].listing if len(items) > PER_TAB else None
+    """One page of one tab (with none asked, the first holding badges), whatever the number of badges:
+    the counts are kept per address and the page is read from its own index (store/shelves.py).
+    `after` is the listing key of the previous page's last badge."""
+    shelf = store.shelves.shelf(
+        addresses(account, store=store), requested, at=ids.now(), after=after, limit=PER_TAB
+    )
     return TabPage(
-        tab=tab,
-        tabs=[Tab(name, TAB_LABELS[name], counts[name]) for name in TABS],
-        badges=describe(shown, found.at, store=store),
-        after=more,
-        capped=found.capped,
+        tab=shelf.tab,
+        tabs=[Tab(name, TAB_LABELS[name], shelf.counts[name]) for name in TABS],
+        badges=[
+            BackpackBadge(a, shelf.badge_classes.get(a.badge_id), shelf.issuers.get(a.issuer_id), shelf.tab)
+            for a in shelf.awards
+        ],
+        after=shelf.after,
         first_page=not after,
     )
 
@@ -195,7 +152,7 @@ def owned(account: Any, assertion_id: str, *, store: Store) -> Award:
     award = store.awards.get(assertion_id) if ids.plausible_id(assertion_id) else None
     if award is None or award.state == "erased" or not award.recipient_email:
         raise not_found
-    owner = accounts.owner_of(award.recipient_email)
+    owner = accounts.owner_of(award.recipient_email, store=store)
     if owner is None or owner.account_id != account.id or not owner.verified:
         raise not_found
     return award

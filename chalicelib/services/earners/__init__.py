@@ -4,5 +4,6 @@ and merging two accounts of one person."""
 from chalicelib import lazy
 
 __getattr__ = lazy.submodules(
-    __name__, ("accounts", "activation", "addresses", "merge", "merge_proof", "passwords", "sessions")
+    __name__,
+    ("accounts", "activation", "addresses", "merge", "merge_proof", "passwords", "sessions", "signup"),
 )

@@ -1,25 +1,26 @@
-"""Earner accounts: registration, sign-in, password reset and change (sessions: services/sessions.py)."""
+"""Earner accounts: registration, sign-in, password reset and change (sessions: sessions.py)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from chalicelib.errors import Conflict, Invalid, LaurelError
+from chalicelib.errors import Changed, Conflict, Invalid, LaurelError, Taken
 from chalicelib.services.earners import activation, passwords
-from chalicelib.services.shared import fields, ids, ratelimit
+from chalicelib.services.earners.passwords import field_errors, new_password
+from chalicelib.services.shared import fields, ids, mailer, onetime, ratelimit
 from chalicelib.services.shared.ratelimit import TooMany
-from chalicelib.store import aws
-from chalicelib.store.models import (
-    AccountEmailItem,
-    AccountItem,
-    EmailItem,
-    OneTimeTokenItem,
-    transaction,
-)
+from chalicelib.store.accounts import Account
+from chalicelib.store.codes import OneTimeToken
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
+    from chalicelib.store.accounts import Email
 
 RESET_SECONDS = 3600
 MAX_NAME = 100
+normalise = fields.normalise  # the address as accounts store it (routes and other services read it here)
 
 
 class BadLogin(LaurelError):
@@ -53,26 +54,17 @@ class Registration:
     password: str
 
 
-def field_errors(errors: dict[str, str]) -> Invalid:
-    """One Invalid carrying a message per form field."""
-    first = next(iter(errors.values()))
-    return Invalid(first, errors=[{"field": k, "detail": v} for k, v in errors.items()])
-
-
 def _text(form: dict, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
 
 
-def new_password(form: dict, *, email: str, names: tuple[str, ...] = (), field: str = "password") -> str:
-    """The new password from `field` and its repeat `field`2, or Invalid naming the failing field."""
-    password = form.get(field) if isinstance(form.get(field), str) else ""
-    problem = passwords.problem(password, email=email, names=names)
-    if problem:
-        raise field_errors({field: problem})
-    if form.get(f"{field}2") != password:
-        raise field_errors({f"{field}2": "The two passwords are not the same."})
-    return password
+def _name_problem(value: str, label: str) -> str | None:
+    if not value:
+        return f"Enter your {label}."
+    if len(value) > MAX_NAME or any(ord(c) < 32 for c in value) or fields.line_break(value):
+        return f"Your {label} must be at most {MAX_NAME} characters, on one line."
+    return None
 
 
 def read_registration(form: dict, email: str) -> Registration:
@@ -81,14 +73,9 @@ def read_registration(form: dict, email: str) -> Registration:
     names = {}
     for name, label in (("first_name", "first name"), ("last_name", "last name")):
         names[name] = _text(form, name)
-        if not names[name]:
-            errors[name] = f"Enter your {label}."
-        elif (
-            len(names[name]) > MAX_NAME
-            or any(ord(c) < 32 for c in names[name])
-            or fields.line_break(names[name])
-        ):
-            errors[name] = f"Your {label} must be at most {MAX_NAME} characters, on one line."
+        problem = _name_problem(names[name], label)
+        if problem:
+            errors[name] = problem
     password = ""
     try:
         password = new_password(form, email=email, names=tuple(names.values()))
@@ -101,18 +88,15 @@ def read_registration(form: dict, email: str) -> Registration:
     return Registration(email, names["first_name"], names["last_name"], password)
 
 
-def register(reg: Registration) -> AccountItem:
+def register(reg: Registration, *, store: Store) -> Account:
     """Create the account and its (unverified) address in one transaction, then mail the activation.
 
     An address verified on another account is taken. One that another account only holds unverified
     does not block: the registration takes the hold over (the activation mailed to the address decides).
     """
     at = ids.now()
-    account_id = ids.new_id()
-    account = AccountItem(
-        f"ACCOUNT#{account_id}",
-        "PROFILE",
-        id=account_id,
+    account = Account(
+        id=ids.new_id(),
         first_name=reg.first_name,
         last_name=reg.last_name,
         password_hash=passwords.hash_password(reg.password),
@@ -121,76 +105,58 @@ def register(reg: Registration) -> AccountItem:
         updated_at=at,
     )
     taken = AddressTaken("An account already uses this address: log in to add the badge.")
-    holder = owner_of(reg.email)
+    holder = store.accounts.owner_of(reg.email)
     if holder is not None and holder.verified:
         raise taken
-    listed = AccountEmailItem(f"ACCOUNT#{account_id}", f"EMAIL#{reg.email}", email=reg.email, created_at=at)
-    with aws.refusing(lambda: taken), transaction() as tx:
-        tx.save(account, condition=AccountItem.pk.does_not_exist())
-        hold(tx, reg.email, account_id, holder, at)
-        tx.save(listed)
-    activation.send(account, reg.email)
+    try:
+        store.accounts.register(account, reg.email, holder=holder)
+    except Taken:
+        raise taken from None
+    activation.send(account, reg.email, store=store)
     return account
 
 
-def hold(tx, email: str, account_id: str, holder: EmailItem | None, at) -> None:
-    """In `tx`: put an unverified address on `account_id`. Either nobody holds it, or `holder` (another
-    account) holds it unverified: that hold ends (its listing goes) unless it changed meanwhile."""
-    owner = EmailItem(f"EMAIL#{email}", "EMAIL", email=email, account_id=account_id, created_at=at)
-    if holder is None:
-        tx.save(owner, condition=EmailItem.pk.does_not_exist())
-        return
-    unverified = EmailItem.verified.does_not_exist() | (EmailItem.verified == False)  # noqa: E712
-    tx.save(owner, condition=(EmailItem.account_id == holder.account_id) & unverified)
-    tx.delete(AccountEmailItem(f"ACCOUNT#{holder.account_id}", f"EMAIL#{email}"))
+def _given(store: Store | None) -> Store:
+    """The caller's store; the process's for the backpack services not yet handed one."""
+    if store is not None:
+        return store
+    from chalicelib.store import current
+
+    return current()
 
 
-def owner_of(email: str) -> EmailItem | None:
+def owner_of(email: str, *, store: Store | None = None) -> Email | None:
     """Who holds this address, if anyone."""
-    try:
-        return EmailItem.get(f"EMAIL#{email}", "EMAIL")
-    except EmailItem.DoesNotExist:
-        return None
+    return _given(store).accounts.owner_of(email)
 
 
-def get_account(account_id: str) -> AccountItem | None:
-    try:
-        return AccountItem.get(f"ACCOUNT#{account_id}", "PROFILE")
-    except AccountItem.DoesNotExist:
-        return None
+def get_account(account_id: str, *, store: Store | None = None) -> Account | None:
+    return _given(store).accounts.get(account_id)
 
 
-def verified_addresses(account: AccountItem) -> list[str]:
+def verified_addresses(account: Account, *, store: Store | None = None) -> list[str]:
     """The account's verified addresses (one Query, at most 50)."""
-    items = AccountEmailItem.query(
-        account.pk, AccountEmailItem.sk.startswith("EMAIL#"), limit=50, page_size=50
-    )
-    return [item.email for item in items if item.verified]
+    return [item.email for item in _given(store).accounts.addresses(account.id) if item.verified]
 
 
-def normalise(email: str) -> str:
-    """The address as awards and accounts store it (fields.normalise_email), at most 254 characters."""
-    return fields.normalise_email(email or "")[:254]
-
-
-def login(email: str, password: str, client_ip: str) -> AccountItem:
+def login(email: str, password: str, client_ip: str, *, store: Store) -> Account:
     """The account for this address and password. Every try is counted before the password is checked
     (per address and per client); a right password takes its count back."""
     email = normalise(email)
-    owner = owner_of(email) if email else None
+    owner = store.accounts.owner_of(email) if email else None
     tries = PasswordTries(owner.account_id if owner else email, client_ip)
-    tries.count("Too many failed attempts. Wait 15 minutes, or reset your password.")
-    account = get_account(owner.account_id) if owner else None
+    tries.count("Too many failed attempts. Wait 15 minutes, or reset your password.", store=store)
+    account = store.accounts.get(owner.account_id) if owner else None
     if not passwords.verify(account.password_hash if account else None, password or ""):
-        _say_if_merged(owner, password)
+        _say_if_merged(owner, password, store=store)
         raise BadLogin("The email address or the password is not right.")
-    tries.forgive()
+    tries.forgive(store=store)
     if account.merged_into:  # closed by a merge that is still moving its addresses
         raise Merged("This account was merged into another one. Sign in with that account's password.")
     if not owner.verified:
         raise NotActivated("Activate your account first: use the code or link we emailed you.")
     if passwords.needs_rehash(account.password_hash):
-        account.update(actions=[AccountItem.password_hash.set(passwords.hash_password(password))])
+        store.accounts.rehash_password(account.id, passwords.hash_password(password))
     return account
 
 
@@ -202,20 +168,23 @@ class PasswordTries:
     key: str
     client_ip: str
 
-    def count(self, refusal: str) -> None:
+    def count(self, refusal: str, *, store: Store) -> None:
         """Count this try before the password is checked; TooMany once over either limit."""
-        if not (ratelimit.LOGIN_CLIENT.hit(self.client_ip) and ratelimit.LOGIN_ACCOUNT.hit(self.key)):
+        if not (
+            ratelimit.LOGIN_CLIENT.hit(self.client_ip, store=store)
+            and ratelimit.LOGIN_ACCOUNT.hit(self.key, store=store)
+        ):
             raise TooMany(refusal)
 
-    def forgive(self) -> None:
+    def forgive(self, *, store: Store) -> None:
         """The password was right: this try does not count against anyone."""
-        ratelimit.LOGIN_ACCOUNT.forgive(self.key)
-        ratelimit.LOGIN_CLIENT.forgive(self.client_ip)
+        ratelimit.LOGIN_ACCOUNT.forgive(self.key, store=store)
+        ratelimit.LOGIN_CLIENT.forgive(self.client_ip, store=store)
 
 
-def _say_if_merged(owner: EmailItem | None, password: str) -> None:
+def _say_if_merged(owner: Email | None, password: str, *, store: Store) -> None:
     """The right password of an account that a merge closed: say so instead of "wrong password"."""
-    closed = get_account(owner.merged_from) if owner and owner.merged_from else None
+    closed = store.accounts.get(owner.merged_from) if owner and owner.merged_from else None
     if closed and closed.merged_into and passwords.verify(closed.password_hash, password or ""):
         raise Merged(
             "This account was merged into another Laurel account and is closed. "
@@ -226,101 +195,83 @@ def _say_if_merged(owner: EmailItem | None, password: str) -> None:
 # --- passwords -----------------------------------------------------------------------------------
 
 
-def request_reset(email: str, client_ip: str) -> None:
+def request_reset(email: str, client_ip: str, *, store: Store) -> None:
     """Queue a reset link for this address: the same work, answer and timing whether or not an account
     uses it (the worker looks the account up and mails, in mail_reset)."""
     email = normalise(email)
-    if not ratelimit.CLIENT_FORMS.hit(client_ip):
+    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
         raise TooMany("Too many requests from your network. Try again later.")
     # Both limits are counted for every address, known or not, before anything is looked up.
-    if email and ratelimit.allow_mail("reset", email) and ratelimit.allow_mail_to(email):
-        activation.queue_request("reset", email)
+    if (
+        email
+        and ratelimit.allow_mail("reset", email, store=store)
+        and ratelimit.allow_mail_to(email, store=store)
+    ):
+        activation.queue_request("reset", email, store=store)
 
 
-def mail_reset(email: str, request_id: str, requested_at: int) -> str:
+def mail_reset(email: str, request_id: str, requested_at: int, *, store: Store) -> str:
     """The mail worker's half of a reset request: mail a link if the address has an account (once)."""
-    return activation.once(request_id, requested_at, lambda: _reset_now(email))
+    return activation.once(request_id, requested_at, lambda: _reset_now(email, store=store), store=store)
 
 
-def _reset_now(email: str) -> str:
+def _reset_now(email: str, *, store: Store) -> str:
     """Mail a link only when the address is verified on a live account. The link remembers the
     account's session epoch: a password change or a completed reset bumps it, voiding older links."""
-    owner = owner_of(email)
-    account = get_account(owner.account_id) if owner and owner.verified else None
+    owner = store.accounts.owner_of(email)
+    account = store.accounts.get(owner.account_id) if owner and owner.verified else None
     if account is None or account.merged_into:
         return "no account"
-    token = ids.new_secret()
+    token, token_hash = onetime.new_link()
     expires = int(time.time()) + RESET_SECONDS
-    OneTimeTokenItem(
-        f"TOKEN#{ids.sha256_hex(token)}",
-        "TOKEN",
-        kind="reset",
-        account_id=account.id,
-        email=email,
-        epoch=account.session_epoch or 0,
-        expires_at=expires,
-        ttl=expires,
-    ).save()
+    store.codes.put_token(
+        OneTimeToken(token_hash, "reset", account.id, email, expires, epoch=account.session_epoch or 0)
+    )
     # counted=True: request_reset counted it against the address already
-    activation.mail(email, "password_reset", "Reset your Laurel password", counted=True, token=token)
+    mailer.mail(email, "password_reset", "Reset your Laurel password", store=store, counted=True, token=token)
     return "sent"
 
 
-def reset_token(token: str) -> OneTimeTokenItem:
-    """The live reset token (Conflict when unknown, used, expired, or voided by a newer password)."""
-    item = activation.live_token(token, "reset")
-    if item is None or _reset_account(item) is None:
+def reset_token(token: str, *, store: Store) -> OneTimeToken:
+    """The live reset link (Conflict when unknown, used, expired, or voided by a newer password)."""
+    found = onetime.live_link(token, "reset", store=store)
+    if found is None or _reset_account(found, store=store) is None:
         raise Conflict("This reset link is not valid, was already used or has expired. Ask for a new one.")
-    return item
+    return found
 
 
-def _reset_account(item: OneTimeTokenItem) -> AccountItem | None:
+def _reset_account(link: OneTimeToken, *, store: Store) -> Account | None:
     """The account the link resets, while the link's address is still verified on it and no password
     was set since the link was mailed."""
-    owner = owner_of(item.email)
-    if owner is None or owner.account_id != item.account_id or not owner.verified:
+    owner = store.accounts.owner_of(link.email)
+    if owner is None or owner.account_id != link.account_id or not owner.verified:
         return None
-    account = get_account(item.account_id)
-    if account is None or account.merged_into or (account.session_epoch or 0) != item.epoch:
+    account = store.accounts.get(link.account_id)
+    if account is None or account.merged_into or (account.session_epoch or 0) != link.epoch:
         return None
     return account
 
 
-def reset_password(token: str, form: dict) -> AccountItem:
+def reset_password(token: str, form: dict, *, store: Store) -> Account:
     """Use the link once: set the new password and end every session (and every other reset link)."""
-    item = reset_token(token)
-    password = new_password(form, email=item.email)
+    link = reset_token(token, store=store)
+    password = new_password(form, email=link.email)
     used = Conflict("This reset link was already used. Ask for a new one.")
-    with aws.refusing(lambda: used):  # a busy table is 503, not "already used"
-        item.delete(condition=OneTimeTokenItem.pk.exists())
-    account = _reset_account(item)
-    if account is None:
-        raise used
-    with aws.refusing(lambda: used):
-        _set_password(account, password, epoch=item.epoch)
-    return account
+    try:  # a busy store is 503, not "already used"
+        store.codes.spend_token(link.token_hash)
+        account = _reset_account(link, store=store)
+        if account is None:
+            raise used
+        new_hash = passwords.hash_password(password)
+        return store.accounts.set_password(account.id, new_hash, at=ids.now(), epoch=link.epoch)
+    except Changed:
+        raise used from None
 
 
-def change_password(account: AccountItem, form: dict) -> AccountItem:
+def change_password(account: Account, form: dict, *, store: Store) -> Account:
     """Check the current password, set the new one; other sessions and reset links end (the caller
-    starts a new session)."""
+    starts a new session with the account as it is now)."""
     if not passwords.verify(account.password_hash, form.get("current_password") or ""):
         raise field_errors({"current_password": "This is not your current password."})
-    _set_password(account, new_password(form, email=account.primary_email))
-    return account
-
-
-def _set_password(account: AccountItem, password: str, *, epoch: int | None = None) -> None:
-    """Set the password and bump the session epoch (sessions and reset links end); with `epoch`, only
-    if no password was set since then."""
-    condition = None if epoch is None else AccountItem.session_epoch == epoch
-    if epoch == 0:  # an account whose password was never changed may have no epoch stored yet
-        condition = AccountItem.session_epoch.does_not_exist() | condition
-    account.update(
-        actions=[
-            AccountItem.password_hash.set(passwords.hash_password(password)),
-            AccountItem.session_epoch.add(1),
-            AccountItem.updated_at.set(ids.now()),
-        ],
-        condition=condition,
-    )
+    password = new_password(form, email=account.primary_email)
+    return store.accounts.set_password(account.id, passwords.hash_password(password), at=ids.now())

@@ -1,10 +1,12 @@
-"""Password rules and argon2id hashing (argon2-cffi, imported on first use)."""
+"""Password rules, the new-password form fields, and argon2id hashing (argon2-cffi, imported on first use)."""
 
 from __future__ import annotations
 
 import gzip
 from functools import cache
 from pathlib import Path
+
+from chalicelib.errors import Invalid
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
@@ -64,3 +66,20 @@ def needs_rehash(password_hash: str) -> bool:
 @cache
 def _dummy_hash() -> str:
     return _hasher().hash("not a real password, only for timing")
+
+
+def field_errors(errors: dict[str, str]) -> Invalid:
+    """One Invalid carrying a message per form field."""
+    first = next(iter(errors.values()))
+    return Invalid(first, errors=[{"field": k, "detail": v} for k, v in errors.items()])
+
+
+def new_password(form: dict, *, email: str, names: tuple[str, ...] = (), field: str = "password") -> str:
+    """The new password from `field` and its repeat `field`2, or Invalid naming the failing field."""
+    password = form.get(field) if isinstance(form.get(field), str) else ""
+    found = problem(password, email=email, names=names)
+    if found:
+        raise field_errors({field: found})
+    if form.get(f"{field}2") != password:
+        raise field_errors({f"{field}2": "The two passwords are not the same."})
+    return password

@@ -11,12 +11,15 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import UpdateError
-
-from chalicelib.services.earners import accounts
+from chalicelib.errors import Busy, Changed
 from chalicelib.services.shared import ids
-from chalicelib.store.models import AccountItem, SessionItem
+from chalicelib.store.sessions import Session as Stored
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
+    from chalicelib.store.accounts import Account
 
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 3600
@@ -38,8 +41,8 @@ def now() -> float:
 class Session:
     """A live session and its account."""
 
-    account: AccountItem
-    item: SessionItem
+    account: Account
+    item: Stored
 
     @property
     def fresh(self) -> bool:
@@ -56,59 +59,60 @@ def lifetime(keep: bool) -> int:
     return KEEP_ABSOLUTE_SECONDS if keep else ABSOLUTE_SECONDS
 
 
-def _item(token: str) -> SessionItem:
-    return SessionItem(f"SESSION#{ids.sha256_hex(token)}", "SESSION")
-
-
-def start(account: AccountItem, *, keep: bool = False) -> str:
+def start(account: Account, *, store: Store, keep: bool = False) -> str:
     """A new session for this account; returns the cookie's secret."""
-    token, at = ids.new_secret(), now()
-    item = _item(token)
-    item.account_id, item.epoch, item.created_at = account.id, account.session_epoch or 0, ids.now()
-    item.keep, item.signed_in_at = keep, int(at)
-    item.idle_until, item.ttl = int(at) + _idle(keep), int(at) + lifetime(keep)
-    item.save()
+    token, at = ids.new_secret(), int(now())
+    store.sessions.start(
+        Stored(
+            token_hash=ids.sha256_hex(token),
+            account_id=account.id,
+            epoch=account.session_epoch or 0,
+            created_at=ids.now(),
+            ttl=at + lifetime(keep),
+            idle_until=at + _idle(keep),
+            signed_in_at=at,
+            keep=keep,
+        )
+    )
     return token
 
 
-def find(token: str) -> Session | None:
+def find(token: str, *, store: Store) -> Session | None:
     """The live session of this cookie, its idle end moved forward; None when unknown, idle too long,
     past its absolute end, ended by a password change, or its account was merged away."""
     if not token or len(token) > MAX_TOKEN:
         return None
-    try:
-        item = SessionItem.get(f"SESSION#{ids.sha256_hex(token)}", "SESSION")
-    except SessionItem.DoesNotExist:
+    item = store.sessions.get(ids.sha256_hex(token))
+    if item is None:
         return None
     at = now()
     if item.ttl <= at or (item.idle_until or 0) <= at:
         return None
-    account = accounts.get_account(item.account_id)
+    account = store.accounts.get(item.account_id)
     if account is None or (account.session_epoch or 0) != item.epoch or account.merged_into:
         return None
-    _slide(item, at)
+    _slide(item, at, store=store)
     return Session(account, item)
 
 
-def _slide(item: SessionItem, at: float) -> None:
+def _slide(item: Stored, at: float, *, store: Store) -> None:
     idle = _idle(bool(item.keep))
     if item.idle_until - idle + REFRESH_SECONDS > at:
         return  # moved recently enough
-    # Ended meanwhile (logout in another tab): this request still sees it, the next one will not.
-    with contextlib.suppress(UpdateError):
-        item.update(actions=[SessionItem.idle_until.set(int(at) + idle)], condition=SessionItem.pk.exists())
+    # Ended meanwhile (logout in another tab), or a busy store: this request still sees it, and the
+    # next one moves it (or finds it ended).
+    with contextlib.suppress(Changed, Busy):
+        store.sessions.slide(item.token_hash, int(at) + idle)
 
 
-def confirm(session: Session) -> None:
+def confirm(session: Session, *, store: Store) -> None:
     """The password was given again: sensitive changes are allowed for FRESH_SECONDS."""
     at = int(now())
-    idle_until = at + _idle(bool(session.item.keep))
-    session.item.update(
-        actions=[SessionItem.signed_in_at.set(at), SessionItem.idle_until.set(idle_until)],
-        condition=SessionItem.pk.exists(),
+    store.sessions.confirm(
+        session.item.token_hash, signed_in_at=at, idle_until=at + _idle(bool(session.item.keep))
     )
 
 
-def end(token: str) -> None:
+def end(token: str, *, store: Store) -> None:
     if token and len(token) <= MAX_TOKEN:
-        _item(token).delete()
+        store.sessions.end(ids.sha256_hex(token))

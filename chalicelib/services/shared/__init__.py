@@ -1,6 +1,6 @@
-"""What every capability uses: identifiers and the clock, the rules for one field, rate limits, and
-every public URL (urls.py)."""
+"""What every capability uses: identifiers and the clock, the rules for one field, rate limits, every
+public URL (urls.py), the one mail renderer and the one-time codes and links."""
 
 from chalicelib import lazy
 
-__getattr__ = lazy.submodules(__name__, ("fields", "ids", "ratelimit", "urls"))
+__getattr__ = lazy.submodules(__name__, ("fields", "ids", "mailer", "onetime", "ratelimit", "urls"))

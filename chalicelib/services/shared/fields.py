@@ -203,3 +203,8 @@ def parse_timestamp(value: str) -> datetime | None:
         return parsed.astimezone(UTC).replace(microsecond=0)
     except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+01:00 is before year 1 in UTC
         return None
+
+
+def normalise(email: str | None) -> str:
+    """An address as awards and accounts store it (normalise_email), at most 254 characters."""
+    return normalise_email(email or "")[:254]

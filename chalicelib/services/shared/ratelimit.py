@@ -1,19 +1,31 @@
-"""Fixed-window rate limits as DynamoDB counters (atomic ADD, expired by TTL)."""
+"""Fixed-window rate limits: what is counted, how many and how long (the counters are store.rates)."""
 
 from __future__ import annotations
 
 import contextlib
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from chalicelib.errors import LaurelError
+from chalicelib.errors import Busy, LaurelError
 from chalicelib.services.shared import ids
-from chalicelib.store.models import RateItem
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
 
 
 class TooMany(LaurelError):
     status = 429
     title = "Too many requests"
+
+
+def _store(store: Store | None) -> Store:
+    """The store a limit counts in: the caller's, else this process's (callers not yet handed one)."""
+    if store is not None:
+        return store
+    from chalicelib.store import current
+
+    return current()
 
 
 @dataclass(frozen=True)
@@ -24,33 +36,26 @@ class Limit:
     limit: int
     window: int
 
-    def _item(self, key: str, at: float) -> RateItem:
-        start = int(at) // self.window * self.window
-        return RateItem(f"RATE#{self.scope}#{ids.sha256_hex(key)}", str(start))
+    def _key(self, key: str) -> str:
+        return f"{self.scope}#{ids.sha256_hex(key)}"  # no address is kept in a counter
 
-    def hit(self, key: str, *, at: float | None = None) -> bool:
-        """Count one event first, then check: True when it is within the limit (one atomic UpdateItem
-        that returns the new count, so parallel requests each see their own number)."""
-        at = time.time() if at is None else at
-        item = self._item(key, at)
-        item.update(
-            actions=[
-                RateItem.count.add(1),
-                RateItem.ttl.set(int(at) // self.window * self.window + 2 * self.window),
-            ]
-        )
-        return item.count <= self.limit
+    def _start(self, at: float) -> int:
+        return int(at) // self.window * self.window
 
-    def forgive(self, key: str) -> None:
+    def hit(self, key: str, *, at: float | None = None, store: Store | None = None) -> bool:
+        """Count one event first, then check: True when it is within the limit (one atomic count that
+        returns the new total, so parallel requests each see their own number)."""
+        start = self._start(time.time() if at is None else at)
+        count = _store(store).rates.count(self._key(key), start, expires_at=start + 2 * self.window)
+        return count <= self.limit
+
+    def forgive(self, key: str, *, store: Store | None = None) -> None:
         """Take back one counted event (a sign-in that turned out right); never below zero."""
-        from pynamodb.exceptions import UpdateError
+        with contextlib.suppress(Busy):  # best effort: a busy store only leaves one try counted
+            _store(store).rates.uncount(self._key(key), self._start(time.time()))
 
-        item = self._item(key, time.time())
-        with contextlib.suppress(UpdateError):  # a new window began meanwhile: nothing to take back
-            item.update(actions=[RateItem.count.add(-1)], condition=RateItem.count > 0)
-
-    def clear(self, key: str, *, at: float | None = None) -> None:
-        self._item(key, time.time() if at is None else at).delete()
+    def clear(self, key: str, *, at: float | None = None, store: Store | None = None) -> None:
+        _store(store).rates.clear(self._key(key), self._start(time.time() if at is None else at))
 
 
 LOGIN_ACCOUNT = Limit("login-account", 5, 900)  # password tries per account per 15 minutes
@@ -61,9 +66,9 @@ MAIL_REQUEST_ONCE = Limit("mail-request-once", 1, 86400)  # one mail per queued 
 CLIENT_FORMS = Limit("client-forms", 300, 3600)  # registrations, code tries and mail requests per client IP
 
 
-def allow_mail(kind: str, key: str) -> bool:
+def allow_mail(kind: str, key: str, *, store: Store | None = None) -> bool:
     """One mail of this kind per minute and five per day for this key."""
-    return MAIL_MINUTE.hit(f"{kind}:{key}") and MAIL_DAY.hit(f"{kind}:{key}")
+    return MAIL_MINUTE.hit(f"{kind}:{key}", store=store) and MAIL_DAY.hit(f"{kind}:{key}", store=store)
 
 
 VERIFY_CLIENT = Limit("verify-client", 120, 600)  # verifications per client IP: each may fetch 12 URLs
@@ -75,9 +80,9 @@ MAIL_TO_HOUR = Limit("mail-to-hour", 5, 3600)
 MAIL_TO_DAY = Limit("mail-to-day", 20, 86400)
 
 
-def allow_mail_to(email: str) -> bool:
+def allow_mail_to(email: str, *, store: Store | None = None) -> bool:
     """Count one mail to this (normalised) address, then say whether it is within both caps
     (two UpdateItems; the address is stored only as its SHA-256, like every rate-limit key)."""
-    within_hour = MAIL_TO_HOUR.hit(email)
-    within_day = MAIL_TO_DAY.hit(email)
+    within_hour = MAIL_TO_HOUR.hit(email, store=store)
+    within_day = MAIL_TO_DAY.hit(email, store=store)
     return within_hour and within_day
