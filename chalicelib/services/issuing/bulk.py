@@ -23,10 +23,9 @@ if TYPE_CHECKING:
     from chalicelib.store import Store
 
 MAX_ROWS = 10_000
-# A batch is written in one DynamoDB transaction of at most 100 items: its awards, their duplicate guards
-# and one counts record per address (store/shelves.py); 49 mails fit one SES bulk call.
+# 49 awards + 49 duplicate guards fit one 100-item DynamoDB transaction, and 49 notice outcomes + 49
+# addresses' counts + the job's progress the next one (store/jobs.py); 49 mails fit one SES bulk call.
 BATCH_ROWS = 49
-TRANSACTION_ITEMS = 100
 CSV_COLUMNS = (
     "recipient_email",
     "recipient_name",
@@ -270,22 +269,13 @@ def _row_message(row: int, request: AwardRequest, opted_out: set[str]) -> dict:
     return message
 
 
-def _items(batch: list[dict]) -> int:
-    """The transaction items a batch writes: each award, its guard unless duplicates are allowed, and
-    one counts record per address."""
-    guards = sum(1 for row in batch if not row.get("allow_duplicate"))
-    return len(batch) + guards + len({row.get("recipient_email") for row in batch})
-
-
 def _batches(rows: list[dict]) -> list[list[dict]]:
-    """Rows in batches of at most BATCH_ROWS, MAX_MESSAGE_BYTES (long narratives make smaller batches)
-    and TRANSACTION_ITEMS (awards to many addresses with guards make batches of 33)."""
+    """Rows in batches of at most BATCH_ROWS and MAX_MESSAGE_BYTES (long narratives make smaller batches)."""
     batches: list[list[dict]] = [[]]
     size = 0
     for row in rows:
         row_size = len(json.dumps(row))
-        full = len(batches[-1]) == BATCH_ROWS or _items([*batches[-1], row]) > TRANSACTION_ITEMS
-        if batches[-1] and (full or size + row_size > MAX_MESSAGE_BYTES):
+        if batches[-1] and (len(batches[-1]) == BATCH_ROWS or size + row_size > MAX_MESSAGE_BYTES):
             batches.append([])
             size = 0
         batches[-1].append(row)
