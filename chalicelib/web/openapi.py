@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from chalicelib.config import get_settings
 from chalicelib.services.issuing import bulk
+from chalicelib.services.shared import urls
 from chalicelib.web.openapi_parts import (
     AWARD_LINKS,
     BADGE_BODY_TYPES,
@@ -277,7 +277,7 @@ def document() -> dict:
             "Authenticate with `Authorization: Bearer <API key>`; each issuer sees only its own data. "
             "Errors are `application/problem+json`.",
         },
-        "servers": [{"url": get_settings().public_base_url}],
+        "servers": [{"url": urls.base()}],
         "security": [{"bearer": []}],
         "tags": [{"name": n} for n in ("issuer", "badge classes", "awards", "verify", "meta")],
         "paths": _paths(),

@@ -13,6 +13,7 @@ import pytest
 from chalicelib.config import get_settings
 from chalicelib.store import schema
 
+pytestmark = pytest.mark.slow  # a minute of `chalice package`
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "package"
 ZIP = OUT / "deployment.zip"
