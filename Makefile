@@ -1,11 +1,11 @@
 # Laurel: `make run` serves the app on PORT (default 8000) against an embedded moto server;
-# `make test` runs the whole suite. Both set up everything they need from nothing.
+# `make test` runs the whole suite, `make test-fast` the in-memory tier. Both set up everything they need from nothing.
 SHELL := /bin/bash
 PY := .venv/bin/python
 PORT ?= 8000
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test issuer keys package bench fuzz lint format validator browser replay-dead-letters
+.PHONY: run test test-fast issuer keys package bench fuzz lint format validator browser replay-dead-letters
 
 .venv/.stamp: requirements.txt requirements-dev.txt
 	@python3 -m venv .venv
@@ -43,6 +43,11 @@ tests/dcc/node_modules/.package-lock.json: tests/dcc/package-lock.json
 test: .venv/.stamp validator browser tests/dcc/node_modules/.package-lock.json
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+
+# The fast tier (about a minute): pure rule tests and rule tests on the in-memory store, no moto, no stack.
+# Run it while you work; run `make test` (everything, what CI calls) before you push.
+test-fast: .venv/.stamp
+	$(PY) -m pytest -q -m "not moto and not slow" tests/unit tests/store
 
 lint: .venv/.stamp
 	$(PY) -m ruff check .

@@ -108,42 +108,51 @@ def speed_up_moto_transactions() -> None:
     original = dynamodb_models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self, transact_items):
-        snapshots = []
-        for entry in transact_items:
-            _op_type, op = next(iter(entry.items()))
-            table_name = op.get("TableName")
-            if table_name not in self.tables:
-                continue
-            table = self.tables[table_name]
-            if "Item" in op:
-                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
-                if table.range_key_attr is not None:
-                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
-            else:
-                key = op.get("Key")
-            if key is None:
-                continue
-            try:
-                current = self.get_item(table_name, key)
-            except Exception:  # a malformed key: moto reports it from the original call
-                continue
-            attrs = copy.deepcopy(current.to_json()["Attributes"]) if current is not None else None
-            snapshots.append((table_name, key, attrs))
+        snapshots = [found for entry in transact_items if (found := _snapshot(self, entry)) is not None]
         try:
             return original(self, transact_items)
         except Exception:
-            for table_name, key, attrs in reversed(snapshots):
-                if attrs is None:
-                    if self.get_item(table_name, key) is not None:
-                        self.tables[table_name].delete_item(
-                            *self.get_keys_value(self.tables[table_name], key)
-                        )
-                else:
-                    self.tables[table_name].put_item(attrs)
+            _restore(self, snapshots)
             raise
 
     transact_write_items._bench = True
     dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def _snapshot(backend, entry: dict) -> tuple | None:
+    """(table name, key, attributes or None) of the item one transaction entry touches, before it runs."""
+    import copy
+
+    _op_type, op = next(iter(entry.items()))
+    table_name = op.get("TableName")
+    if table_name not in backend.tables:
+        return None
+    table = backend.tables[table_name]
+    if "Item" in op:
+        key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+        if table.range_key_attr is not None:
+            key[table.range_key_attr] = op["Item"][table.range_key_attr]
+    else:
+        key = op.get("Key")
+    if key is None:
+        return None
+    try:
+        current = backend.get_item(table_name, key)
+    except Exception:  # a malformed key: moto reports it from the original call
+        return None
+    return table_name, key, copy.deepcopy(current.to_json()["Attributes"]) if current is not None else None
+
+
+def _restore(backend, snapshots: list[tuple]) -> None:
+    """Put back every item a failed transaction touched, last first."""
+    for table_name, key, attrs in reversed(snapshots):
+        if attrs is None:
+            if backend.get_item(table_name, key) is not None:
+                backend.tables[table_name].delete_item(
+                    *backend.get_keys_value(backend.tables[table_name], key)
+                )
+        else:
+            backend.tables[table_name].put_item(attrs)
 
 
 def _sqs_record_message_id() -> None:

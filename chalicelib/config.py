@@ -1,4 +1,4 @@
-"""Settings, read once from the environment."""
+"""Settings, read once from the environment: the only module that reads it."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ class Settings:
     kms_key: str
     award_notice_template: str
     claim_token_days: int
+    region: str = "us-east-1"
+    aws_endpoint_url: str | None = None  # moto's server locally; None on AWS
+    fetch_allow_loopback_ports: frozenset[int] = frozenset()  # honoured only on development stages
 
     @property
     def is_local(self) -> bool:
@@ -41,6 +44,16 @@ def _stage(value: str | None) -> str:
             "STAGE is not set: use local or test for development, or the deployed stage's name."
         )
     return value.strip()
+
+
+def _ports(value: str) -> frozenset[int]:
+    """ "8000, 5005" -> {8000, 5005}; anything not a number is ignored."""
+    return frozenset(int(p) for p in value.replace(",", " ").split() if p.isdigit())
+
+
+def unsubscribe_secret() -> str:
+    """UNSUBSCRIBE_SECRET ("" when unset), read when used: a secret is kept out of Settings and its repr."""
+    return os.environ.get("UNSUBSCRIBE_SECRET", "")
 
 
 @lru_cache(maxsize=1)
@@ -58,4 +71,7 @@ def get_settings() -> Settings:
         kms_key=env("KMS_KEY_ID", "alias/laurel"),
         award_notice_template=env("AWARD_NOTICE_TEMPLATE", "laurel-award-notice"),
         claim_token_days=int(env("CLAIM_TOKEN_DAYS", "60")),
+        region=env("AWS_DEFAULT_REGION", "us-east-1"),
+        aws_endpoint_url=env("AWS_ENDPOINT_URL") or None,
+        fetch_allow_loopback_ports=_ports(env("FETCH_ALLOW_LOOPBACK_PORTS", "")),
     )

@@ -1,4 +1,5 @@
-"""Test-wide settings: fixed before any chalicelib import (models read settings at import)."""
+"""Test-wide settings: fixed before any chalicelib import (models read settings at import); the `moto`
+marker; the fast tier's fixtures."""
 
 import os
 
@@ -12,12 +13,18 @@ for name, value in {
     os.environ.setdefault(name, value)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-# Property tests (tests/unit/test_properties.py) run under this profile: derandomized, so every run tries
-# the same examples and a failure in CI reproduces locally. LAUREL_HYPOTHESIS=explore searches afresh.
-# Timing health checks are off: on a shared 2-core machine generation speed says nothing about the code.
-from hypothesis import HealthCheck, settings  # noqa: E402
+# The fast tier's fixtures (memory_store, memory_client) for every folder.
+pytest_plugins = ["tests.support.memory"]
 
-QUIET = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
-settings.register_profile("laurel-ci", derandomize=True, database=None, **QUIET)
-settings.register_profile("laurel-explore", derandomize=False, **QUIET)
-PROPERTY_PROFILE = settings.get_profile(os.environ.get("LAUREL_HYPOTHESIS", "laurel-ci"))
+
+def pytest_collection_modifyitems(items) -> None:
+    """Mark `moto` every test that runs on in-process moto: it uses the `aws` fixture (unit tests), runs the
+    contract suite's DynamoDB half, or its module uses mock_aws itself. `make test-fast` leaves them out."""
+    import pytest
+
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_dynamo = callspec is not None and callspec.params.get("store") == "dynamo"
+        module = getattr(item, "module", None)
+        if "aws" in item.fixturenames or on_dynamo or hasattr(module, "mock_aws"):
+            item.add_marker(pytest.mark.moto)

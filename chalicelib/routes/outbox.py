@@ -7,6 +7,7 @@ import json
 from chalice import Blueprint, Response
 
 from chalicelib.config import get_settings
+from chalicelib.store import current
 
 blueprint = Blueprint(__name__)
 
@@ -21,7 +22,7 @@ def outbox_page() -> Response:
         return _not_found()
     from chalicelib.web import outbox
 
-    return outbox.page([{**m, "n": n} for n, m in enumerate(outbox.messages(), start=1)])
+    return outbox.page([{**m, "n": n} for n, m in enumerate(outbox.messages(current().mail), start=1)])
 
 
 @blueprint.route("/outbox/{n}", methods=["GET"])
@@ -31,7 +32,7 @@ def outbox_message(n: str) -> Response:
         return _not_found()
     from chalicelib.web import outbox
 
-    mail = outbox.messages()
+    mail = outbox.messages(current().mail)
     if not n.isdigit() or not 1 <= int(n) <= len(mail):
         return outbox.page([], single=True, status=404)
     return outbox.page([{**mail[int(n) - 1], "n": int(n)}], single=True)
@@ -44,4 +45,6 @@ def outbox_json() -> Response:
         return _not_found()
     from chalicelib.web import outbox
 
-    return Response(body=json.dumps(outbox.messages()), headers={"Content-Type": "application/json"})
+    return Response(
+        body=json.dumps(outbox.messages(current().mail)), headers={"Content-Type": "application/json"}
+    )

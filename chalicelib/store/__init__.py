@@ -69,6 +69,14 @@ def use(store: Store | None) -> None:
     _current[:] = [store] if store is not None else []
 
 
+def is_busy(error: BaseException) -> bool:
+    """Whether an error no repository translated (a raw outside-part call, a crash mid-call) was AWS refusing
+    for now or out of reach: web/http.py answers it 503 + Retry-After instead of 500."""
+    from chalicelib.store.aws import transient  # lazy: only on the error path
+
+    return transient(error)
+
+
 def given(store: Store | None) -> Store:
     """`store` if a caller passed one, else this process's: for use cases whose callers do not all
     pass their store yet."""

@@ -84,3 +84,17 @@ def send_email(to: str, subject: str, html: str, text: str) -> str:
         },
     )
     return result["MessageId"]
+
+
+def outbox() -> list[dict]:
+    """Every message sent, unrendered, for the local outbox (moto's server only)."""
+    from chalicelib.store import ses_sent  # lazy: development stages only
+
+    return ses_sent.sent()
+
+
+def template(name: str) -> dict | None:
+    """An SES template's parts, for the local outbox; None when missing."""
+    from chalicelib.store import ses_sent  # lazy: development stages only
+
+    return ses_sent.template(name)

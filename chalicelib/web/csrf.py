@@ -14,8 +14,8 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.config import get_settings
 from chalicelib.errors import LaurelError
+from chalicelib.services.shared import urls
 from chalicelib.web import cookies
 
 FIELD = "csrf_token"
@@ -52,7 +52,7 @@ def token_for(request: Any) -> tuple[str, str | None]:
 def check(request: Any, form: dict) -> None:
     """403 unless the form's token is this browser's and the request comes from our own origin."""
     origin = request.headers.get("origin")
-    ours = urlsplit(get_settings().public_base_url)
+    ours = urlsplit(urls.base())
     if origin and origin != "null" and urlsplit(origin)[:2] != ours[:2]:
         raise CsrfError("This form was sent from another site.")
     expected = _expected(cookies.read(request))

@@ -39,9 +39,9 @@ def problem(
 
 def unexpected_status(error: Exception, where: str) -> int:
     """Log an error no domain rule explains: 503 when AWS is busy or unreachable (a retry may pass)."""
-    from chalicelib.store.aws import transient
+    from chalicelib.store import is_busy
 
-    if transient(error):
+    if is_busy(error):
         log.warning("AWS busy or unreachable on %s: %r", where, error)
         return 503
     log.exception("unexpected error on %s", where)

@@ -3,27 +3,12 @@ passwords and the session epoch, the primary address, removal; both stores."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from chalicelib.errors import Busy, Changed, Taken
-from chalicelib.store.accounts import Account, AccountEmail
+from chalicelib.store.accounts import AccountEmail
 from chalicelib.store.codes import ActivationCode, OneTimeToken
-
-AT = datetime(2026, 1, 1, tzinfo=UTC)
-LATER = datetime(2026, 1, 2, tzinfo=UTC)
-
-
-def account(account_id: str = "ada", email: str = "ada@example.org") -> Account:
-    return Account(account_id, "Ada", "Lovelace", "hash", email, AT, AT)
-
-
-def registered(store, account_id: str = "ada", email: str = "ada@example.org", *, verified: bool = True):
-    store.accounts.register(account(account_id, email), email, holder=store.accounts.owner_of(email))
-    if verified:
-        store.accounts.verify_address(account_id, email, at=AT)
-    return store.accounts.get(account_id)
+from tests.support.stored import AT, LATER, account, registered
 
 
 def snapshot(store, *emails: str) -> tuple:

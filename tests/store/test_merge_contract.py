@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.errors import Busy, Changed
-from tests.store.test_accounts_contract import AT, registered
+from tests.support.stored import AT, registered
 
 OLD = ["old@example.org", "old2@example.org", "old3@example.org"]
 

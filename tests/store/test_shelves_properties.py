@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from chalicelib.errors import Changed
 from chalicelib.store.awards import Award
 from chalicelib.store.shelves import TABS
-from tests.conftest import PROPERTY_PROFILE
+from tests.support.properties import PROPERTY_PROFILE
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 MOVES = ("award", "accept", "reject", "recover", "resend", "revoke", "recertify", "erase")

@@ -193,3 +193,17 @@ def accounts(client, issuer, badge_class):
     old = make_account(OLD[0], OTHER_PASSWORD, *OLD[1:])
     awarded = {award(issuer, badge_class, email=e)["id"] for e in OLD}
     return ada, old, awarded
+
+
+@pytest.fixture
+def memory_issuer(memory_client, memory_store):
+    """An issuer with an API key on the in-memory store (fast tier): its calls go to the app on it."""
+    from chalicelib.services.issuing import issuers
+
+    item, key = issuers.create_issuer(
+        name="Open Skills Consortium",
+        url="https://skills.example",
+        email="badges@skills.example",
+        store=memory_store,
+    )
+    return SimpleNamespace(id=item.id, key=key, api=Api(memory_client, key))

@@ -18,17 +18,17 @@ def test_a_revoked_key_is_refused_by_the_very_next_request(issuer):
     assert lookups and all(params.get("ConsistentRead") for params in lookups)  # was: eventually consistent
 
 
-def test_api_keys_are_counted_as_they_are_made_and_capped(issuer, monkeypatch):
+def test_api_keys_are_counted_as_they_are_made_and_capped(memory_issuer, monkeypatch):
     """Every GET /keys and revoke reads all of an issuer's keys: their number is bounded, counted first."""
     from chalicelib.services.issuing import issuers
 
     # The first key, made with the issuer, counts too.
     monkeypatch.setattr(issuers, "MAX_API_KEYS", 3, raising=False)
-    made = [issuer.api.call("POST", "/api/v1/keys", {"label": f"k{i}"}).status_code for i in range(3)]
+    made = [memory_issuer.api.call("POST", "/api/v1/keys", {"label": f"k{i}"}).status_code for i in range(3)]
     assert made == [201, 201, 409]  # was: 201 for every one, without end
-    refused = issuer.api.call("POST", "/api/v1/keys", {"label": "more"})
+    refused = memory_issuer.api.call("POST", "/api/v1/keys", {"label": "more"})
     assert refused.status_code == 409 and "at most 3 API keys" in refused.json["detail"]
-    assert len(issuer.api.call("GET", "/api/v1/keys").json["items"]) == 3
+    assert len(memory_issuer.api.call("GET", "/api/v1/keys").json["items"]) == 3
 
 
 def test_credential_key_rotations_are_counted_and_capped(issuer, badge_class, monkeypatch):

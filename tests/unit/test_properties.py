@@ -1,7 +1,8 @@
 """Properties that hold for every input, checked by hypothesis: baking, email addresses, bulk CSV, JSON.
 
-Examples are derandomized (the "laurel-ci" profile in tests/conftest.py) so CI and a laptop try the same
-ones; LAUREL_HYPOTHESIS=explore looks for new ones. Sizes keep the whole file well under 20 seconds.
+Examples are derandomized (the "laurel-ci" profile in tests/support/properties.py) so CI and a laptop
+try the same ones; LAUREL_HYPOTHESIS=explore looks for new ones.
+Sizes keep the whole file well under 20 seconds.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from chalicelib.openbadges.baking import (
 )
 from chalicelib.services.issuing import bulk
 from chalicelib.services.shared import fields
-from tests.conftest import PROPERTY_PROFILE
+from tests.support.properties import PROPERTY_PROFILE
 
 
 def examples(n: int) -> settings:

@@ -40,8 +40,8 @@ def test_recipient_name_shows_only_on_a_public_badge_and_is_escaped(issuer, badg
     assert "Lin &lt;b&gt;Wu&lt;/b&gt;" in page and "<b>Wu</b>" not in page
 
 
-def test_issuer_text_is_escaped_and_markdown_sanitised(issuer):
-    r = issuer.api.call(
+def test_issuer_text_is_escaped_and_markdown_sanitised(memory_issuer):
+    r = memory_issuer.api.call(
         "POST",
         "/api/v1/badgeclasses",
         {
@@ -52,7 +52,7 @@ def test_issuer_text_is_escaped_and_markdown_sanitised(issuer):
         },
     )
     assert r.status_code == 201, r.body
-    page = issuer.api.call("GET", f"/public/badges/{r.json['id']}", headers=HTML).body.decode()
+    page = memory_issuer.api.call("GET", f"/public/badges/{r.json['id']}", headers=HTML).body.decode()
     assert "<strong>Bold</strong>" in page
     assert "<script>" not in page and "onerror=alert" not in page.replace("onerror=alert(1)&gt;", "")
     assert 'href="javascript:' not in page

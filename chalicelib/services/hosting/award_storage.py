@@ -16,7 +16,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from chalicelib.errors import NotFound
 from chalicelib.openbadges import ob3
 from chalicelib.services.issuing import awards
-from chalicelib.store import aws
+from chalicelib.store import aws, given
 from chalicelib.store.dynamo.issuer_keys import add_revoked_bit
 from chalicelib.store.models import AssertionItem, transaction
 
@@ -79,10 +79,7 @@ def revoke_bit(tx, item: AssertionItem) -> None:
         add_revoked_bit(tx, item.issuer_id, int(item.status_index), LIST_SIZE)
 
 
-def still_hosted(item: AssertionItem) -> bool:
+def still_hosted(item, *, store: Store | None = None) -> bool:
     """Whether the award still exists and is not erased (one strongly consistent GetItem)."""
-    try:
-        current = AssertionItem.get(f"ASSERTION#{item.id}", "ASSERTION", consistent_read=True)  # an Award too
-    except AssertionItem.DoesNotExist:
-        return False
-    return current.state != "erased"
+    found = given(store).awards.get(item.id, consistent=True)
+    return found is not None and found.state != "erased"

@@ -15,11 +15,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import os
 from hashlib import sha256
 from typing import TYPE_CHECKING
 
-from chalicelib.config import get_settings
+from chalicelib.config import get_settings, unsubscribe_secret
 from chalicelib.errors import NotFound
 from chalicelib.services.shared import ids, urls
 
@@ -34,7 +33,7 @@ class MissingSecret(RuntimeError):
 
 
 def _secret() -> bytes:
-    value = os.environ.get("UNSUBSCRIBE_SECRET", "")
+    value = unsubscribe_secret()
     if value:
         return value.encode()
     if get_settings().is_local:

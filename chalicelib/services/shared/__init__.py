@@ -1,5 +1,5 @@
 """What every capability uses: identifiers and the clock, the rules for one field, rate limits, every
-public URL (urls.py), the one mail renderer and the one-time codes and links."""
+public URL (urls.py), the one mail renderer (mailer.py) and the one-time codes and links (onetime.py)."""
 
 from chalicelib import lazy
 

@@ -8,8 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chalicelib.config import get_settings
-from chalicelib.services.shared import ratelimit
+from chalicelib.services.shared import ratelimit, urls
 from chalicelib.services.shared.ratelimit import TooMany
 
 if TYPE_CHECKING:
@@ -32,11 +31,6 @@ def _jinja():
     )
 
 
-def base_url() -> str:
-    """Where the links in a mail point."""
-    return get_settings().public_base_url
-
-
 def count_mail_to(to: str, *, store: Store) -> None:
     """Count a mail to this address before anything is written for it; MailLimited over the cap."""
     if not ratelimit.allow_mail_to(to, store=store):
@@ -48,7 +42,7 @@ def mail(to: str, template: str, subject: str, *, store: Store, counted: bool = 
     unless the caller counted it already. Returns the message id."""
     if not counted:
         count_mail_to(to, store=store)
-    context = {"base_url": base_url(), "email": to, **context}
+    context = {"base_url": urls.base(), "email": to, **context}
     html = _jinja().get_template(f"{template}.html").render(subject=subject, **context)
     text = _jinja().get_template(f"{template}.txt").render(subject=subject, **context)
     return store.mail.send_email(to, subject, html, text)

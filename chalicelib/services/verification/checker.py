@@ -6,10 +6,10 @@ import base64
 import binascii
 import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.errors import Invalid, TooLarge
+from chalicelib.services.shared import ids
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_TEXT_CHARS = 2 * 1024 * 1024
@@ -20,10 +20,6 @@ _DATA_URI = re.compile(r"data:(image/(?:png|svg\+xml))(?:;[\w.+-]+=[\w.+-]+)*;ba
 
 def _invalid(field: str, detail: str) -> Invalid:
     return Invalid(detail, errors=[{"field": field, "detail": detail}])
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def verify(
@@ -47,7 +43,7 @@ def verify(
     _check_size(field, value)
     email = _expected_email(expected_email)
     try:
-        return verifier.verify(value, fetch=fetcher(), now=_now, expected_email=email, field=field)
+        return verifier.verify(value, fetch=fetcher(), now=ids.now, expected_email=email, field=field)
     except verifier.InputError as error:
         raise _invalid(error.field or field, error.sentence) from None
 

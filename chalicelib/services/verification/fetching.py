@@ -10,7 +10,6 @@ of (a server that sends a byte a second would otherwise reset a per-read timeout
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 import ssl
 import time
@@ -64,10 +63,8 @@ def loopback_ports() -> frozenset[int]:
     """Ports of 127.0.0.1 the local/test stage may fetch (FETCH_ALLOW_LOOPBACK_PORTS); none elsewhere."""
     from chalicelib.config import get_settings
 
-    if not get_settings().is_local:
-        return frozenset()
-    raw = os.environ.get("FETCH_ALLOW_LOOPBACK_PORTS", "")
-    return frozenset(int(p) for p in raw.replace(",", " ").split() if p.isdigit())
+    settings = get_settings()
+    return settings.fetch_allow_loopback_ports if settings.is_local else frozenset()
 
 
 def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

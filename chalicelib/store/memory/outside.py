@@ -11,6 +11,7 @@ class MemoryMail:
     """Every message sent, in order: (to, subject or template, body or data)."""
 
     sent: list[dict] = field(default_factory=list)
+    templates: dict[str, dict] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=itertools.count)
 
     def _keep(self, message: dict) -> str:
@@ -30,6 +31,12 @@ class MemoryMail:
         for to, data in destinations:
             self._keep({"to": to, "template": template, "data": {**default_data, **data}})
         return [None] * len(destinations)
+
+    def outbox(self) -> list[dict]:
+        return [dict(message) for message in self.sent]
+
+    def template(self, name: str) -> dict | None:
+        return self.templates.get(name)
 
 
 @dataclass

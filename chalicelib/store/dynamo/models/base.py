@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
-
 from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.config import get_settings
+
 
 class _Meta:
-    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    region = get_settings().region
     max_retry_attempts = 3
 
 
