@@ -19,11 +19,19 @@ class Evidence:
         """Evidence as the API takes and the store keeps it: {url?, narrative?}."""
         return cls(url=value.get("url") or None, narrative=value.get("narrative") or None)
 
+    def stored(self) -> dict[str, str]:
+        """As the API answers and the store keeps it: {url?, narrative?}, nulls left out."""
+        return {k: v for k, v in (("url", self.url), ("narrative", self.narrative)) if v}
+
     def fields(self) -> dict[str, str]:
         """The JSON-LD properties both versions share: `id` (the URL) and `narrative`, nulls left out."""
         return {k: v for k, v in (("id", self.url), ("narrative", self.narrative)) if v}
 
 
 def stored_evidence(values: Iterable[Any] | None) -> list[Evidence]:
-    """The award's stored evidence list as Evidence values (anything that is not an object is skipped)."""
-    return [Evidence.from_stored(v) for v in values or () if isinstance(v, Mapping)]
+    """The award's evidence as Evidence values: stored objects read, Evidence kept, anything else skipped."""
+    return [
+        v if isinstance(v, Evidence) else Evidence.from_stored(v)
+        for v in values or ()
+        if isinstance(v, Evidence | Mapping)
+    ]

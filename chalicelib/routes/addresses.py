@@ -223,9 +223,9 @@ def unsubscribe_link(token):
     signed token is its only credential: no CSRF token is asked for."""
     email = unsubscribe.address(token)
     if _request().method == "GET":
-        return _unsubscribe_page(token, done=unsubscribe.is_opted_out(email))
+        return _unsubscribe_page(token, done=unsubscribe.is_opted_out(email, store=current()))
     form_body(_request())
-    unsubscribe.opt_out(email)
+    unsubscribe.opt_out(email, store=current())
     return _unsubscribe_page(token, done=True)
 
 
@@ -233,5 +233,5 @@ def unsubscribe_link(token):
 def resubscribe(token):
     email = unsubscribe.address(token)
     pagekit.posted_form(_request())
-    unsubscribe.opt_in(email)
+    unsubscribe.opt_in(email, store=current())
     return _unsubscribe_page(token, undone=True)

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from chalice import Blueprint, Response
 
-from chalicelib.errors import Invalid, NotFound, Unsupported
+from chalicelib.errors import Invalid, Unsupported
 from chalicelib.services.issuing import award_changes, awards, badgeclasses, bulk, issuers
 from chalicelib.services.shared import ids
 from chalicelib.services.shared.fields import normalise_email
+from chalicelib.store import current, cursors
 from chalicelib.web import forms
 from chalicelib.web.http import content_type, json_body, json_response, query, raw_body, route
 
@@ -67,11 +68,11 @@ def _page_args() -> tuple[int, dict | None]:
         raise Invalid(
             "limit must be a whole number from 1 to 100.", errors=[{"field": "limit", "detail": "1-100"}]
         )
-    return int(raw), awards.decode_cursor(query(_request(), "cursor"))
+    return int(raw), cursors.decode(query(_request(), "cursor"))
 
 
 def _page(items: list[dict], key: dict | None) -> dict:
-    return {"items": items, "next_cursor": awards.encode_cursor(key)}
+    return {"items": items, "next_cursor": cursors.encode(key)}
 
 
 def _created(body: dict, location: str) -> Response:
@@ -163,9 +164,10 @@ def update_badge_class(badge_id):
 @_api("/badgeclasses/{badge_id}/assertions", "POST")
 def award(badge_id):
     issuer_id = _issuer_id()
-    badge = badgeclasses.get(issuer_id, badge_id)
     key = _request().headers.get("idempotency-key")
-    item, created = awards.award(issuer_id, badge, json_body(_request()), idempotency_key=key)
+    item, created = awards.award_to_class(
+        issuer_id, badge_id, lambda: json_body(_request()), idempotency_key=key, store=current()
+    )
     body = awards.to_api(item)
     return _created(body, f"/api/v1/assertions/{item.id}") if created else json_response(body)
 
@@ -173,7 +175,14 @@ def award(badge_id):
 @_api("/badgeclasses/{badge_id}/assertions/bulk", "POST")
 def award_in_bulk(badge_id):
     issuer_id = _issuer_id()
-    badge = badgeclasses.get(issuer_id, badge_id)
+    key = _request().headers.get("idempotency-key")
+    job, errors = bulk.award_in_bulk(issuer_id, badge_id, _bulk_upload, idempotency_key=key, store=current())
+    body = {**bulk.job_to_api(job), "status_url": f"/api/v1/jobs/{job.id}", "errors": errors}
+    return json_response(body, status=202, headers={"Location": f"/api/v1/jobs/{job.id}"})
+
+
+def _bulk_upload() -> tuple[list, bytes]:
+    """The rows of a bulk award (CSV or JSON) and the bytes an Idempotency-Key's retry must repeat."""
     request = _request()
     kind = content_type(request)
     if kind == "text/csv":
@@ -182,11 +191,7 @@ def award_in_bulk(badge_id):
         rows = bulk.rows_from_json(json_body(request, max_bytes=MAX_BULK_BYTES))
     else:
         raise Unsupported('Send {"assertions": [...]} as application/json, or a CSV file as text/csv.')
-    key = request.headers.get("idempotency-key")
-    raw = kind.encode() + b"\n" + raw_body(request, MAX_BULK_BYTES)
-    job, errors = bulk.start(issuers.get_issuer(issuer_id), badge, rows, idempotency_key=key, raw=raw)
-    body = {**bulk.job_to_api(job), "status_url": f"/api/v1/jobs/{job.id}", "errors": errors}
-    return json_response(body, status=202, headers={"Location": f"/api/v1/jobs/{job.id}"})
+    return rows, kind.encode() + b"\n" + raw_body(request, MAX_BULK_BYTES)
 
 
 @_api("/badgeclasses/{badge_id}/assertions", "GET", query=AWARD_FILTERS)
@@ -219,16 +224,14 @@ def _list_awards(issuer_id: str, *, badge_id: str | None) -> dict:
     if badge_id is not None and not ids.plausible_id(badge_id):
         return _page([], None)  # no badge class has that id, so none of its awards exist
     items, key = awards.list_page(
-        issuer_id, badge_id=badge_id, email=email, state=state, limit=limit, cursor=cursor
+        issuer_id, badge_id=badge_id, email=email, state=state, limit=limit, cursor=cursor, store=current()
     )
     return _page([awards.to_api(i) for i in items], key)
 
 
 @_api("/assertions/{assertion_id}", "GET")
 def get_assertion(assertion_id):
-    issuer_id = _issuer_id()
-    issuer = issuers.get_issuer(issuer_id)
-    return awards.to_api(awards.get(issuer_id, assertion_id), signing=bool(issuer.signing))
+    return awards.for_issuer(_issuer_id(), assertion_id, store=current())
 
 
 @_api("/assertions/{assertion_id}/revoke", "POST")
@@ -239,7 +242,7 @@ def revoke(assertion_id):
         raise Invalid(
             "ids belongs to POST /api/v1/assertions/revoke.", errors=[{"field": "ids", "detail": "not here"}]
         )
-    return awards.to_api(award_changes.revoke(issuer_id, assertion_id, reason))
+    return awards.to_api(award_changes.revoke(issuer_id, assertion_id, reason, store=current()))
 
 
 @_api("/assertions/revoke", "POST")
@@ -250,30 +253,24 @@ def revoke_many():
         raise Invalid(
             "ids is required: the assertions to revoke.", errors=[{"field": "ids", "detail": "is required"}]
         )
-    results = []
-    for assertion_id in ids:
-        try:
-            results.append(awards.to_api(award_changes.revoke(issuer_id, assertion_id, reason)))
-        except NotFound as error:
-            results.append({"id": assertion_id, "error": error.detail})
-    return {"items": results}
+    return {"items": award_changes.revoke_many(issuer_id, ids, reason, store=current())}
 
 
 @_api("/assertions/{assertion_id}/resend", "POST")
 def resend(assertion_id):
-    return awards.to_api(award_changes.resend(_issuer_id(), assertion_id))
+    return awards.to_api(award_changes.resend(_issuer_id(), assertion_id, store=current()))
 
 
 @_api("/assertions/{assertion_id}/recertify", "POST")
 def recertify(assertion_id):
     issuer_id = _issuer_id()
     body = json_body(_request()) if (_request().raw_body or b"").strip() else {}
-    return awards.to_api(award_changes.recertify(issuer_id, assertion_id, body))
+    return awards.to_api(award_changes.recertify(issuer_id, assertion_id, body, store=current()))
 
 
 @_api("/assertions/{assertion_id}/erase", "POST")
 def erase(assertion_id):
-    award_changes.erase(_issuer_id(), assertion_id)
+    award_changes.erase(_issuer_id(), assertion_id, store=current())
     return Response(body="", status_code=204)
 
 
@@ -284,7 +281,7 @@ def erase(assertion_id):
 def get_job(job_id):
     issuer_id = _issuer_id()
     limit, cursor = _page_args()
-    return bulk.job_report(issuer_id, job_id, limit=limit, cursor=cursor)
+    return bulk.job_report(issuer_id, job_id, limit=limit, cursor=cursor, store=current())
 
 
 @_api("/openapi.json", "GET")

@@ -8,6 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.services.backpack import dashboard, shelf
+from chalicelib.store import current
 from chalicelib.web import pagekit
 from chalicelib.web.sessions import current_account
 
@@ -41,7 +42,7 @@ def backpack_page():
     after = query.get("after") or None
     if after is not None and len(after) > MAX_CURSOR:
         after = None
-    listing = shelf.tab_page(account, query.get("tab"), after)
+    listing = shelf.tab_page(account, query.get("tab"), after, store=current())
     notice = NOTICES.get(query.get("done", ""))
     return _html("pages/backpack.html", account=account, page=listing, notice=notice)
 
@@ -54,7 +55,7 @@ def backpack_action(assertion_id, action):
     pagekit.posted_form(_request())
     if action not in ACTIONS:
         raise NotFound("No such action.")
-    getattr(shelf, action)(account, assertion_id)
+    getattr(shelf, action)(account, assertion_id, store=current())
     return pagekit.redirect(f"/backpack?tab={MOVED_TO[action]}&done={action}#badge-{assertion_id}")
 
 
@@ -68,7 +69,7 @@ def dashboard_page():
 
 
 def _dashboard(account, *, status: int = 200, **extra: Any) -> Response:
-    summary = dashboard.build(account)
+    summary = dashboard.build(account, store=current())
     context = {"goals": account.career_goals or "", "max_goals": dashboard.MAX_GOALS, **extra}
     return _html("pages/dashboard.html", status=status, account=account, summary=summary, **context)
 
@@ -84,5 +85,5 @@ def dashboard_goals():
     except Invalid as error:
         kept = form.get("career_goals") if isinstance(form.get("career_goals"), str) else ""
         return _dashboard(account, status=422, goals=kept, errors=pagekit.field_errors(error))
-    dashboard.save_goals(account, text)
+    dashboard.save_goals(account, text, store=current())
     return pagekit.redirect("/dashboard?saved=1#goals")

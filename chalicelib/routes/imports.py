@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from chalicelib.errors import Invalid, LaurelError, Unsupported
+from chalicelib.errors import LaurelError
 from chalicelib.services.backpack import imports
 from chalicelib.services.shared import ratelimit
-from chalicelib.web import csrf, pagekit
-from chalicelib.web.http import content_type, raw_body
+from chalicelib.store import current
+from chalicelib.web import csrf, forms, pagekit
 from chalicelib.web.sessions import client_ip, current_account
 
 blueprint = Blueprint(__name__)
-MAX_FORM_BYTES = 3 * 1024 * 1024  # a 2 MB image plus the multipart framing and the other fields
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -32,26 +29,6 @@ def _request():
 def _html(request, name: str, *, status: int = 200, **context: Any) -> Response:
     # The request read when the view began: verifying may run other requests in-process (tests, local).
     return pagekit.html(request, name, status=status, **context)
-
-
-def _read_form(request) -> dict:
-    """The posted fields, multipart (files as bytes) or urlencoded, after the CSRF check."""
-    kind = content_type(request)
-    if kind not in FORM_TYPES:
-        raise Unsupported("Send the form as multipart/form-data or application/x-www-form-urlencoded.")
-    body = raw_body(request, MAX_FORM_BYTES)
-    if kind == "multipart/form-data":
-        from chalicelib.web.forms import parse_multipart
-
-        form = parse_multipart(body, request.headers.get("content-type", ""))
-    else:
-        try:
-            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-        except (UnicodeDecodeError, ValueError):
-            raise Invalid("The form could not be read.") from None
-        form = {name: values[0] for name, values in parsed.items()}
-    csrf.check(request, form)
-    return form
 
 
 def _text(form: dict, name: str) -> str | None:
@@ -79,14 +56,23 @@ def import_page():
         return pagekit.login_redirect(request)
     if request.method == "GET":
         return _html(
-            request, "pages/import.html", account=account, values={}, imported=imports.list_imported(account)
+            request,
+            "pages/import.html",
+            account=account,
+            values={},
+            imported=imports.list_imported(account, store=current()),
         )
-    form = _read_form(request)
+    form = forms.read_upload(request)
+    csrf.check(request, form)
     values = {k: v for k, v in form.items() if k in ("url", "text") and isinstance(v, str)}
     try:
         _count_verification(request)
         done = imports.import_badge(
-            account, url=_text(form, "url"), text=_text(form, "text"), image=_file(form, "image")
+            account,
+            url=_text(form, "url"),
+            text=_text(form, "text"),
+            image=_file(form, "image"),
+            store=current(),
         )
     except LaurelError as error:
         errors = {e["field"]: e["detail"] for e in error.errors if "field" in e} or {"form": error.detail}
@@ -103,9 +89,10 @@ def imported_page(digest):
     account = current_account(request)
     if account is None:
         return pagekit.login_redirect(request)
-    item = imports.get(account, digest)
+    store = current()
+    item = imports.get(account, digest, store=store)
     _count_verification(request)
-    report = imports.reverify(account, item)
+    report = imports.reverify(account, item, store=store)
     query = request.query_params or {}
     return _html(
         request,
@@ -125,7 +112,7 @@ def imported_delete(digest):
     if account is None:
         return pagekit.login_redirect(request)
     pagekit.posted_form(request)
-    imports.delete(account, digest)
+    imports.delete(account, digest, store=current())
     return pagekit.redirect("/backpack")
 
 
@@ -138,7 +125,7 @@ def export_zip():
         return away
     from chalicelib.services.backpack import export
 
-    data = export.build(account)
+    data = export.build(account, store=current())
     headers = {
         "Content-Type": "application/zip",
         "Content-Disposition": f'attachment; filename="{export.FILENAME}"',

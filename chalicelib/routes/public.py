@@ -79,7 +79,7 @@ def assertion(assertion_id):
             badge_image=page.badge_image,
             json_url=page.json_url,
         )
-    document, status = hosted.assertion_document(assertion_id)
+    document, status = hosted.assertion_document(assertion_id, store=current())
     return _ld(document, status=status)
 
 

@@ -13,10 +13,9 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.errors import Invalid, NotFound
-from chalicelib.services.backpack import privacy, sharing, shelf
-from chalicelib.services.hosting import baked
-from chalicelib.services.issuing import awards, badgeclasses, issuers
+from chalicelib.services.backpack import detail, privacy, sharing
 from chalicelib.services.shared import urls
+from chalicelib.store import current
 from chalicelib.web import pagekit
 from chalicelib.web.http import problem
 from chalicelib.web.pages import render
@@ -45,53 +44,12 @@ def _public(name: str, *, status: int = 200, headers: dict | None = None, **cont
     return response
 
 
-def _http_url(value: object) -> str | None:
-    """Only http(s) links from issuer-provided data reach an href."""
-    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
-
-
 # --- the owner's badge detail and privacy switches ------------------------------------------------
 
 
 def _detail(account, assertion_id: str, **extra: Any) -> Response:
-    item = shelf.owned(account, assertion_id)
-    badge = badgeclasses.get(None, item.badge_id)
-    issuer = issuers.get_issuer(item.issuer_id)
-    shared = privacy.shared(item, badge, issuer)
-    svg = baked.has_svg(item)
-    downloads = [
-        ("Open Badges 2.0 image (PNG)", urls.assertion_baked_path(item.id, "png")),
-        *([("Open Badges 2.0 image (SVG)", urls.assertion_baked_path(item.id, "svg"))] if svg else []),
-        ("Open Badges 3.0 image (PNG)", urls.credential_baked_path(item.id, "png")),
-        *([("Open Badges 3.0 image (SVG)", urls.credential_baked_path(item.id, "svg"))] if svg else []),
-    ]
-    alignments = [
-        {**a, "targetUrl": _http_url(a.get("targetUrl"))}
-        for a in (badge.alignment or [])
-        if isinstance(a, dict)
-    ]
-    evidence = [{**e, "url": _http_url(e.get("url"))} for e in (item.evidence or []) if isinstance(e, dict)]
-    state = awards.status(item)
-    return pagekit.html(
-        _request(),
-        "pages/badge_detail.html",
-        account=account,
-        assertion=item,
-        badge=badge,
-        issuer=issuer,
-        issuer_url=_http_url(issuer.url),
-        criteria_url=_http_url(badge.criteria_url),
-        state=state,
-        badge_image=shared.image_url,
-        downloads=downloads,
-        alignments=alignments,
-        evidence=evidence,
-        shown=privacy.is_shown(item),
-        shareable=state in privacy.SHAREABLE,
-        panel=sharing.panel(shared) if privacy.is_shown(item) else None,
-        profile_url=sharing.profile_url(account.slug) if account.public and account.slug else None,
-        **extra,
-    )
+    shown = detail.detail(account, assertion_id, store=current())
+    return pagekit.html(_request(), "pages/badge_detail.html", account=account, **shown.context(), **extra)
 
 
 @page("/backpack/{assertion_id}")
@@ -108,7 +66,7 @@ def badge_privacy(assertion_id):
     if account is None:
         return pagekit.login_redirect(_request())
     form = pagekit.posted_form(_request())
-    privacy.set_badge_public(account, assertion_id, form.get("public") == "1")
+    privacy.set_badge_public(account, assertion_id, form.get("public") == "1", store=current())
     return pagekit.redirect(f"/backpack/{assertion_id}#privacy")
 
 
@@ -125,7 +83,7 @@ def profile_privacy():
     nxt = safe_next(form.get("next"))
     try:
         public, slug = privacy.read_profile_form(form, account)
-        privacy.set_profile(account, public, slug)
+        privacy.set_profile(account, public, slug, store=current())
     except Invalid as error:
         return _profile_page(
             account, nxt, status=422, errors=pagekit.field_errors(error), slug=form.get("slug")
@@ -152,13 +110,13 @@ def _profile_page(account, nxt: str, *, status: int = 200, **extra: Any) -> Resp
 @page("/badges/{assertion_id}")
 def public_badge(assertion_id):
     try:
-        shown = privacy.public_badge(assertion_id)
+        shown = privacy.public_badge(assertion_id, store=current())
     except privacy.PrivateBadge:
         return _public("pages/public_badge.html", status=404, private=True)
     return _public(
         "pages/public_badge.html",
         item=shown,
-        issuer_url=_http_url(shown.issuer.url),
+        issuer_url=detail.http_url(shown.issuer.url),
         page_url=shown.shared.url,
         oembed_url=urls.oembed_url(shown.shared.url),
         json_url=urls.assertion_url(shown.assertion.id),
@@ -168,7 +126,7 @@ def public_badge(assertion_id):
 
 @page("/badges/{assertion_id}/qr.svg")
 def badge_qr(assertion_id):
-    shown = privacy.public_badge(assertion_id)
+    shown = privacy.public_badge(assertion_id, store=current())
     svg = sharing.qr_svg(shown.shared.url, title=f"QR code: {shown.shared.url}")
     headers = {"Content-Type": "image/svg+xml", "Cache-Control": "no-cache"}
     return Response(body=svg, status_code=200, headers=headers)
@@ -177,7 +135,7 @@ def badge_qr(assertion_id):
 @page("/embed/{assertion_id}")
 def embed(assertion_id):
     try:
-        shown = privacy.public_badge(assertion_id)
+        shown = privacy.public_badge(assertion_id, store=current())
     except (privacy.PrivateBadge, NotFound):
         return _public("pages/embed.html", status=404, item=None)
     return _public("pages/embed.html", item=shown)
@@ -186,10 +144,10 @@ def embed(assertion_id):
 @page("/u/{slug}")
 def public_profile(slug):
     try:
-        account = privacy.profile_account(slug)
+        account = privacy.profile_account(slug, store=current())
     except privacy.PrivateProfile:
         return _public("pages/public_profile.html", status=404, account=None, badges=[])
-    badges = [(b, sharing.page_url(b.id)) for b in privacy.public_badges(account)]
+    badges = [(b, sharing.page_url(b.id)) for b in privacy.public_badges(account, store=current())]
     return _public("pages/public_profile.html", account=account, badges=badges)
 
 
@@ -207,7 +165,7 @@ def oembed():
     if assertion_id is None:
         return problem(404, "Not Found", "Not the URL of a badge page on this site.")
     try:
-        shown = privacy.public_badge(assertion_id)
+        shown = privacy.public_badge(assertion_id, store=current())
     except (privacy.PrivateBadge, NotFound):
         return problem(404, "Not Found", "No public badge at this URL.")
     body = sharing.oembed(shown.shared, _int(query.get("maxwidth")), _int(query.get("maxheight")))

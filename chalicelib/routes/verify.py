@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 from chalice import Blueprint, Response
 
-from chalicelib.errors import Invalid, LaurelError, TooLarge, Unsupported
+from chalicelib.errors import LaurelError, TooLarge
 from chalicelib.services.shared import ratelimit
 from chalicelib.services.verification import checker
-from chalicelib.web import csrf
-from chalicelib.web.http import content_type, json_body, json_response, raw_body, route
+from chalicelib.web import csrf, forms
+from chalicelib.web.http import json_body, json_response, route
 from chalicelib.web.pages import render
 from chalicelib.web.sessions import client_ip
 
 blueprint = Blueprint(__name__)
-MAX_FORM_BYTES = 3 * 1024 * 1024  # a 2 MB image plus the multipart framing and the other fields
 MAX_API_BYTES = 3 * 1024 * 1024  # a 2 MB image as base64
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -42,7 +38,7 @@ def verify_submit():
     request = blueprint.current_request
     form: dict = {}
     try:
-        form = _read_form(request)
+        form = forms.read_upload(request)
         csrf.check(request, form)
         _count(request)
         report = checker.verify(
@@ -94,23 +90,6 @@ def _form(request, *, status: int = 200, message: str | None = None, errors=None
     if set_cookie:
         page.headers["Set-Cookie"] = set_cookie
     return page
-
-
-def _read_form(request) -> dict:
-    """The posted fields: multipart (with the image file as bytes) or urlencoded."""
-    kind = content_type(request)
-    if kind not in FORM_TYPES:
-        raise Unsupported("Send the form as multipart/form-data or application/x-www-form-urlencoded.")
-    body = raw_body(request, MAX_FORM_BYTES)
-    if kind == "multipart/form-data":
-        from chalicelib.web.forms import parse_multipart
-
-        return parse_multipart(body, request.headers.get("content-type", ""))
-    try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-    except (UnicodeDecodeError, ValueError):
-        raise Invalid("The form could not be read.") from None
-    return {name: values[0] for name, values in parsed.items()}
 
 
 def _text(form: dict, name: str) -> str | None:

@@ -10,8 +10,8 @@ from chalicelib.services.issuing import bulk_worker, notices
 from chalicelib.store import current
 
 HANDLERS = {
-    "notice": lambda message: notices.send_notice(message["assertion_id"]),
-    "bulk": lambda message: bulk_worker.process_batch(message),
+    "notice": lambda message: notices.send_notice(message["assertion_id"], store=current()),
+    "bulk": lambda message: bulk_worker.process_batch(message, store=current()),
     "reset": lambda message: accounts.mail_reset(
         message["email"], message["request_id"], message["at"], store=current()
     ),

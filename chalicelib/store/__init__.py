@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.store.outside import Images, Keys, Mail, Queue
     from chalicelib.store.rates import RateRepository
     from chalicelib.store.sessions import SessionRepository
+    from chalicelib.store.shelves import ShelfRepository
 
 
 class Store(Protocol):
@@ -44,6 +45,7 @@ class Store(Protocol):
     codes: CodeRepository
     rates: RateRepository
     imports: ImportRepository
+    shelves: ShelfRepository
     mail: Mail
     queue: Queue
     images: Images

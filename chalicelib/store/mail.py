@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from chalicelib.config import get_settings
-from chalicelib.store.aws import client
+from chalicelib.errors import Busy
+from chalicelib.store.aws import client, refused_for_now
 
 BULK_LIMIT = 50  # destinations per SendBulkTemplatedEmail call
 
@@ -26,28 +29,45 @@ def ses_address(email: str) -> str:
         return email  # SES will say why it cannot deliver
 
 
+@contextmanager
+def _not_now() -> Iterator[None]:
+    """SES saying "not now" (throttled, a brief outage) to an award notice sent nothing: Busy, so the
+    worker hands the notice back and SQS delivers it again."""
+    try:
+        yield
+    except Exception as error:
+        if refused_for_now(error):
+            raise Busy("Mail is busy; nothing was sent. Try again in a few seconds.") from error
+        raise
+
+
 def send_templated(to: str, template: str, data: dict) -> str:
     """Send one templated message; returns the SES message id."""
-    result = client("ses").send_templated_email(
-        Source=get_settings().sender,
-        Destination={"ToAddresses": [ses_address(to)]},
-        Template=template,
-        TemplateData=json.dumps(data),
-    )
+    with _not_now():
+        result = client("ses").send_templated_email(
+            Source=get_settings().sender,
+            Destination={"ToAddresses": [ses_address(to)]},
+            Template=template,
+            TemplateData=json.dumps(data),
+        )
     return result["MessageId"]
 
 
 def send_bulk(template: str, default_data: dict, destinations: list[tuple[str, dict]]) -> list[str | None]:
     """Send up to 50 templated messages in one call; returns an error per destination (None = sent)."""
-    result = client("ses").send_bulk_templated_email(
-        Source=get_settings().sender,
-        Template=template,
-        DefaultTemplateData=json.dumps(default_data),
-        Destinations=[
-            {"Destination": {"ToAddresses": [ses_address(to)]}, "ReplacementTemplateData": json.dumps(data)}
-            for to, data in destinations
-        ],
-    )
+    with _not_now():
+        result = client("ses").send_bulk_templated_email(
+            Source=get_settings().sender,
+            Template=template,
+            DefaultTemplateData=json.dumps(default_data),
+            Destinations=[
+                {
+                    "Destination": {"ToAddresses": [ses_address(to)]},
+                    "ReplacementTemplateData": json.dumps(data),
+                }
+                for to, data in destinations
+            ],
+        )
     return [
         None if s.get("Status") == "Success" else s.get("Error", s.get("Status")) for s in result["Status"]
     ]

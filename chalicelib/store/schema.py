@@ -51,12 +51,18 @@ def table_definitions(accounts: str, badges: str, assertions: str) -> list[dict]
                 ("listing", "S"),
                 ("job_id", "S"),
                 ("job_row", "N"),
+                ("shelf", "S"),
+                ("expiring", "S"),
+                ("expires", "S"),
             ),
             "GlobalSecondaryIndexes": [
                 _gsi("by_issuer", "issuer_id", "listing"),
                 _gsi("by_badge", "badge_id", "listing"),
                 _gsi("by_recipient", "recipient_email", "listing"),
                 _gsi("by_job", "job_id", "job_row"),
+                # the backpack's (store/shelves.py): a tab's page, and what can expire, per address
+                _gsi("by_shelf", "shelf", "listing"),
+                _gsi("by_expiry", "expiring", "expires"),
             ],
             "BillingMode": "PAY_PER_REQUEST",
         },

@@ -1,12 +1,34 @@
-"""multipart/form-data bodies, parsed with the standard library's email parser."""
+"""Posted forms: the upload forms' reader (/verify, /backpack/import) and multipart/form-data bodies,
+parsed with the standard library's email parser."""
 
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 
-from chalicelib.errors import Invalid
+from chalicelib.errors import Invalid, Unsupported
+from chalicelib.web.http import content_type, raw_body
 
 JSON_FIELDS = {"alignment", "expires_after"}
+MAX_FORM_BYTES = 3 * 1024 * 1024  # a 2 MB image plus the multipart framing and the other fields
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def read_upload(request) -> dict:
+    """The posted fields of an upload form: multipart (files as bytes) or urlencoded (first values).
+
+    The caller checks CSRF: each page answers a failed check in its own way."""
+    kind = content_type(request)
+    if kind not in FORM_TYPES:
+        raise Unsupported("Send the form as multipart/form-data or application/x-www-form-urlencoded.")
+    body = raw_body(request, MAX_FORM_BYTES)
+    if kind == "multipart/form-data":
+        return parse_multipart(body, request.headers.get("content-type", ""))
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        raise Invalid("The form could not be read.") from None
+    return {name: values[0] for name, values in parsed.items()}
 
 
 def parse_multipart(body: bytes, content_type_header: str) -> dict:

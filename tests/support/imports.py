@@ -54,9 +54,9 @@ def award(issuer, badge_class, email: str = ADA) -> dict:
 
 
 def stored_imports(account) -> list:
-    from chalicelib.store.models import ImportedBadgeItem
+    from chalicelib.store import current
 
-    return list(ImportedBadgeItem.query(account.pk, ImportedBadgeItem.sk.startswith("IMPORT#")))
+    return current().imports.newest(account.id, limit=1000)
 
 
 def import_objects() -> list[str]:

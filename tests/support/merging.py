@@ -3,6 +3,7 @@ finished merge leaves and what a busy store answers."""
 
 from __future__ import annotations
 
+from chalicelib.store import current
 from tests.support.earners import PASSWORD, Browser, csrf_token
 
 OTHER_PASSWORD = "another long passphrase 77"
@@ -11,7 +12,6 @@ OTHER_PASSWORD = "another long passphrase 77"
 def make_account(email: str, password: str = PASSWORD, *extra: str, first: str = "Ada"):
     """A verified account holding `email` (primary) and the `extra` addresses, all verified."""
     from chalicelib.services.earners import accounts, activation
-    from chalicelib.store import current
 
     store = current()
     account = accounts.register(accounts.Registration(email, first, "Lovelace", password), store=store)
@@ -41,7 +41,6 @@ OLD = ["old@example.org", "old2@example.org", "old3@example.org"]
 
 def assert_merged(ada, old, awarded: set[str]) -> None:
     from chalicelib.services.backpack import shelf
-    from chalicelib.store import current
 
     store = current()
 
@@ -53,7 +52,7 @@ def assert_merged(ada, old, awarded: set[str]) -> None:
     assert {store.accounts.owner_of(e).account_id for e in OLD} == {ada.id}
     assert store.accounts.merge_record(ada.id, old.id).state == "done"
     assert store.accounts.get(old.id).merged_into == ada.id
-    assert {b.id for b in shelf.list_badges(store.accounts.get(ada.id))} == awarded
+    assert {b.id for b in shelf.list_badges(store.accounts.get(ada.id), store=store)} == awarded
 
 
 def assert_busy_page(r) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.store import current
 from tests.support.accounts import ADA, award, claim_path_for, register
 from tests.support.earners import (
     PASSWORD,
@@ -250,7 +251,7 @@ def test_backpack_lists_only_verified_addresses(activated, issuer, badge_class):
 
     award(issuer, badge_class, email="grace@example.org")
     account = accounts.get_account(accounts.owner_of(ADA).account_id)
-    listed = shelf.list_badges(account)
+    listed = shelf.list_badges(account, store=current())
     assert [b.id for b in listed] == [activated.assertion_id]
     assert listed[0].status == "pending" and listed[0].issuer.name == "Open Skills Consortium"
 

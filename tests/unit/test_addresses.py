@@ -101,6 +101,7 @@ def notice_data(email):
 
 def test_award_notice_carries_a_signed_unsubscribe_link_that_works(client, issuer, badge_class):
     from chalicelib.services.issuing import unsubscribe
+    from chalicelib.store import current
 
     award(issuer, badge_class, email="kim@example.org")
     data = notice_data("kim@example.org")
@@ -108,7 +109,7 @@ def test_award_notice_carries_a_signed_unsubscribe_link_that_works(client, issue
     browser = Browser(client)
     page = browser.get(path)
     assert page.status_code == 200 and "kim@example.org" in page.text
-    assert not unsubscribe.is_opted_out("kim@example.org")
+    assert not unsubscribe.is_opted_out("kim@example.org", store=current())
     tampered = path[:-2] + ("AA" if not path.endswith("AA") else "BB")
     assert browser.get(tampered).status_code == 404
     assert browser.post(tampered, {"List-Unsubscribe": "One-Click"}).status_code == 404
@@ -119,7 +120,7 @@ def test_award_notice_carries_a_signed_unsubscribe_link_that_works(client, issue
         path, headers={"Content-Type": "application/x-www-form-urlencoded"}, body="List-Unsubscribe=One-Click"
     )
     assert r.status_code == 200 and "unsubscribed" in r.body.decode()
-    assert unsubscribe.is_opted_out("kim@example.org")
+    assert unsubscribe.is_opted_out("kim@example.org", store=current())
 
     before = len(sent_mail())
     second = award(issuer, badge_class, email="kim@example.org", allow_duplicate=True)
@@ -133,13 +134,14 @@ def test_award_notice_carries_a_signed_unsubscribe_link_that_works(client, issue
 
     page = browser.get(path)
     r = browser.post(path + "/undo", {"csrf_token": csrf_token(page.text)})
-    assert r.status_code == 200 and not unsubscribe.is_opted_out("kim@example.org")
+    assert r.status_code == 200 and not unsubscribe.is_opted_out("kim@example.org", store=current())
 
 
 def test_bulk_skips_opted_out_recipients(client, issuer, badge_class):
     from chalicelib.services.issuing import unsubscribe
+    from chalicelib.store import current
 
-    unsubscribe.opt_out("out@example.org")
+    unsubscribe.opt_out("out@example.org", store=current())
     before = len(sent_mail())
     rows = [{"recipient_email": "out@example.org"}, {"recipient_email": "in@example.org"}]
     path = f"/api/v1/badgeclasses/{badge_class['id']}/assertions/bulk"

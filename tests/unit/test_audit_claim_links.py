@@ -52,7 +52,7 @@ def test_a_rejection_landing_while_a_fresh_link_is_asked_for_stands(client, issu
     _expire_claim(made["id"])
     found = claims.find(link.rsplit("/", 1)[-1])  # read while still pending
     _stored(made["id"]).update(actions=[AssertionItem.state.set("rejected")])  # then the earner declines
-    monkeypatch.setattr(claims, "find", lambda token: found)
+    monkeypatch.setattr(claims, "find", lambda token, **_: found)
     claims.send_fresh_link("stale", "203.0.113.9")
     after = _stored(made["id"])
     assert (after.state, after.notice) == ("rejected", "sent")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.store import current
 from tests.support.accounts import ADA
 from tests.support.imports import award, make_account, signed_in, stored_imports
 
@@ -40,7 +41,9 @@ def test_viewing_an_import_re_verifies_within_the_same_limit(
     from chalicelib.services.backpack import imports
 
     account = make_account(ADA)
-    done = imports.import_badge(account, url=award(issuer, badge_class)["public_url"])  # service: not counted
+    done = imports.import_badge(
+        account, url=award(issuer, badge_class)["public_url"], store=current()
+    )  # service: not counted
     browser = signed_in(client, account)
     path = f"/backpack/imported/{done.item.digest}"
     assert [browser.get(path).status_code for _ in range(2)] == [200, 200]

@@ -30,7 +30,14 @@ def test_tables_have_their_indexes_and_ttl(aws):
     expected = {
         settings.accounts_table: set(),
         settings.badges_table: {"by_issuer"},
-        settings.assertions_table: {"by_issuer", "by_badge", "by_recipient", "by_job"},
+        settings.assertions_table: {
+            "by_issuer",
+            "by_badge",
+            "by_recipient",
+            "by_job",
+            "by_shelf",
+            "by_expiry",
+        },
     }
     assert set(dynamodb.list_tables()["TableNames"]) == set(expected)
     for name, indexes in expected.items():

@@ -21,6 +21,7 @@ from tests.support.inprocess import SVG, Api, data_uri
 
 
 def test_credential_shape(issuer, badge_class):
+    from chalicelib import store
     from chalicelib.services.issuing import awards
 
     made = award(
@@ -33,7 +34,7 @@ def test_credential_shape(issuer, badge_class):
     response = get(issuer, f"/public/credentials/{made['id']}")
     assert ADA not in response.body.decode() and "Ada Lovelace" not in response.body.decode()
     document = credential(issuer, made["id"])
-    item = awards.get(None, made["id"])
+    item = awards.find(None, made["id"], store=store.current())
 
     assert document["@context"] == [CREDENTIALS_V2, OB_V3P0]
     assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
@@ -146,12 +147,13 @@ def test_an_award_revoked_before_its_credential_is_served_revoked(issuer, badge_
 
 def test_revoke_racing_the_first_credential_request_still_sets_the_bit(issuer, badge_class, monkeypatch):
     from chalicelib.services.issuing import award_changes, awards
+    from chalicelib.store import current
 
     made = award(issuer, badge_class)
-    stale = awards.get(None, made["id"])  # read by revoke before the credential request gave an index
+    stale = awards.find(None, made["id"], store=current())  # read by revoke before the request gave an index
     document = credential(issuer, made["id"])
-    monkeypatch.setattr(award_changes.awards, "get", lambda *_: stale)
-    award_changes.revoke(issuer.id, made["id"], "Race")
+    monkeypatch.setattr(award_changes.awards, "find", lambda *_, **__: stale)
+    award_changes.revoke(issuer.id, made["id"], "Race", store=current())
     assert revoked(issuer, document)
 
 
@@ -286,6 +288,7 @@ def test_old_fragment_methods_still_resolve_to_the_same_key(issuer, badge_class)
 
 
 def test_a_bake_cached_before_keys_had_their_own_url_is_replaced_then_erased(issuer, badge_class):
+    from chalicelib import store
     from chalicelib.services.issuing import awards
     from chalicelib.store import images
     from tests.support.inprocess import store_snapshot
@@ -294,7 +297,7 @@ def test_a_bake_cached_before_keys_had_their_own_url_is_replaced_then_erased(iss
     current = credential(issuer, made["id"])
     kid = current["proof"]["verificationMethod"].rsplit("/", 1)[1]
     old = {**current, "proof": {**current["proof"], "verificationMethod": f"{current['issuer']['id']}#{kid}"}}
-    cached = f"baked/{made['id']}/v{awards.get(None, made['id']).version}.ob3.png"
+    cached = f"baked/{made['id']}/v{awards.find(None, made['id'], store=store.current()).version}.ob3.png"
     images.put(cached, baking.bake_png(_png(), json.dumps(old), keyword="openbadgecredential"), "image/png")
     png = get(issuer, f"/public/credentials/{made['id']}/baked.png")
     baked = json.loads(baking.unbake_png(png.body, keyword="openbadgecredential"))

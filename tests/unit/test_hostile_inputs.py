@@ -16,6 +16,7 @@ from hashlib import sha256
 import pytest
 
 from chalicelib.openbadges.baking import png_chunks, unbake_png
+from chalicelib.store import current
 from tests.hostile import corpus
 from tests.support.inprocess import assert_problem, drain_queue, store_snapshot
 
@@ -482,9 +483,11 @@ def test_foreign_badge_name_with_a_lone_surrogate_imports_and_exports_clean(clie
     del assertion["expires"]  # the fake's date would one day make it an expired badge instead
     web.put(fake.ASSERTION, assertion)
     account = make_account(fake.ADA)
-    done = timed(imports.import_badge, account, url=fake.ASSERTION, fetch=web)
+    done = timed(imports.import_badge, account, url=fake.ASSERTION, fetch=web, store=current())
     assert done.created and done.item.name == "Data  Literacy" and done.item.issuer_name == "Open  Skills"
-    readme = zipfile.ZipFile(io.BytesIO(export.build(account))).read("README.txt").decode("utf-8")
+    readme = (
+        zipfile.ZipFile(io.BytesIO(export.build(account, store=current()))).read("README.txt").decode("utf-8")
+    )
     assert "Data  Literacy — Open  Skills (imported)" in readme
 
 

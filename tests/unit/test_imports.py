@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from chalicelib.store import current
 from tests.support.earners import Browser, csrf_token
 from tests.support.imports import award, import_objects, make_account, signed_in, stored_imports
 
@@ -35,15 +36,15 @@ def test_import_by_url_is_verified_and_stored_once(client, issuer, badge_class, 
 
     account = make_account(ADA)
     a = award(issuer, badge_class)
-    done = imports.import_badge(account, url=a["public_url"])
+    done = imports.import_badge(account, url=a["public_url"], store=current())
     assert done.created and done.item.matched_email == ADA and done.item.version == "2.0-hosted"
     assert done.item.name == "Data Literacy" and done.item.issuer_name == "Open Skills Consortium"
     assert done.item.badge_id == a["public_url"] and done.item.source == a["public_url"]
     assert json.loads(done.item.document)["id"] == a["public_url"]
-    again = imports.import_badge(account, url=a["public_url"])
+    again = imports.import_badge(account, url=a["public_url"], store=current())
     assert not again.created and again.item.digest == done.item.digest
     assert [i.digest for i in stored_imports(account)] == [done.item.digest]
-    assert [i.digest for i in imports.list_imported(account)] == [done.item.digest]
+    assert [i.digest for i in imports.list_imported(account, store=current())] == [done.item.digest]
 
 
 def test_the_same_badge_by_json_and_baked_png_is_one_import(client, issuer, badge_class, web):
@@ -53,11 +54,11 @@ def test_the_same_badge_by_json_and_baked_png_is_one_import(client, issuer, badg
     account = make_account(ADA)
     a = award(issuer, badge_class)
     text = get_bytes(client, path_of(a["public_url"]), "application/ld+json").decode()
-    by_json = imports.import_badge(account, text=text)
+    by_json = imports.import_badge(account, text=text, store=current())
     assert by_json.created and by_json.item.source_kind == "json" and by_json.item.source == text
     png = get_bytes(client, path_of(a["public_url"]) + "/baked.png", "image/png")
     assert json.loads(unbake_png(png))["id"] == a["public_url"]
-    by_png = imports.import_badge(account, image=png)
+    by_png = imports.import_badge(account, image=png, store=current())
     assert not by_png.created and len(stored_imports(account)) == 1
     assert import_objects() == []  # the duplicate's image was not kept
 
@@ -68,11 +69,11 @@ def test_import_by_baked_png_keeps_the_image(client, issuer, badge_class, web):
     account = make_account(ADA)
     a = award(issuer, badge_class)
     png = get_bytes(client, path_of(a["public_url"]) + "/baked.png", "image/png")
-    done = imports.import_badge(account, image=png)
+    done = imports.import_badge(account, image=png, store=current())
     assert done.created and done.item.source_kind == "png"
     assert done.item.source_key == f"imports/{account.id}/{done.item.digest}.png"
-    assert imports.source_of(done.item) == png
-    assert imports.reverify(account, done.item)["verdict"] == "valid"
+    assert imports.source_of(done.item, store=current()) == png
+    assert imports.reverify(account, done.item, store=current())["verdict"] == "valid"
 
 
 def test_import_matches_any_verified_address_never_an_unverified_one(client, issuer, badge_class, web):
@@ -80,12 +81,12 @@ def test_import_matches_any_verified_address_never_an_unverified_one(client, iss
 
     account = make_account(ADA, ADA_WORK, unverified=(EVE,))
     a = award(issuer, badge_class, ADA_WORK)
-    done = imports.import_badge(account, url=a["public_url"])
+    done = imports.import_badge(account, url=a["public_url"], store=current())
     assert done.item.matched_email == ADA_WORK
     assert web.count(a["public_url"]) == 1  # the second address re-used what the first run fetched
     b = award(issuer, badge_class, EVE)
     with pytest.raises(imports.NotYours) as refused:
-        imports.import_badge(account, url=b["public_url"])
+        imports.import_badge(account, url=b["public_url"], store=current())
     assert refused.value.status == 403 and refused.value.errors[0]["field"] == "url"
     assert len(stored_imports(account)) == 1
 
@@ -98,7 +99,7 @@ def test_wrong_email_is_refused_and_nothing_is_written(client, issuer, badge_cla
     png = get_bytes(client, path_of(a["public_url"]) + "/baked.png", "image/png")
     for given in ({"url": a["public_url"]}, {"image": png}):
         with pytest.raises(imports.NotYours) as refused:
-            imports.import_badge(account, **given)
+            imports.import_badge(account, **given, store=current())
         assert "not issued to any of your verified" in refused.value.detail
     assert stored_imports(account) == [] and import_objects() == []
 
@@ -110,10 +111,10 @@ def test_tampered_and_invalid_badges_are_refused(client, issuer, badge_class, we
     account = make_account(ADA)
     a = award(issuer, badge_class)
     credential = json.loads(get_bytes(client, f"/public/credentials/{a['id']}", "application/json"))
-    assert imports.import_badge(account, text=json.dumps(credential)).item.version == "3.0"
+    assert imports.import_badge(account, text=json.dumps(credential), store=current()).item.version == "3.0"
     credential["credentialSubject"]["achievement"]["name"] = "Rocket Science"
     with pytest.raises(Invalid) as tampered:
-        imports.import_badge(account, text=json.dumps(credential))
+        imports.import_badge(account, text=json.dumps(credential), store=current())
     assert tampered.value.status == 422 and "not valid" in tampered.value.detail
     for given, field in (
         ({"text": "just some words"}, "text"),
@@ -124,7 +125,7 @@ def test_tampered_and_invalid_badges_are_refused(client, issuer, badge_class, we
         ({"url": "http://169.254.169.254/latest/meta-data/"}, "url"),
     ):
         with pytest.raises(Invalid) as refused:
-            imports.import_badge(account, **given)
+            imports.import_badge(account, **given, store=current())
         assert refused.value.errors[0]["field"] == field, (given, refused.value.detail)
     assert len(stored_imports(account)) == 1 and import_objects() == []
 
@@ -134,11 +135,11 @@ def test_revoked_since_import_shows_on_view(client, issuer, badge_class, web):
 
     account = make_account(ADA)
     a = award(issuer, badge_class)
-    done = imports.import_badge(account, url=a["public_url"])
-    assert imports.reverify(account, done.item)["verdict"] == "valid"
+    done = imports.import_badge(account, url=a["public_url"], store=current())
+    assert imports.reverify(account, done.item, store=current())["verdict"] == "valid"
     r = issuer.api.call("POST", f"/api/v1/assertions/{a['id']}/revoke", {"reason": "Awarded in error"})
     assert r.status_code == 200, r.body
-    report = imports.reverify(account, done.item)
+    report = imports.reverify(account, done.item, store=current())
     assert report["verdict"] == "invalid"
     assert {c["id"]: c["passed"] for c in report["checks"]}["not-revoked"] is False
 
@@ -152,7 +153,7 @@ def test_an_account_without_verified_addresses_cannot_import(client, issuer, bad
 
     AccountEmailItem.get(account.pk, f"EMAIL#{ADA}").update(actions=[AccountEmailItem.verified.set(False)])
     with pytest.raises(Invalid, match="Verify one of your email addresses"):
-        imports.import_badge(account, url=award(issuer, badge_class)["public_url"])
+        imports.import_badge(account, url=award(issuer, badge_class)["public_url"], store=current())
     assert web == []
 
 
@@ -228,7 +229,7 @@ def test_another_accounts_import_is_404(client, issuer, badge_class, web):
     from chalicelib.services.backpack import imports
 
     ada, bob = make_account(ADA), make_account("bob@example.org")
-    done = imports.import_badge(ada, url=award(issuer, badge_class)["public_url"])
+    done = imports.import_badge(ada, url=award(issuer, badge_class)["public_url"], store=current())
     assert signed_in(client, bob).get(f"/backpack/imported/{done.item.digest}").status_code == 404
     assert signed_in(client, ada).get("/backpack/imported/nothing").status_code == 404
 
@@ -245,7 +246,7 @@ def test_export_zips_baked_images_and_json_of_every_badge(client, issuer, badge_
     revoked = award(issuer, badge_class)
     issuer.api.call("POST", f"/api/v1/assertions/{revoked['id']}/revoke", {"reason": "Oops"})
     other = award(issuer, badge_class)
-    imported = imports.import_badge(account, url=other["public_url"]).item
+    imported = imports.import_badge(account, url=other["public_url"], store=current()).item
     browser = signed_in(client, account)
     r = client.http.get("/backpack/export", headers=browser._headers({"Accept": "application/zip"}))
     assert r.status_code == 200, r.body[:300]
@@ -275,6 +276,6 @@ def test_export_is_bounded(client, issuer, badge_class, monkeypatch):
     for _ in range(3):
         award(issuer, badge_class)
     monkeypatch.setattr(export, "MAX_BADGES", 2)
-    archive = zipfile.ZipFile(io.BytesIO(export.build(account)))
+    archive = zipfile.ZipFile(io.BytesIO(export.build(account, store=current())))
     assert len({n.split("/")[0] for n in archive.namelist() if "/" in n}) == 2
     assert "more than 2 badges in one download" in archive.read("README.txt").decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.store import current
 from tests.support.accounts import award
 from tests.support.earners import PASSWORD, Browser, activation_code, csrf_token
 from tests.support.merging import OTHER_PASSWORD, make_account, merge_form, sign_in
@@ -28,8 +29,8 @@ def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_ac
     current().accounts.set_career_goals(old.id, "Become a data scientist", at=ids.now())
     a1 = award(issuer, badge_class, email="ada@school.example")
     a2 = award(issuer, badge_class, email="ada.old@school.example")
-    shelf.accept(old, a1["id"])
-    shelf.reject(old, a2["id"])
+    shelf.accept(old, a1["id"], store=current())
+    shelf.reject(old, a2["id"], store=current())
     old_session = sign_in(client, "ada@school.example", OTHER_PASSWORD)
 
     browser = sign_in(client, "ada@example.org")
@@ -39,7 +40,7 @@ def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_ac
     assert r.status_code == 303 and r.headers["Location"] == "/settings/emails?done=merged"
 
     assert owner("ada@school.example") == owner("ada.old@school.example") == ada.id
-    mine = {b.id: b.status for b in shelf.list_badges(accounts.get_account(ada.id))}
+    mine = {b.id: b.status for b in shelf.list_badges(accounts.get_account(ada.id), store=current())}
     assert mine == {a1["id"]: "accepted", a2["id"]: "rejected"}
     page = browser.get("/settings/emails?done=merged").text
     assert "ada.old@school.example" in page and "Accounts merged" in page
@@ -84,7 +85,7 @@ def test_merge_with_code_sent_to_the_address(client, issuer, badge_class, mails)
     r = merge_form(browser, "lin@example.org", method="code", code=code)
     assert r.status_code == 303
     assert owner("lin@example.org") == ada.id
-    assert [b.id for b in shelf.list_badges(accounts.get_account(ada.id))] == [a1["id"]]
+    assert [b.id for b in shelf.list_badges(accounts.get_account(ada.id), store=current())] == [a1["id"]]
     assert accounts.get_account(old.id).merged_into == ada.id
 
 
@@ -141,7 +142,7 @@ def test_a_crash_halfway_resumes_without_loss_or_doubles(client, issuer, badge_c
     listed = [i.email for i in current().accounts.addresses(ada.id, consistent=True)]
     assert sorted(listed) == sorted(["ada@example.org", "old@example.org", *extra])
     assert current().accounts.addresses(old.id, consistent=True) == []
-    assert {b.id for b in shelf.list_badges(accounts.get_account(ada.id))} == awarded
+    assert {b.id for b in shelf.list_badges(accounts.get_account(ada.id), store=current())} == awarded
     assert merge.resume(ada.id, old.id, store=current()).steps == 4  # running it again changes nothing
 
 
@@ -159,26 +160,30 @@ def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issu
     stale = accounts.get_account(old.id)  # the old session's request loaded its account before the close
 
     def accept_meanwhile(into_id, old_id, step):
-        shelf.accept(stale, a1["id"])  # between the close and the move
+        shelf.accept(stale, a1["id"], store=current())  # between the close and the move
 
     monkeypatch.setattr(raw_merge, "before_step", accept_meanwhile)
     real_owned = shelf.owned
 
-    def owned_then_merged(account, assertion_id):
-        item = real_owned(account, assertion_id)  # checked while the address was still the old one's
+    def owned_then_merged(account, assertion_id, *, store):
+        item = real_owned(
+            account, assertion_id, store=current()
+        )  # checked while the address was still the old one's
         if assertion_id == a2["id"]:
             merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4", store=current())
         return item
 
     monkeypatch.setattr(shelf, "owned", owned_then_merged)
-    shelf.reject(stale, a2["id"])  # the merge commits between its ownership check and its write
+    shelf.reject(
+        stale, a2["id"], store=current()
+    )  # the merge commits between its ownership check and its write
     monkeypatch.setattr(shelf, "owned", real_owned)
 
-    mine = {b.id: b.status for b in shelf.list_badges(accounts.get_account(ada.id))}
+    mine = {b.id: b.status for b in shelf.list_badges(accounts.get_account(ada.id), store=current())}
     assert mine == {a1["id"]: "accepted", a2["id"]: "rejected"}
     # and after the merge the old account can do nothing to them
     with pytest.raises(Exception):  # noqa: B017
-        shelf.recover(stale, a2["id"])
+        shelf.recover(stale, a2["id"], store=current())
 
 
 def test_concurrent_address_add_and_merge_lose_nothing(client, monkeypatch):

@@ -354,7 +354,7 @@ def test_a_busy_store_when_accepting_is_503_not_changed_meanwhile(client, issuer
     ada = activated(client, issuer, badge_class, mails, ADA)
     badge = award(issuer, badge_class, allow_duplicate=True)["id"]
     csrf = ada.csrf()
-    with inject(Fault("UpdateItem", times=20)):
+    with inject(Fault("TransactWriteItems", times=20)):  # the award and its address's counts
         r = ada.post(f"/backpack/{badge}/accept", {"csrf_token": csrf})
     assert r.status_code == 503
     assert ada.post(f"/backpack/{badge}/accept", {"csrf_token": csrf}).status_code == 303

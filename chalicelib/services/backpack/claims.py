@@ -5,12 +5,17 @@ from __future__ import annotations
 import contextlib
 import hmac
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.services.issuing import award_changes, awards
+from chalicelib.services.issuing import award_changes
 from chalicelib.services.shared import ids, ratelimit
 from chalicelib.services.shared.ratelimit import TooMany
-from chalicelib.store.models import AssertionItem
+from chalicelib.store import given
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
+    from chalicelib.store.awards import Award
 
 USED = "used:"  # claim_hash prefix once the link has brought its earner to an account
 
@@ -19,7 +24,7 @@ USED = "used:"  # claim_hash prefix once the link has brought its earner to an a
 class Claim:
     """What a claim token opens: the award, and `problem` (None, expired, used, revoked)."""
 
-    assertion: AssertionItem
+    assertion: Award
     problem: str | None = None
 
     @property
@@ -35,16 +40,17 @@ MESSAGES = {
 }
 
 
-def find(token: str) -> Claim:
-    """The claim a token names; NotFound unless the token is one we sent (live or not)."""
+def find(token: str, *, store: Store | None = None) -> Claim:
+    """The claim a token names; NotFound unless the token is one we sent (live or not).
+
+    (`store` None: the process's, while routes/earners passes none.)"""
     assertion_id, _, secret = (token or "").partition(".")
     unknown = NotFound("This claim link is not valid. Check that you copied the whole link from your email.")
-    if not secret or len(token) > 200:
+    if not secret or len(token) > 200 or not ids.plausible_id(assertion_id):
         raise unknown
-    try:
-        item = awards.get(None, assertion_id)
-    except NotFound:
-        raise unknown from None
+    item = given(store).awards.get(assertion_id)
+    if item is None or item.state == "erased":
+        raise unknown
     digest = ids.sha256_hex(secret)
     stored = item.claim_hash or ""
     used = stored.startswith(USED)
@@ -57,27 +63,24 @@ def find(token: str) -> Claim:
     return Claim(item, "used" if used else None)
 
 
-def live(token: str) -> Claim:
+def live(token: str, *, store: Store | None = None) -> Claim:
     """The claim, only if the link may still be used (NotFound / Conflict otherwise)."""
-    claim = find(token)
+    claim = find(token, store=store)
     if claim.problem:
         raise Conflict(MESSAGES[claim.problem])
     return claim
 
 
-def mark_used(claim: Claim) -> None:
+def mark_used(claim: Claim, *, store: Store | None = None) -> None:
     """The link has done its job: later visits say so (a resend sets a new hash)."""
     stored = claim.assertion.claim_hash or ""
     if stored and not stored.startswith(USED):
-        claim.assertion.update(
-            actions=[AssertionItem.claim_hash.set(USED + stored)],
-            condition=AssertionItem.claim_hash == stored,
-        )
+        given(store).awards.claim(claim.assertion, USED + stored)
 
 
-def send_fresh_link(token: str, client_ip: str) -> str:
+def send_fresh_link(token: str, client_ip: str, *, store: Store | None = None) -> str:
     """Ask for a new award notice (to the award's own address); returns that address, masked."""
-    claim = find(token)
+    claim = find(token, store=store)
     if claim.problem == "revoked" or claim.problem is None:
         raise Conflict(MESSAGES.get(claim.problem or "", "This claim link still works; use it."))
     if claim.assertion.state == "rejected":  # a resend would make it pending: only its earner may undo that
@@ -90,7 +93,7 @@ def send_fresh_link(token: str, client_ip: str) -> str:
     if not allowed:
         raise TooMany("A fresh link was sent recently. Check your inbox, or try again later.")
     with contextlib.suppress(Conflict):  # a notice is already on its way
-        award_changes.resend(claim.assertion.issuer_id, claim.assertion.id, reopen=False)
+        award_changes.resend(claim.assertion.issuer_id, claim.assertion.id, reopen=False, store=given(store))
     return mask(claim.email)
 
 

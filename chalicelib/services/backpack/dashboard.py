@@ -11,14 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import Invalid
 from chalicelib.services.backpack import shelf
 from chalicelib.services.shared import ids
-from chalicelib.store.models import AccountItem, AssertionItem
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
+    from chalicelib.store.accounts import Account
+    from chalicelib.store.awards import Award
 
 MAX_GOALS = 2000
 RECENT_EVENTS = 10
+RECENT = 500  # awards per address the events are read from (the window the backpack's old cap gave)
 VERBS = {
     "awarded": "You were awarded",
     "accepted": "You accepted",
@@ -45,10 +51,9 @@ class Dashboard:
     counts: dict[str, int]
     total: int
     events: list[Event]
-    capped: bool
 
 
-def _events(item: AssertionItem, state: str, at: datetime) -> list[tuple[str, datetime]]:
+def _events(item: Award, state: str, at: datetime) -> list[tuple[str, datetime]]:
     found = [("awarded", item.issued_on)]
     if state in ("accepted", "rejected", "revoked"):  # awards start pending: this state came later
         found.append((state, item.updated_at))
@@ -57,21 +62,23 @@ def _events(item: AssertionItem, state: str, at: datetime) -> list[tuple[str, da
     return found
 
 
-def build(account: AccountItem) -> Dashboard:
-    """Everything the dashboard shows, in the same calls as one backpack page (Queries + 2 BatchGets)."""
-    found = shelf.load(account)
-    latest = next((a for a, state in found.items if state in ("accepted", "pending")), None)
-    dated = [(kind, when, a) for a, state in found.items for kind, when in _events(a, state, found.at)]
+def build(account: Any, *, store: Store) -> Dashboard:
+    """Everything the dashboard shows in a bounded number of calls: the counts and the expired awards,
+    the newest RECENT awards per address, one BatchGet for the (at most 11) badges shown."""
+    found = store.shelves.overview(shelf.addresses(account, store=store), at=ids.now(), recent=RECENT)
+    at = found.at
+    latest = next((a for a in found.newest if a.status(at) in ("accepted", "pending")), None)
+    seen = {a.id: a for a in (*found.newest, *found.expired)}
+    dated = [(kind, when, a) for a in seen.values() for kind, when in _events(a, a.status(at), at)]
     dated.sort(key=lambda e: (e[1], e[0] != "awarded"), reverse=True)  # a change after its award
     dated = dated[:RECENT_EVENTS]
     wanted = {a.id: a for _, _, a in dated} | ({latest.id: latest} if latest else {})
-    described = {b.id: b for b in shelf.describe(list(wanted.values()), found.at)}
+    described = {b.id: b for b in shelf.describe(list(wanted.values()), at, store=store)}
     return Dashboard(
         latest=described[latest.id] if latest else None,
-        counts=found.counts(),
-        total=len(found.items),
+        counts=dict(found.counts),
+        total=sum(found.counts.values()),
         events=[Event(kind, when, described[a.id]) for kind, when, a in dated],
-        capped=found.capped,
     )
 
 
@@ -90,8 +97,6 @@ def _invalid(message: str) -> Invalid:
     return Invalid(message, errors=[{"field": "career_goals", "detail": message}])
 
 
-def save_goals(account: AccountItem, text: str) -> None:
-    """Store (or clear) the account's career goals."""
-    from chalicelib.store import current  # the profile is the accounts repository's
-
-    current().accounts.set_career_goals(account.id, text or None, at=ids.now())
+def save_goals(account: Account, text: str, *, store: Store) -> None:
+    """Store (or clear) the account's career goals (the profile is the accounts repository's)."""
+    store.accounts.set_career_goals(account.id, text or None, at=ids.now())

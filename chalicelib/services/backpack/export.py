@@ -14,12 +14,16 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import LaurelError
 from chalicelib.services.backpack import imports, shelf
 from chalicelib.services.hosting import baked, documents
 from chalicelib.services.shared import ids
-from chalicelib.store.models import AccountItem
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
+    from chalicelib.store.imports import ImportedBadge
 
 MAX_BADGES = 500
 MAX_BYTES = 4 * 1024 * 1024  # a Lambda response carries ~6 MB, and binary bodies travel as base64
@@ -60,53 +64,54 @@ def _json(document) -> bytes:
     return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def _our_files(badge: shelf.BackpackBadge, folder: str) -> dict[str, bytes]:
+def _our_files(badge: shelf.BackpackBadge, folder: str, *, store: Store) -> dict[str, bytes]:
     """The 2.0 and 3.0 baked images and JSON of one award, from the services that serve them."""
     from chalicelib.services.hosting import credentials
 
     item = badge.assertion
     kinds = ("png", "svg") if baked.has_svg(item) else ("png",)
-    files = {f"{folder}/ob2/baked.{k}": baked.image(item, k) for k in kinds}
+    files = {f"{folder}/ob2/baked.{k}": baked.image(item, k, store=store) for k in kinds}
     files[f"{folder}/ob2/assertion.json"] = _json(documents.assertion_document(item))
-    files |= {f"{folder}/ob3/baked.{k}": credentials.baked_image(item.id, k) for k in kinds}
-    files[f"{folder}/ob3/credential.json"] = _json(credentials.signed_credential(item.id))
+    files |= {f"{folder}/ob3/baked.{k}": credentials.baked_image(item.id, k, store=store) for k in kinds}
+    files[f"{folder}/ob3/credential.json"] = _json(credentials.signed_credential(item.id, store=store))
     return files
 
 
-def _imported_files(item, folder: str) -> dict[str, bytes]:
+def _imported_files(item: ImportedBadge, folder: str, *, store: Store) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
-    document = imports.document_of(item)
+    document = imports.document_of(item, store=store)
     if document is not None:
         name = "badge.jws" if imports.is_jws(document) else "badge.json"
         files[f"{folder}/{name}"] = document.encode("utf-8")
     if item.source_kind in imports.IMAGE_TYPES:
-        files[f"{folder}/baked.{item.source_kind}"] = imports.source_of(item)
+        files[f"{folder}/baked.{item.source_kind}"] = imports.source_of(item, store=store)
     if item.source_kind == "url":
         files[f"{folder}/source-url.txt"] = (item.source or "").encode("utf-8") + b"\n"
     return files
 
 
-def _entries(account: AccountItem):
+def _entries(account: Any, *, store: Store):
     """(label, folder, files maker, README note, reason to leave out) per badge: ours, then imported."""
-    for badge in shelf.list_badges(account):
+    for badge in shelf.list_badges(account, store=store):
         name = badge.badge.name if badge.badge else "badge"
         label = f"{name} — {badge.issuer.name if badge.issuer else 'unknown issuer'} ({badge.status})"
         folder = f"{_slug(name, 'badge')}-{badge.id}"
         revoked = "revoked by its issuer, so there is nothing to keep." if badge.status == "revoked" else None
         note = f"issued {badge.assertion.issued_on:%Y-%m-%d}"
-        yield label, folder, functools.partial(_our_files, badge, folder), note, revoked
-    for item in imports.list_imported(account):
+        yield label, folder, functools.partial(_our_files, badge, folder, store=store), note, revoked
+    for item in imports.list_imported(account, store=store):
         issuer = item.issuer_name or item.issuer_id or "unknown issuer"
         folder = f"imported/{_slug(item.name, 'badge')}-{item.digest[:12]}"
         label = f"{item.name or 'badge'} — {issuer} (imported)"
-        yield label, folder, functools.partial(_imported_files, item, folder), f"from {item.badge_id}", None
+        files = functools.partial(_imported_files, item, folder, store=store)
+        yield label, folder, files, f"from {item.badge_id}", None
 
 
-def build(account: AccountItem) -> bytes:
+def build(account: Any, *, store: Store) -> bytes:
     """The zip of the account's badges (see the module's doc), README.txt first."""
     archive = _Zip()
     count = 0
-    for label, folder, files_of, note, reason in _entries(account):
+    for label, folder, files_of, note, reason in _entries(account, store=store):
         if reason is None and count >= MAX_BADGES:
             reason = f"more than {MAX_BADGES} badges in one download."
         files: dict[str, bytes] = {}
@@ -128,7 +133,7 @@ def build(account: AccountItem) -> bytes:
     return archive.out.getvalue()
 
 
-def _readme(account: AccountItem, archive: _Zip) -> str:
+def _readme(account: Any, archive: _Zip) -> str:
     lines = [
         f"Laurel badges of {account.first_name} {account.last_name},"
         f" exported {ids.now():%Y-%m-%d %H:%M} UTC.",

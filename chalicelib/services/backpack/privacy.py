@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from chalicelib.errors import Conflict, LaurelError, NotFound, Taken
+from chalicelib.errors import Changed, Conflict, LaurelError, NotFound, Taken
 from chalicelib.services.backpack import sharing, shelf
 from chalicelib.services.earners import accounts
-from chalicelib.services.issuing import awards, badgeclasses, issuers
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import aws, current
-from chalicelib.store.models import (
-    AccountItem,
-    AssertionItem,
-    BadgeClassItem,
-    IssuerItem,
-)
+from chalicelib.store import given
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
+    from chalicelib.store.accounts import Account
+    from chalicelib.store.awards import Award
+    from chalicelib.store.badge_classes import BadgeClass
+    from chalicelib.store.issuers import Issuer
 
 SHAREABLE = ("accepted",)  # what may be made public
 SHOWN = ("accepted", "expired", "revoked")  # what a public page shows (a revoked badge says so)
@@ -44,27 +45,25 @@ class PrivateProfile(LaurelError):
 # --- badges --------------------------------------------------------------------------------------
 
 
-def set_badge_public(account: AccountItem, assertion_id: str, public: bool) -> AssertionItem:
+def set_badge_public(account: Account, assertion_id: str, public: bool, *, store: Store) -> Award:
     """Make one of the account's badges public (accepted ones only) or private (always allowed)."""
-    item = shelf.owned(account, assertion_id)
-    status = awards.status(item)
+    item = shelf.owned(account, assertion_id, store=store)
+    status = item.status(ids.now())
     if public and status not in SHAREABLE:
         raise Conflict(f"This badge is {status}; only an accepted badge can be made public.")
-    if bool(item.public) == public:
+    if item.public == public:
         return item
-    with aws.refusing(lambda: NotFound(f"No badge {assertion_id} in your backpack.")):
-        item.update(
-            actions=[AssertionItem.public.set(public), AssertionItem.updated_at.set(ids.now())],
-            condition=AssertionItem.state != "erased",
-        )
-    return item
+    try:
+        return store.awards.set_public(item, public, at=ids.now())
+    except Changed:
+        raise NotFound(f"No badge {assertion_id} in your backpack.") from None
 
 
-def is_shown(item: AssertionItem) -> bool:
-    return bool(item.public) and awards.status(item) in SHOWN
+def is_shown(item: Award) -> bool:
+    return bool(item.public) and item.status(ids.now()) in SHOWN
 
 
-def shared(item: AssertionItem, badge: BadgeClassItem, issuer: IssuerItem) -> sharing.Shared:
+def shared(item: Award, badge: BadgeClass, issuer: Issuer) -> sharing.Shared:
     return sharing.Shared(
         assertion_id=item.id,
         name=badge.name,
@@ -80,45 +79,46 @@ def shared(item: AssertionItem, badge: BadgeClassItem, issuer: IssuerItem) -> sh
 class PublicBadge:
     """A public badge as anyone sees it."""
 
-    assertion: AssertionItem
-    badge: BadgeClassItem
-    issuer: IssuerItem
+    assertion: Award
+    badge: BadgeClass
+    issuer: Issuer
     status: str
     earner_name: str | None
     profile_slug: str | None
     shared: sharing.Shared
 
 
-def _owner(item: AssertionItem) -> AccountItem | None:
-    email = accounts.owner_of(item.recipient_email) if item.recipient_email else None
-    return accounts.get_account(email.account_id) if email and email.verified else None
+def _owner(item: Award, *, store: Store) -> Account | None:
+    email = accounts.owner_of(item.recipient_email, store=store) if item.recipient_email else None
+    return accounts.get_account(email.account_id, store=store) if email and email.verified else None
 
 
-def public_badge(assertion_id: str) -> PublicBadge:
+def public_badge(assertion_id: str, *, store: Store) -> PublicBadge:
     """The badge for its public page; NotFound when unknown, PrivateBadge when not public."""
-    item = awards.get(None, assertion_id)
-    owner = _owner(item) if is_shown(item) else None
+    item = store.awards.get(assertion_id) if ids.plausible_id(assertion_id) else None
+    if item is None or item.state == "erased":
+        raise NotFound(f"No assertion {assertion_id}.")
+    owner = _owner(item, store=store) if is_shown(item) else None
     if owner is None:  # private, or its address left the account that published it
         raise PrivateBadge("Its owner has not made it public.")
-    badge = badgeclasses.get(None, item.badge_id)
-    issuer = issuers.get_issuer(item.issuer_id)
+    badge, issuer = shelf.class_and_issuer(item, store=store)
     name = f"{owner.first_name} {owner.last_name}".strip()
     slug = owner.slug if owner.public else None
-    status = awards.status(item)
+    status = item.status(ids.now())
     return PublicBadge(item, badge, issuer, status, name, slug, shared(item, badge, issuer))
 
 
 # --- profiles ------------------------------------------------------------------------------------
 
 
-def suggested_slug(account: AccountItem) -> str:
+def suggested_slug(account: Account) -> str:
     words = re.sub(r"[^a-z0-9]+", "-", f"{account.first_name} {account.last_name}".lower()).strip("-")
     words = re.sub(r"-+", "-", words[:30]).strip("-") or "earner"
     suffix = re.sub(r"[^a-z0-9]", "", account.id.lower())[-5:]
     return f"{words}-{suffix}"
 
 
-def read_profile_form(form: dict, account: AccountItem) -> tuple[bool, str]:
+def read_profile_form(form: dict, account: Account) -> tuple[bool, str]:
     """(public, slug) from the form; Invalid naming the field when the slug is unusable."""
     public = form.get("public") == "1"
     raw = form.get("slug")
@@ -136,31 +136,33 @@ def _slug_taken() -> LaurelError:
     return accounts.field_errors({"slug": "That address is taken; choose another."})
 
 
-def set_profile(account: AccountItem, public: bool, slug: str) -> AccountItem:
+def set_profile(account: Account, public: bool, slug: str, *, store: Store | None = None) -> Account:
     """Set the profile's visibility and its /u/{slug}; a slug belongs to one account (conditional put)."""
     at = ids.now()
     try:  # the slug's holding and the profile are the accounts repository's (store.accounts)
-        current().accounts.set_profile(account.id, public=public, slug=slug, old_slug=account.slug, at=at)
+        given(store).accounts.set_profile(account.id, public=public, slug=slug, old_slug=account.slug, at=at)
     except Taken:
         raise _slug_taken() from None
     return replace(account, public=public, slug=slug, updated_at=at)
 
 
-def profile_account(slug: str) -> AccountItem:
+def profile_account(slug: str, *, store: Store | None = None) -> Account:
     """The account behind a public profile; PrivateProfile when unknown or private (indistinguishable)."""
     missing = PrivateProfile("This profile does not exist or is private.")
     slug = (slug or "").lower()
     if not SLUG.match(slug):
         raise missing
-    holder = current().accounts.slug_holder(slug)
+    holder = given(store).accounts.slug_holder(slug)
     if holder is None:
         raise missing
-    account = accounts.get_account(holder)
+    account = accounts.get_account(holder, store=given(store))
     if account is None or not account.public or account.slug != slug:
         raise missing
     return account
 
 
-def public_badges(account: AccountItem) -> list[shelf.BackpackBadge]:
+def public_badges(account: Account, *, store: Store) -> list[shelf.BackpackBadge]:
     """The account's badges that anyone may see, newest first."""
-    return [b for b in shelf.list_badges(account) if b.badge and b.issuer and is_shown(b.assertion)]
+    return [
+        b for b in shelf.list_badges(account, store=store) if b.badge and b.issuer and is_shown(b.assertion)
+    ]

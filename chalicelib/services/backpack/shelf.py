@@ -1,25 +1,31 @@
-"""An earner's badges: listing by verified address, tabs by derived status, accept, reject, recover.
+"""An earner's badges: tabs by derived status, accept, reject, recover; every badge (export, profile).
 
-Cost of one backpack page: one Query per verified address (100 awards a page, at most 500 an address),
-then one BatchGet of badge classes and one of issuers for the (at most 50) badges shown.
+A backpack page costs the same at 10 badges or 5,000 (store/shelves.py): per verified address one Query
+for the counts and the expired awards and one for the tab's page, then one BatchGet of the badge classes
+and issuers of the (at most 50) badges shown. Listing every badge (export, public profile) reads the
+newest 500 per address.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.errors import Changed, Conflict, NotFound
 from chalicelib.services.earners import accounts
-from chalicelib.services.issuing import awards
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import aws
-from chalicelib.store.models import AccountItem, AssertionItem, BadgeClassItem, EmailItem, IssuerItem
+from chalicelib.store.shelves import TABS
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
+    from chalicelib.store.awards import Award
+    from chalicelib.store.badge_classes import BadgeClass
+    from chalicelib.store.issuers import Issuer
 
 PAGE = 100
 MAX_PER_ADDRESS = 500  # bounded: at most 5 Query pages per address
 PER_TAB = 50
-TABS = ("pending", "accepted", "expired", "revoked", "rejected")
 TAB_LABELS = {
     "pending": "Pending",
     "accepted": "Accepted",
@@ -33,9 +39,9 @@ TAB_LABELS = {
 class BackpackBadge:
     """One award as the earner sees it."""
 
-    assertion: AssertionItem
-    badge: BadgeClassItem | None
-    issuer: IssuerItem | None
+    assertion: Award
+    badge: BadgeClass | None
+    issuer: Issuer | None
     status: str
 
     @property
@@ -55,89 +61,50 @@ class BackpackBadge:
         return f"/backpack/{self.assertion.id}"
 
 
-def public_awards_to(email: str) -> list[AssertionItem]:
-    """The address's public awards (capped like the backpack)."""
-    return _awards_to(email, AssertionItem.public == True)  # noqa: E712
+def addresses(account: Any, *, store: Store) -> list[str]:
+    """The account's verified addresses: its badges are the awards to them."""
+    return accounts.verified_addresses(account, store=store)
 
 
-def _awards_to(email: str, only=None) -> list[AssertionItem]:
+def _awards_to(email: str, *, store: Store) -> list[Award]:
     """Awards to one address, newest first, paginated and capped."""
-    found: list[AssertionItem] = []
+    found: list[Award] = []
     cursor = None
-    condition = AssertionItem.state != "erased"
     while len(found) < MAX_PER_ADDRESS:
-        result = AssertionItem.by_recipient.query(
-            email,
-            filter_condition=condition if only is None else condition & only,
-            scan_index_forward=False,
-            limit=PAGE,
-            page_size=PAGE,
-            last_evaluated_key=cursor,
-        )
-        found.extend(result)
-        cursor = result.last_evaluated_key
+        page, cursor = store.awards.to(email, limit=PAGE, cursor=cursor)
+        found.extend(page)
         if not cursor:
             break
     return found
 
 
-def _lookup(model, keys: set[tuple[str, str]]) -> dict:
-    """One BatchGet by (pk, sk) (PynamoDB splits it at 100 keys), keyed by the item's id."""
-    return {item.id: item for item in model.batch_get(list(keys))} if keys else {}
+def _all_awards(account: Any, *, store: Store) -> list[Award]:
+    """Awards to every verified address (the newest 500 of each), newest first."""
+    items = [award for email in addresses(account, store=store) for award in _awards_to(email, store=store)]
+    return sorted(items, key=lambda a: a.listing, reverse=True)
 
 
-def _all_awards(account: AccountItem) -> tuple[list[AssertionItem], bool]:
-    """Awards to every verified address, newest first; and whether an address hit the cap."""
-    items: list[AssertionItem] = []
-    capped = False
-    for email in accounts.verified_addresses(account):
-        found = _awards_to(email)
-        capped |= len(found) >= MAX_PER_ADDRESS
-        items.extend(found)
-    items.sort(key=lambda a: a.listing, reverse=True)
-    return items, capped
-
-
-def describe(items: list[AssertionItem], at: datetime | None = None) -> list[BackpackBadge]:
-    """Badge classes and issuers for these awards: one BatchGet per model, never one GetItem per badge."""
-    badges = _lookup(BadgeClassItem, {(f"BADGE#{a.badge_id}", "BADGE") for a in items})
-    issuers = _lookup(IssuerItem, {(f"ISSUER#{a.issuer_id}", "PROFILE") for a in items})
+def describe(items: list[Award], at: datetime | None = None, *, store: Store) -> list[BackpackBadge]:
+    """Badge classes and issuers for these awards in one read, never one GetItem per badge."""
+    badges, issuers = store.shelves.describe(items)
     at = at or ids.now()
-    return [
-        BackpackBadge(a, badges.get(a.badge_id), issuers.get(a.issuer_id), awards.status(a, at))
-        for a in items
-    ]
+    return [BackpackBadge(a, badges.get(a.badge_id), issuers.get(a.issuer_id), a.status(at)) for a in items]
 
 
-def list_badges(account: AccountItem) -> list[BackpackBadge]:
+def class_and_issuer(award: Award, *, store: Store) -> tuple[BadgeClass, Issuer]:
+    """One award's badge class and issuer in one read; NotFound when either is gone."""
+    classes, issuers = store.shelves.describe([award])
+    badge, issuer = classes.get(award.badge_id), issuers.get(award.issuer_id)
+    if badge is None:
+        raise NotFound(f"No badge class {award.badge_id}.")
+    if issuer is None:
+        raise NotFound(f"No issuer {award.issuer_id}.")
+    return badge, issuer
+
+
+def list_badges(account: Any, *, store: Store) -> list[BackpackBadge]:
     """Every badge awarded to the account's verified addresses, newest first."""
-    return describe(_all_awards(account)[0])
-
-
-@dataclass
-class Awards:
-    """All of an earner's awards with their derived status (no badge classes or issuers yet)."""
-
-    items: list[tuple[AssertionItem, str]]
-    capped: bool
-    at: datetime
-
-    def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(TABS, 0)
-        for _, state in self.items:
-            if state in counts:
-                counts[state] += 1
-        return counts
-
-    def in_tab(self, tab: str) -> list[AssertionItem]:
-        return [item for item, state in self.items if state == tab]
-
-
-def load(account: AccountItem) -> Awards:
-    """One Query page (or a few) per verified address; statuses derived once, at one instant."""
-    items, capped = _all_awards(account)
-    at = ids.now()
-    return Awards([(a, awards.status(a, at)) for a in items], capped, at)
+    return describe(_all_awards(account, store=store), store=store)
 
 
 @dataclass
@@ -155,75 +122,71 @@ class TabPage:
     tabs: list[Tab]
     badges: list[BackpackBadge]
     after: str | None  # listing of the last badge shown, when there are more
-    capped: bool
     first_page: bool
 
 
-def pick_tab(requested: str | None, counts: dict[str, int]) -> str:
-    """The asked-for tab; with none (or an unknown one), the first tab that holds badges."""
-    if requested in TABS:
-        return requested
-    return next((name for name in TABS if counts[name]), TABS[0])
-
-
-def tab_page(account: AccountItem, requested: str | None = None, after: str | None = None) -> TabPage:
-    """One page of one tab. `after` is the listing key of the previous page's last badge."""
-    found = load(account)
-    counts = found.counts()
-    tab = pick_tab(requested, counts)
-    items = found.in_tab(tab)
-    if after:
-        items = [a for a in items if a.listing < after]
-    shown = items[:PER_TAB]
-    more = shown[-1].listing if len(items) > PER_TAB else None
+def tab_page(
+    account: Any, requested: str | None = None, after: str | None = None, *, store: Store
+) -> TabPage:
+    """One page of one tab (with none asked, the first holding badges), whatever the number of badges:
+    the counts are kept per address and the page is read from its own index (store/shelves.py).
+    `after` is the listing key of the previous page's last badge."""
+    shelf = store.shelves.shelf(
+        addresses(account, store=store), requested, at=ids.now(), after=after, limit=PER_TAB
+    )
     return TabPage(
-        tab=tab,
-        tabs=[Tab(name, TAB_LABELS[name], counts[name]) for name in TABS],
-        badges=describe(shown, found.at),
-        after=more,
-        capped=found.capped,
+        tab=shelf.tab,
+        tabs=[Tab(name, TAB_LABELS[name], shelf.counts[name]) for name in TABS],
+        badges=[
+            BackpackBadge(a, shelf.badge_classes.get(a.badge_id), shelf.issuers.get(a.issuer_id), shelf.tab)
+            for a in shelf.awards
+        ],
+        after=shelf.after,
         first_page=not after,
     )
 
 
-def owned(account: AccountItem, assertion_id: str) -> AssertionItem:
+def owned(account: Any, assertion_id: str, *, store: Store) -> Award:
     """The award, if it went to one of the account's verified addresses; NotFound otherwise."""
     not_found = NotFound(f"No badge {assertion_id} in your backpack.")
-    try:
-        item = awards.get(None, assertion_id)
-    except NotFound:
-        raise not_found from None
-    try:
-        owner = EmailItem.get(f"EMAIL#{item.recipient_email}", "EMAIL")
-    except EmailItem.DoesNotExist:
-        raise not_found from None
-    if owner.account_id != account.id or not owner.verified:
+    award = store.awards.get(assertion_id) if ids.plausible_id(assertion_id) else None
+    if award is None or award.state == "erased" or not award.recipient_email:
         raise not_found
-    return item
+    owner = accounts.owner_of(award.recipient_email, store=store)
+    if owner is None or owner.account_id != account.id or not owner.verified:
+        raise not_found
+    return award
 
 
-def _move(account: AccountItem, assertion_id: str, to: str, allowed: tuple[str, ...]) -> AssertionItem:
-    item = owned(account, assertion_id)
-    if awards.status(item) not in allowed:
-        raise Conflict(f"This badge is {awards.status(item)}; it cannot be {to} now.")
-    with aws.refusing(lambda: Conflict("This badge changed meanwhile; reload the page.")):
-        item.update(
-            actions=[AssertionItem.state.set(to), AssertionItem.updated_at.set(ids.now())],
-            condition=AssertionItem.state.is_in(*allowed),
-        )
-    return item
+MOVES = {  # what the earner may do, from which statuses
+    "accept": ("accepted", ("pending",)),
+    "reject": ("rejected", ("pending", "accepted")),
+    "recover": ("pending", ("rejected",)),
+}
 
 
-def accept(account: AccountItem, assertion_id: str) -> AssertionItem:
+def _move(account: Any, assertion_id: str, action: str, *, store: Store) -> Award:
+    award = owned(account, assertion_id, store=store)
+    to, allowed = MOVES[action]
+    status = award.status(ids.now())
+    if status not in allowed:
+        raise Conflict(f"This badge is {status}; it cannot be {to} now.")
+    try:
+        return getattr(store.awards, action)(award, at=ids.now())
+    except Changed:
+        raise Conflict("This badge changed meanwhile; reload the page.") from None
+
+
+def accept(account: Any, assertion_id: str, *, store: Store) -> Award:
     """pending → accepted."""
-    return _move(account, assertion_id, "accepted", ("pending",))
+    return _move(account, assertion_id, "accept", store=store)
 
 
-def reject(account: AccountItem, assertion_id: str) -> AssertionItem:
+def reject(account: Any, assertion_id: str, *, store: Store) -> Award:
     """pending or accepted → rejected (recoverable)."""
-    return _move(account, assertion_id, "rejected", ("pending", "accepted"))
+    return _move(account, assertion_id, "reject", store=store)
 
 
-def recover(account: AccountItem, assertion_id: str) -> AssertionItem:
+def recover(account: Any, assertion_id: str, *, store: Store) -> Award:
     """rejected → pending: the earner undoes a rejection without asking anyone."""
-    return _move(account, assertion_id, "pending", ("rejected",))
+    return _move(account, assertion_id, "recover", store=store)

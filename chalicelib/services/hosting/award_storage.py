@@ -1,88 +1,46 @@
-"""What hosting still reads and writes of an award on PynamoDB, until the awards repository lands.
-
-The status list index of an award (OB 3.0 revocation) is given on its first credential request: counted
-in the issuer keys repository (`store.issuer_keys.next_status_index`), then set on the award with a
-condition; revoke's condition and bit join revoke's transaction; a baked file is checked against a
-consistent read of its award. When store/awards.py (engineer B) lands, these move into it as named
-methods (the bit through store/dynamo/issuer_keys.add_revoked_bit) and this module goes.
-"""
+"""The award writes and reads hosting makes, through the awards repository: an award's OB 3.0 status
+list index, given on its first credential request (counted in the issuer keys, then set on the award
+with a condition; a revoked award gets its bit in the same write), and whether a baked file's award is
+still hosted."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
-
-from chalicelib.errors import NotFound
-from chalicelib.openbadges import ob3
-from chalicelib.services.issuing import awards
-from chalicelib.store import aws
-from chalicelib.store.dynamo.issuer_keys import add_revoked_bit
-from chalicelib.store.models import AssertionItem, transaction
+from chalicelib.errors import Changed, NotFound
+from chalicelib.store import given
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
 
-LIST_SIZE = ob3.STATUS_LIST_SIZE
 
-
-def status_index(item: AssertionItem, *, store: Store) -> int:
+def status_index(item, *, store: Store | None = None) -> int:
     """The award's status list index, given now if it has none (a revoked award gets its bit set)."""
+    store = given(store)
     if item.status_index is not None:
         return int(item.status_index)
     index = store.issuer_keys.next_status_index(item.issuer_id)
     if item.state != "revoked":
         try:
-            item.update(
-                actions=[AssertionItem.status_index.set(index)],
-                condition=AssertionItem.status_index.does_not_exist()
-                & AssertionItem.state.is_in(*awards.ACTIVE_STATES),
-            )
-            return index
-        except UpdateError as error:
-            if not aws.condition_failed(error):
-                raise  # throttled: nothing written; the revoked-award path below must not run
-            item.refresh()  # another request gave it an index, or it was revoked meanwhile
-            if item.status_index is not None:
-                return int(item.status_index)
-            if item.state != "revoked":
+            return int(store.awards.give_status_index(item, index).status_index)
+        except Changed:  # another request gave it an index, or it was revoked (or erased) meanwhile
+            current = store.awards.get(item.id)
+            if current is not None and current.status_index is not None:
+                return current.status_index
+            if current is None or current.state != "revoked":
                 raise NotFound(f"No credential {item.id}.") from None  # erased meanwhile
+            item = current
     # Revoked before any credential was requested: the index and its bit are written together.
     try:
-        with transaction() as tx:
-            tx.update(
-                item,
-                actions=[AssertionItem.status_index.set(index)],
-                condition=AssertionItem.status_index.does_not_exist(),
-            )
-            add_revoked_bit(tx, item.issuer_id, index, LIST_SIZE)
-    except TransactWriteError:
-        item.refresh()
-        if item.status_index is None:
+        return int(store.awards.give_status_index(item, index).status_index)
+    except Changed:
+        current = store.awards.get(item.id)
+        if current is None or current.status_index is None:
             raise
-        return int(item.status_index)
-    item.status_index = index
-    return index
+        return current.status_index
 
 
-def revoke_condition(item: AssertionItem):
-    """For revoke's update of the award: its status index is still what revoke read (None included), so a
-    credential request giving it an index meanwhile cancels the revoke, which then retries with the index."""
-    if item.status_index is None:
-        return AssertionItem.status_index.does_not_exist()
-    return AssertionItem.status_index == item.status_index
-
-
-def revoke_bit(tx, item: AssertionItem) -> None:
-    """Inside revoke's transaction: set the award's status list bit, if it has an index."""
-    if item.status_index is not None:
-        add_revoked_bit(tx, item.issuer_id, int(item.status_index), LIST_SIZE)
-
-
-def still_hosted(item: AssertionItem) -> bool:
-    """Whether the award still exists and is not erased (one strongly consistent GetItem)."""
-    try:
-        current = AssertionItem.get(item.pk, item.sk, consistent_read=True)
-    except AssertionItem.DoesNotExist:
-        return False
-    return current.state != "erased"
+def still_hosted(item, *, store: Store | None = None) -> bool:
+    """Whether the award still exists and is not erased (one strongly consistent read)."""
+    current = given(store).awards.get(item.id, consistent=True)
+    return current is not None and current.state != "erased"

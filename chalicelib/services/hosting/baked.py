@@ -59,7 +59,7 @@ def keep(item, key: str, data: bytes, kind: str, *, store: Store | None = None) 
     deleted the files before this one was written, so take it back (one consistent GetItem)."""
     store = given(store)
     store.images.put(key, data, CONTENT_TYPES[kind])
-    if not award_storage.still_hosted(item):
+    if not award_storage.still_hosted(item, store=store):
         store.images.delete([key])
         raise NotFound(f"No assertion {item.id}.")
 

@@ -76,7 +76,7 @@ def signed_credential(assertion_id: str, *, store: Store | None = None) -> dict:
     """The award as a signed OpenBadgeCredential; NotFound when missing or erased. Revoked ones are served:
     their status list says revoked."""
     store = given(store)
-    item = awards.get(None, assertion_id)
+    item = awards.find(None, assertion_id, store=store)
     issuer = issuers.get_issuer(item.issuer_id, store=store)
     document = credential_document(item, issuer, store=store)
     return credential_keys.sign(document, issuer, item.updated_at, store=store)
@@ -106,7 +106,7 @@ def status_list(issuer_id: str, number: int, *, store: Store | None = None) -> d
 def baked_image(assertion_id: str, kind: str, *, store: Store | None = None) -> bytes:
     """The badge image with the signed credential baked in, kept in S3 per assertion version."""
     store = given(store)
-    item = awards.get(None, assertion_id)
+    item = awards.find(None, assertion_id, store=store)
     if kind == "svg" and not baked.has_svg(item):
         raise NotFound("This badge has no SVG image; use baked.png.")
     key = baked.file_key(item, f"{baked.OB3_BAKED[0]}.{kind}")

@@ -11,6 +11,7 @@ from chalicelib.openbadges import ob2
 from chalicelib.services.hosting import baked, documents, signing
 from chalicelib.services.issuing import awards, badgeclasses, issuers
 from chalicelib.services.shared import urls
+from chalicelib.store import given
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
@@ -89,16 +90,16 @@ def revocation_list(issuer_id: str, *, store: Store) -> dict:
     return signing.revocation_list(issuer_id, store=store)
 
 
-def assertion_document(assertion_id: str) -> tuple[dict, int]:
+def assertion_document(assertion_id: str, *, store: Store | None = None) -> tuple[dict, int]:
     """The hosted assertion and its status: 200, or 410 with `revoked: true` and the reason."""
-    item = awards.get(None, assertion_id)  # one GetItem: the award holds all its document needs
+    item = awards.find(None, assertion_id, store=given(store))  # one read: it holds all its document needs
     if item.state == "revoked":
         return ob2.revoked(urls.assertion_url(item.id), item.revocation_reason or ""), 410
     return documents.assertion_document(item), 200
 
 
 def assertion_page(assertion_id: str, *, store: Store) -> AssertionPage:
-    item = awards.get(None, assertion_id)
+    item = awards.find(None, assertion_id, store=store)
     badge = badgeclasses.get(None, item.badge_id, store=store)
     state = awards.status(item)
     return AssertionPage(
@@ -112,9 +113,9 @@ def assertion_page(assertion_id: str, *, store: Store) -> AssertionPage:
     )
 
 
-def _live(assertion_id: str):
+def _live(assertion_id: str, *, store: Store):
     """The award, unless revoked: a revoked award's files are gone (410, saying so as JSON-LD does)."""
-    item = awards.get(None, assertion_id)
+    item = awards.find(None, assertion_id, store=store)
     if item.state == "revoked":
         raise Gone(
             "This badge has been revoked.",
@@ -130,7 +131,7 @@ def _live(assertion_id: str):
 
 def assertion_file(assertion_id: str, filename: str, *, store: Store) -> Image | str:
     """A file of a live award: a baked image, or (`signed`) the compact JWS of a signing issuer."""
-    item = _live(assertion_id)
+    item = _live(assertion_id, store=store)
     if filename in BAKED:
         kind = filename[-3:]
         return Image(baked.image(item, kind, store=store), baked.CONTENT_TYPES[kind])

@@ -7,25 +7,24 @@ import hashlib
 import io
 import json
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import TransactWriteError
-
-from chalicelib.errors import Invalid, Unavailable
+from chalicelib.errors import Invalid, NotFound, Unavailable
 from chalicelib.services.issuing import awards, idempotency, notices, unsubscribe
+from chalicelib.services.issuing.award_requests import AWARD_FIELDS, AwardRequest, read_award
 from chalicelib.services.shared import ids
-from chalicelib.store import aws, queue
-from chalicelib.store.models import (
-    BadgeClassItem,
-    IdempotencyItem,
-    IssuerItem,
-    JobItem,
-    JobRowItem,
-    transaction,
-)
+from chalicelib.store import cursors
+from chalicelib.store.awards import KeyUsed, Remembered
+from chalicelib.store.jobs import Job, JobRow, RowError
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
 
 MAX_ROWS = 10_000
-# 49 awards + 49 duplicate guards fit one 100-item DynamoDB transaction; 49 mails fit one SES bulk call.
+# 49 awards + 49 duplicate guards fit one 100-item DynamoDB transaction, and 49 notice outcomes + 49
+# addresses' counts + the job's progress the next one (store/jobs.py); 49 mails fit one SES bulk call.
 BATCH_ROWS = 49
 CSV_COLUMNS = (
     "recipient_email",
@@ -118,7 +117,7 @@ def _unreadable(row: int, error: csv.Error) -> Invalid:
 
 def _award_from_record(record: dict) -> dict | object:
     value = {k: (v or "").strip() for k, v in record.items() if k in CSV_COLUMNS}
-    award = {k: v for k, v in value.items() if v and k in awards.AWARD_FIELDS}
+    award = {k: v for k, v in value.items() if v and k in AWARD_FIELDS}
     for flag in ("notify", "allow_duplicate"):
         if flag in award:
             text = award[flag].lower()
@@ -133,9 +132,7 @@ def _award_from_record(record: dict) -> dict | object:
     return award
 
 
-def validate_rows(
-    rows: list, badge: BadgeClassItem
-) -> tuple[list[tuple[int, awards.AwardRequest]], list[dict]]:
+def validate_rows(rows: list, badge: Any) -> tuple[list[tuple[int, AwardRequest]], list[dict]]:
     """(valid (row number, request) pairs, errors with row numbers). Rows count from 1."""
     if not rows:
         raise Invalid("There are no rows to award.")
@@ -149,7 +146,7 @@ def validate_rows(
                 {"row": number, "field": "", "detail": "has more cells than the header has columns"}
             )
             continue
-        request, row_errors = awards.read_award(row, badge, at)
+        request, row_errors = read_award(row, badge, at)
         errors.extend({"row": number, **e} for e in row_errors)
         if request is None:
             continue
@@ -167,14 +164,33 @@ def validate_rows(
     return valid, errors
 
 
+def award_in_bulk(
+    issuer_id: str,
+    badge_id: str,
+    upload: Callable[[], tuple[list, bytes]],
+    *,
+    idempotency_key: str | None,
+    store: Store,
+) -> tuple[Job, list[dict]]:
+    """The bulk award request: its badge class, then the upload's rows (read only once the class is
+    known, so a missing class is 404 before a bad upload is 415 or 422), then the job started."""
+    from chalicelib.services.issuing import badgeclasses, issuers
+
+    badge = badgeclasses.get(issuer_id, badge_id)
+    rows, raw = upload()
+    issuer = issuers.get_issuer(issuer_id)
+    return start(issuer, badge, rows, idempotency_key=idempotency_key, raw=raw, store=store)
+
+
 def start(
-    issuer: IssuerItem,
-    badge: BadgeClassItem,
+    issuer: Any,
+    badge: Any,
     rows: list,
     *,
     idempotency_key: str | None = None,
     raw: bytes = b"",
-) -> tuple[JobItem, list[dict]]:
+    store: Store,
+) -> tuple[Job, list[dict]]:
     """Store the job and queue its batches; returns (job, row errors). No valid row: nothing written.
 
     With an Idempotency-Key, a retry of the same body answers the first job instead of starting another."""
@@ -184,25 +200,21 @@ def start(
     at = ids.now()
     job_id = ids.new_id()
     operation = f"POST /badgeclasses/{badge.id}/assertions/bulk"
-    idem = idempotency.remembered(
+    key = idempotency.remembered(
         issuer.id, operation, idempotency_key, hashlib.sha256(raw).hexdigest(), job_id, at
     )
-    first = _first_job(idem)
+    first = _first_job(key, store=store)
     if first is not None:
         return first, errors
     shared = {"mail": notices.shared_data(issuer, badge), "badge": _badge_snapshot(badge)}
     # Opted-out recipients get no notice: one BatchGet of the opt-out digest for the whole job.
-    opted_out = unsubscribe.opted_out_among([r.recipient_email for _, r in valid if r.notify])
-    rows_out = [_row_message(row, request) for row, request in valid]
-    for message in rows_out:
-        message["notify"] = message["notify"] and message["recipient_email"] not in opted_out
+    opted_out = unsubscribe.opted_out_among([r.recipient_email for _, r in valid if r.notify], store=store)
+    rows_out = [_row_message(row, request, opted_out) for row, request in valid]
     batches = _batches(rows_out)
     messages = [
         {"kind": "bulk", "job_id": job_id, "batch": n, "rows": b, **shared} for n, b in enumerate(batches)
     ]
-    job = JobItem(
-        f"JOB#{job_id}",
-        "JOB",
+    job = Job(
         id=job_id,
         issuer_id=issuer.id,
         badge_id=badge.id,
@@ -212,14 +224,19 @@ def start(
         created_at=at,
         ttl=int((at + timedelta(days=JOB_DAYS)).timestamp()),
     )
-    raced = _save(job, idem)
-    if raced is not None:
+    try:
+        store.jobs.create(job, key=key)
+    except KeyUsed as used:  # a concurrent retry won the key: answer its job
+        idempotency.check_same_request(used.first, key)
+        raced = store.jobs.get(used.first.result_id)
+        if raced is None:
+            raise
         return raced, errors
     try:
-        _record_failures(job, errors)
-        queue.send(messages)
+        _record_failures(job, errors, store=store)
+        store.queue.send(messages)
     except Exception as error:
-        _mark_not_started(job, error, idem)
+        _mark_not_started(job, error, key, store=store)
         raise Unavailable(
             "The award queue is unavailable, so the job could not be queued. Try again shortly.",
             extra={"job_id": job_id},
@@ -227,60 +244,29 @@ def start(
     return job, errors
 
 
-def _first_job(idem: IdempotencyItem | None) -> JobItem | None:
+def _first_job(key: Remembered | None, *, store: Store) -> Job | None:
     """The job a retried request (same key) started; None when the key is new or absent."""
-    if idem is None:
+    if key is None:
         return None
-    try:
-        job_id = idempotency.first_result(idem)
-    except IdempotencyItem.DoesNotExist:
-        return None
-    return JobItem.get(f"JOB#{job_id}", "JOB")
+    job_id = idempotency.first_result(key, store=store)
+    return store.jobs.get(job_id) if job_id is not None else None
 
 
-def _save(job: JobItem, idem: IdempotencyItem | None) -> JobItem | None:
-    """Write the job (and its key, together); the first job instead when a concurrent retry won the key."""
-    if idem is None:
-        job.save(condition=JobItem.pk.does_not_exist())
-        return None
-    try:
-        with transaction() as tx:
-            tx.save(job, condition=JobItem.pk.does_not_exist())
-            tx.save(idem, condition=IdempotencyItem.pk.does_not_exist())
-    except TransactWriteError as error:
-        if not aws.condition_failed(error):
-            raise  # a busy store: 503, nothing written
-        first = _first_job(idem)
-        if first is None:
-            raise
-        return first
-    return None
-
-
-def _mark_not_started(job: JobItem, error: Exception, idem: IdempotencyItem | None = None) -> None:
+def _mark_not_started(job: Job, error: Exception, key: Remembered | None, *, store: Store) -> None:
     """Show the job failed (best effort: the store may be what failed), so it never looks stuck; its
     Idempotency-Key is let go, so a retry with it starts the job again rather than answer this one."""
     try:
-        job.update(actions=[JobItem.error.set(f"could not queue the job: {str(error)[:200]}")])
-        if idem is not None:
-            idem.delete()
+        store.jobs.fail(job.id, f"could not queue the job: {str(error)[:200]}")
+        if key is not None:
+            store.awards.forget(key)
     except Exception:
         log.warning("job %s could not be marked failed", job.id, exc_info=True)
 
 
-def _row_message(row: int, r: awards.AwardRequest) -> dict:
-    return {
-        "row": row,
-        "id": ids.new_id(),
-        "recipient_email": r.recipient_email,
-        "recipient_name": r.recipient_name,
-        "issued_on": r.issued_on.isoformat(),
-        "expires": r.expires.isoformat() if r.expires else None,
-        "narrative": r.narrative,
-        "evidence": r.evidence,
-        "notify": r.notify,
-        "allow_duplicate": r.allow_duplicate,
-    }
+def _row_message(row: int, request: AwardRequest, opted_out: set[str]) -> dict:
+    message = {"row": row, "id": ids.new_id(), **request.to_message()}
+    message["notify"] = request.notify and request.recipient_email not in opted_out
+    return message
 
 
 def _batches(rows: list[dict]) -> list[list[dict]]:
@@ -297,20 +283,19 @@ def _batches(rows: list[dict]) -> list[list[dict]]:
     return batches
 
 
-def _badge_snapshot(badge: BadgeClassItem) -> dict:
+def _badge_snapshot(badge: Any) -> dict:
     return {"id": badge.id, "issuer_id": badge.issuer_id, "image_key": badge.image_key}
 
 
-def _record_failures(job: JobItem, errors: list[dict]) -> None:
-    by_row: dict[int, list] = {}
+def _record_failures(job: Job, errors: list[dict], *, store: Store) -> None:
+    by_row: dict[int, list[RowError]] = {}
     for error in errors:
-        by_row.setdefault(error["row"], []).append({"field": error["field"], "detail": error["detail"]})
-    with JobRowItem.batch_write() as batch:
-        for row, row_errors in by_row.items():
-            batch.save(JobRowItem(job.pk, f"ROW#{row:06d}", row=row, errors=row_errors, ttl=job.ttl))
+        by_row.setdefault(error["row"], []).append(RowError(error["field"], error["detail"]))
+    if by_row:
+        store.jobs.record_failures(job, [JobRow(row, tuple(found)) for row, found in by_row.items()])
 
 
-def job_to_api(job: JobItem) -> dict:
+def job_to_api(job: Job) -> dict:
     finished = job.done + job.failed >= job.total
     return {
         "id": job.id,
@@ -324,29 +309,24 @@ def job_to_api(job: JobItem) -> dict:
     }
 
 
-def job_report(issuer_id: str, job_id: str, *, limit: int, cursor: dict | None) -> dict:
+def job_report(issuer_id: str, job_id: str, *, limit: int, cursor: dict | None, store: Store) -> dict:
     """Progress plus per-row results: awarded rows (paged by `cursor`) and failed rows (first page)."""
-    from chalicelib.errors import NotFound
-    from chalicelib.store.models import AssertionItem
-
     if not ids.plausible_id(job_id):
         raise NotFound("No job has that id.")
-    try:
-        job = JobItem.get(f"JOB#{job_id}", "JOB")
-    except JobItem.DoesNotExist:
-        job = None
+    job = store.jobs.get(job_id)
     if job is None or job.issuer_id != issuer_id:
         raise NotFound(f"No job {job_id}.")
-    awards.check_cursor(cursor, "job_id", job_id, "job_row")
-    awarded = AssertionItem.by_job.query(job_id, limit=limit, last_evaluated_key=cursor)
+    awarded, next_key = store.jobs.awarded(job_id, limit=limit, cursor=cursor)
     results = [
-        {"row": int(a.job_row), "assertion_id": a.id, "state": awards.status(a), "notice": a.notice}
+        {"row": a.job_row, "assertion_id": a.id, "state": awards.status(a), "notice": a.notice}
         for a in awarded
     ]
-    failed = JobRowItem.query(job.pk, JobRowItem.sk.startswith("ROW#"), limit=1000)
     return {
         **job_to_api(job),
         "results": results,
-        "next_cursor": awards.encode_cursor(awarded.last_evaluated_key),
-        "failures": [{"row": int(r.row), "errors": r.errors} for r in failed],
+        "next_cursor": cursors.encode(next_key),
+        "failures": [
+            {"row": r.row, "errors": [{"field": e.field, "detail": e.detail} for e in r.errors]}
+            for r in store.jobs.failures(job_id)
+        ],
     }

@@ -3,173 +3,126 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
-
-from pynamodb.exceptions import TransactWriteError
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from chalicelib.config import get_settings
-from chalicelib.services.issuing import awards, notices
+from chalicelib.errors import Busy
+from chalicelib.services.issuing import notices
+from chalicelib.services.issuing.award_requests import AwardRequest, new_award
 from chalicelib.services.shared import ids
-from chalicelib.store import aws, mail
-from chalicelib.store.models import AssertionItem, BadgeClassItem, JobItem, JobRowItem, transaction
+from chalicelib.store.awards import Award
+from chalicelib.store.jobs import AlreadyWritten, JobRow, RowError
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
+    from chalicelib.store.outside import Mail
 
 log = logging.getLogger(__name__)
 DUPLICATE = "already has an active award of this badge class"
 
 
-def process_batch(message: dict) -> str:
+def process_batch(message: dict, *, store: Store) -> str:
     """Award one batch of a job; a redelivered batch is recognised and never mailed twice."""
     at = ids.now()
-    badge = BadgeClassItem(f"BADGE#{message['badge']['id']}", "BADGE", **message["badge"])
+    badge = SimpleNamespace(**message["badge"])
     tokens: dict[str, str] = {}
-    pending = [_assertion(badge, row, message["job_id"], at, tokens) for row in message["rows"]]
-    failed: list[tuple[int, str]] = []
+    pending = [_award(badge, row, message["job_id"], at, tokens) for row in message["rows"]]
+    failed: list[JobRow] = []
     while pending:
-        refused = _write(pending, at)
-        if refused is None:
+        try:
+            refused = set(store.jobs.award_batch(pending, at=at))
+        except AlreadyWritten:
+            return _recover(message, pending, at, store=store)
+        if not refused:
             break
-        if refused == "redelivered":
-            return _recover(message, pending, at)
-        failed += [(item.job_row, DUPLICATE) for item in refused]
-        pending = [item for item in pending if item not in refused]
-    _deliver(message, pending, [item for item in pending if item.id in tokens], tokens, failed)
+        failed += [_duplicate(a) for a in pending if a.id in refused]
+        pending = [a for a in pending if a.id not in refused]
+    _deliver(message, pending, [a for a in pending if a.id in tokens], tokens, failed, store=store)
     return "done"
 
 
+def _duplicate(award: Award) -> JobRow:
+    return JobRow(award.job_row or 0, (RowError("recipient_email", DUPLICATE),))
+
+
 def _deliver(
-    message: dict, written: list, to_mail: list, tokens: dict, failed: list, known: dict | None = None
+    message: dict,
+    written: list[Award],  # as the batch wrote them
+    to_mail: list[Award],
+    tokens: dict,
+    failed: list[JobRow],
+    known: dict | None = None,
+    *,
+    store: Store,
 ) -> None:
     """Mail the batch, then count it. A failure before SES took the mail hands the notices back."""
     try:
-        outcomes = _mail(message["mail"], to_mail, tokens)
+        outcomes = _mail(message["mail"], to_mail, tokens, store.mail)
     except Exception:
-        notices.hand_back(to_mail)
+        notices.hand_back(to_mail, store=store)
         raise
-    _finish(message, written, {**(known or {}), **outcomes}, failed)
-
-
-def _assertion(badge: BadgeClassItem, row: dict, job_id: str, at: datetime, tokens: dict) -> AssertionItem:
-    """The row's assertion; its claim token (for the mail only, never stored) goes into `tokens`."""
-    request = awards.AwardRequest(
-        recipient_email=row["recipient_email"],
-        recipient_name=row["recipient_name"],
-        issued_on=datetime.fromisoformat(row["issued_on"]),
-        expires=datetime.fromisoformat(row["expires"]) if row["expires"] else None,
-        narrative=row["narrative"],
-        evidence=row["evidence"],
-        notify=row["notify"],
-        allow_duplicate=row["allow_duplicate"],
+    outcomes = {**(known or {}), **outcomes}
+    store.jobs.finish_batch(
+        message["job_id"], message["batch"], written=written, outcomes=outcomes, failures=failed
     )
-    item = awards.new_assertion(badge, request, at, id=row["id"], job_id=job_id, job_row=row["row"])
-    if request.notify:
-        token, token_hash = notices.new_claim_token(item.id)
-        item.notice = "sending"
-        item.claim_hash = token_hash
-        item.claim_expires = at + timedelta(days=get_settings().claim_token_days)
-        tokens[item.id] = token
-    return item
 
 
-def _write(items: list[AssertionItem], at: datetime):
-    """One transaction for the batch: None when written, "redelivered", or the items refused as duplicates."""
-    guarded = [item for item in items if item.holds_lock]
-    try:
-        with transaction() as tx:
-            for item in items:
-                tx.save(item, condition=AssertionItem.pk.does_not_exist())
-            for item in guarded:
-                tx.save(awards.active_guard(item), condition=awards.guard_condition(at))
-    except TransactWriteError as error:
-        codes = [getattr(r, "code", None) if r else None for r in error.cancellation_reasons]
-        if not codes:
-            raise
-        if any(code == "ConditionalCheckFailed" for code in codes[: len(items)]):
-            return "redelivered"
-        refused = [
-            guarded[i] for i, code in enumerate(codes[len(items) :]) if code == "ConditionalCheckFailed"
-        ]
-        if not refused:
-            raise
-        return refused
-    return None
+def _award(badge: SimpleNamespace, row: dict, job_id: str, at: datetime, tokens: dict) -> Award:
+    """The row's award; its claim token (for the mail only, never stored) goes into `tokens`."""
+    request = AwardRequest.from_message(row)
+    made = new_award(badge, request, at, award_id=row["id"], job_id=job_id, job_row=row["row"])
+    if not request.notify:
+        return made
+    token, token_hash = notices.new_claim_token(made.id)
+    tokens[made.id] = token
+    expires = at + timedelta(days=get_settings().claim_token_days)
+    return replace(made, notice="sending", claim_hash=token_hash, claim_expires=expires)
 
 
-def _mail(shared: dict, items: list[AssertionItem], tokens: dict) -> dict:
-    """Send the batch's notices in one SES call; returns assertion id → error (None = sent)."""
+def _mail(shared: dict, items: list[Award], tokens: dict, mail: Mail) -> dict:
+    """Send the batch's notices in one SES call; returns award id → error (None = sent)."""
     if not items:
         return {}
     destinations = [(item.recipient_email, notices.recipient_data(item, tokens[item.id])) for item in items]
     try:
         errors = mail.send_bulk(get_settings().award_notice_template, shared, destinations)
+    except Busy:  # SES said "not now", so nothing went out: raise to be redelivered
+        raise
     except Exception as error:
-        if aws.refused_for_now(error):  # SES said "not now", so nothing went out: raise to be redelivered
-            raise
         log.exception("bulk award notices failed")
         errors = [str(error)[:300]] * len(items)
     return {item.id: error for item, error in zip(items, errors, strict=True)}
 
 
-def _finish(
-    message: dict, written: list[AssertionItem], outcomes: dict, failed: list[tuple[int, str]]
-) -> None:
-    """Record notice outcomes and job progress in one transaction, counted once per batch."""
-    job = JobItem(f"JOB#{message['job_id']}", "JOB")
-    with transaction() as tx:
-        for item in written:
-            if item.id in outcomes:
-                error = outcomes[item.id]
-                actions = [AssertionItem.notice.set("failed" if error else "sent")]
-                if error:
-                    actions.append(AssertionItem.notice_error.set(error))
-                tx.update(item, actions=actions)
-        for row, detail in failed:
-            tx.save(
-                JobRowItem(
-                    job.pk, f"ROW#{row:06d}", row=row, errors=[{"field": "recipient_email", "detail": detail}]
-                )
-            )
-        tx.update(
-            job,
-            actions=[
-                JobItem.done.add(len(written)),
-                JobItem.failed.add(len(failed)),
-                JobItem.finished_batches.add({message["batch"]}),
-            ],
-            condition=~JobItem.finished_batches.contains(message["batch"]),
-        )
-
-
-def _recover(message: dict, items: list[AssertionItem], at: datetime) -> str:
+def _recover(message: dict, items: list[Award], at: datetime, *, store: Store) -> str:
     """A batch seen before and not yet counted: finish it. Notices handed back (queued) are mailed
     now; notices still "sending" may or may not have gone out, so they are marked failed (resend to
     be sure); rows not written were refused as duplicates by the earlier delivery."""
-    job = JobItem.get(f"JOB#{message['job_id']}", "JOB", consistent_read=True)
-    if message["batch"] in (job.finished_batches or set()):
+    job = store.jobs.get(message["job_id"], consistent=True)
+    if job is None or message["batch"] in job.finished_batches:
         return "duplicate"
     log.warning("job %s batch %s was interrupted; finishing it", job.id, message["batch"])
-    found = {a.id: a for a in AssertionItem.batch_get([(i.pk, i.sk) for i in items], consistent_read=True)}
-    written = [found[i.id] for i in items if i.id in found]
-    failed = [(i.job_row, DUPLICATE) for i in items if i.id not in found]
-    unconfirmed = {a.id: notices.UNCONFIRMED for a in written if a.notice == "sending"}
-    queued = [a for a in written if a.notice == "queued"]
-    tokens = _reclaim(queued, at)
-    _deliver(message, written, queued, tokens, failed, unconfirmed)
+    found = {a.id: a for a in store.awards.get_many([i.id for i in items], consistent=True)}
+    written = [i for i in items if i.id in found]  # as the batch wrote them: what its counts count
+    failed = [_duplicate(i) for i in items if i.id not in found]
+    unconfirmed = {i.id: notices.UNCONFIRMED for i in written if found[i.id].notice == "sending"}
+    queued = [found[i.id] for i in written if found[i.id].notice == "queued"]
+    tokens = _reclaim(queued, at, store=store)
+    _deliver(message, written, queued, tokens, failed, unconfirmed, store=store)
     return "recovered"
 
 
-def _reclaim(items: list[AssertionItem], at: datetime) -> dict[str, str]:
-    """queued → sending with new claim links, in one transaction; returns assertion id → token."""
+def _reclaim(items: list[Award], at: datetime, *, store: Store) -> dict[str, str]:
+    """queued → sending with new claim links, in one transaction; returns award id → token."""
     tokens: dict[str, str] = {}
     if not items:
         return tokens
-    expires = at + timedelta(days=get_settings().claim_token_days)
-    with transaction() as tx:
-        for item in items:
-            tokens[item.id], token_hash = notices.new_claim_token(item.id)
-            actions = [
-                AssertionItem.notice.set("sending"),
-                AssertionItem.claim_hash.set(token_hash),
-                AssertionItem.claim_expires.set(expires),
-            ]
-            tx.update(item, actions=actions, condition=AssertionItem.notice == "queued")
+    claims = []
+    for item in items:
+        tokens[item.id], token_hash = notices.new_claim_token(item.id)
+        claims.append((item.id, token_hash))
+    store.awards.claim_notices(claims, at + timedelta(days=get_settings().claim_token_days))
     return tokens

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.errors import Conflict, Invalid
 from chalicelib.services.shared import ids
-from chalicelib.store.models import IdempotencyItem
+from chalicelib.store.awards import Remembered
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
 
 MAX_KEY = 200
 KEEP_SECONDS = 86400
@@ -19,42 +23,36 @@ KEEP_SECONDS = 86400
 
 def remembered(
     issuer_id: str, operation: str, key: str | None, body: object, result_id: str, at: datetime
-) -> IdempotencyItem | None:
-    """The item that remembers this request's result under its scoped key (None without a key)."""
+) -> Remembered | None:
+    """What the store keeps under this request's scoped key (None without a key)."""
     if not key:
         return None
     if len(key) > MAX_KEY:
         raise Invalid(f"Idempotency-Key must be at most {MAX_KEY} characters.")
-    return IdempotencyItem(
-        f"IDEM#{issuer_id}#{operation}#{key}",
-        "IDEM",
-        result_id=result_id,
-        request_hash=_digest(body),
-        ttl=int(at.timestamp()) + KEEP_SECONDS,
-    )
+    return Remembered(issuer_id, operation, key, result_id, _digest(body), int(at.timestamp()) + KEEP_SECONDS)
 
 
-def first_result(idem: IdempotencyItem) -> str:
-    """The result id stored under idem's key; Conflict when that key came with another body."""
-    first = IdempotencyItem.get(idem.pk, "IDEM")
-    check_same_request(first, idem)
-    return first.result_id
-
-
-def check_same_request(first: IdempotencyItem, idem: IdempotencyItem) -> None:
-    if first.request_hash != idem.request_hash:
+def check_same_request(first: Remembered, key: Remembered) -> None:
+    if not first.same_request(key):
         raise Conflict("This Idempotency-Key was already used for a different request.")
 
 
-def unscoped(issuer_id: str, key: str, at: datetime) -> IdempotencyItem | None:
+def first_result(key: Remembered, *, store: Store) -> str | None:
+    """The result id stored under the key, None if it is new; Conflict when it came with another body."""
+    first = store.awards.remembered(key.issuer_id, key.operation, key.key)
+    if first is None:
+        return None
+    check_same_request(first, key)
+    return first.result_id
+
+
+def unscoped(issuer_id: str, key: str, at: datetime, *, store: Store) -> Remembered | None:
     """A live key stored before keys were scoped (issuer only), else None.
 
     Such keys expire within a day of this change; then this (and its one GetItem) can go."""
-    try:
-        old = IdempotencyItem.get(f"IDEM#{issuer_id}#{key}", "IDEM")
-    except IdempotencyItem.DoesNotExist:
-        return None
-    return old if old.ttl >= at.timestamp() else None  # DynamoDB deletes expired items late
+    old = store.awards.remembered(issuer_id, None, key)
+    # DynamoDB deletes expired items late
+    return old if old is not None and old.ttl >= at.timestamp() else None
 
 
 def _digest(body: object) -> str:

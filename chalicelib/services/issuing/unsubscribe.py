@@ -5,10 +5,9 @@ The link is /unsubscribe/{token}, token = base64url(address) "." base64url(HMAC-
 The secret comes from UNSUBSCRIBE_SECRET; only the local and test stages fall back to a fixed
 development value, any other stage refuses to make or check links without it.
 
-An opt-out is OptOutItem OPTOUT#addr (what single notices check: one GetItem) plus the address's
-64-bit hash in one of 16 OptOutDigestItem shards (what a bulk job checks for all its recipients with
-one BatchGet when it starts). Activation, password reset, address and merge codes are transactional
-and always sent.
+Opt-outs are kept by the store's OptOutRepository: a single notice checks its address (one read), a
+bulk job all its recipients at once (one read). Activation, password reset, address and merge codes
+are transactional and always sent.
 """
 
 from __future__ import annotations
@@ -17,16 +16,16 @@ import base64
 import binascii
 import hmac
 from hashlib import sha256
-
-from pynamodb.exceptions import TransactWriteError
+from typing import TYPE_CHECKING
 
 from chalicelib.config import get_settings, unsubscribe_secret
 from chalicelib.errors import NotFound
 from chalicelib.services.shared import ids, urls
-from chalicelib.store.models import OptOutDigestItem, OptOutItem, transaction
+
+if TYPE_CHECKING:
+    from chalicelib.store import Store
 
 LOCAL_SECRET = "laurel-local-unsubscribe-secret-not-for-production"
-SHARDS = "0123456789abcdef"
 
 
 class MissingSecret(RuntimeError):
@@ -78,48 +77,21 @@ def address(signed: str) -> str:
     return email
 
 
-def _hash(email: str) -> str:
-    return ids.sha256_hex(f"optout:{email}")[:16]
+def opt_out(email: str, *, store: Store) -> None:
+    """Record the opt-out (idempotent)."""
+    store.optouts.opt_out(email, at=ids.now())
 
 
-def _shard(email: str) -> OptOutDigestItem:
-    return OptOutDigestItem("OPTOUT", f"DIGEST#{_hash(email)[0]}")
-
-
-def opt_out(email: str) -> None:
-    """Record the opt-out (idempotent): the item and the digest entry, together."""
-    shard = _shard(email)
-    try:
-        with transaction() as tx:
-            tx.save(OptOutItem(f"OPTOUT#{email}", "OPTOUT", email=email, created_at=ids.now()))
-            tx.update(shard, actions=[OptOutDigestItem.hashes.add({_hash(email)})])
-    except TransactWriteError:  # a concurrent click on the same link won: fine
-        if not is_opted_out(email):
-            raise
-
-
-def opt_in(email: str) -> None:
+def opt_in(email: str, *, store: Store) -> None:
     """Undo an opt-out ("subscribe again")."""
-    with transaction() as tx:
-        tx.delete(OptOutItem(f"OPTOUT#{email}", "OPTOUT"))
-        tx.update(_shard(email), actions=[OptOutDigestItem.hashes.delete({_hash(email)})])
+    store.optouts.opt_in(email)
 
 
-def is_opted_out(email: str) -> bool:
+def is_opted_out(email: str, *, store: Store) -> bool:
     """One GetItem."""
-    try:
-        OptOutItem.get(f"OPTOUT#{email}", "OPTOUT")
-    except OptOutItem.DoesNotExist:
-        return False
-    return True
+    return store.optouts.is_opted_out(email)
 
 
-def opted_out_among(emails: list[str]) -> set[str]:
-    """Which of these addresses opted out, with one BatchGet of the 16 digest shards (a bulk job)."""
-    if not emails:
-        return set()
-    keys = [("OPTOUT", f"DIGEST#{d}") for d in sorted({_hash(e)[0] for e in emails})]
-    hashes: set[str] = set()
-    for shard in OptOutDigestItem.batch_get(keys):
-        hashes |= shard.hashes or set()
-    return {e for e in emails if _hash(e) in hashes}
+def opted_out_among(emails: list[str], *, store: Store) -> set[str]:
+    """Which of these addresses opted out, with one read (a bulk job)."""
+    return store.optouts.opted_out_among(emails)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.store.optouts import OptOutRepository
     from chalicelib.store.rates import RateRepository
     from chalicelib.store.sessions import SessionRepository
+    from chalicelib.store.shelves import ShelfRepository
 
 
 class DynamoStore:
@@ -89,6 +90,12 @@ class DynamoStore:
         from chalicelib.store.dynamo.imports import Imports
 
         return Imports()
+
+    @cached_property
+    def shelves(self) -> ShelfRepository:
+        from chalicelib.store.dynamo.shelves import Shelves
+
+        return Shelves()
 
     @cached_property
     def mail(self) -> Any:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from chalicelib.store.optouts import OptOutRepository
     from chalicelib.store.rates import RateRepository
     from chalicelib.store.sessions import SessionRepository
+    from chalicelib.store.shelves import ShelfRepository
 
 
 class MemoryStore:
@@ -98,3 +99,9 @@ class MemoryStore:
         from chalicelib.store.memory.imports import Imports
 
         return Imports(self.db)
+
+    @cached_property
+    def shelves(self) -> ShelfRepository:
+        from chalicelib.store.memory.shelves import Shelves
+
+        return Shelves(self.db)

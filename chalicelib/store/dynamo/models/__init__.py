@@ -21,6 +21,7 @@ from chalicelib.store.dynamo.models.assertions import (
     IdempotencyItem,
     JobItem,
     JobRowItem,
+    RecipientCountsItem,
 )
 from chalicelib.store.dynamo.models.badges import (
     ApiKeyItem,
@@ -48,6 +49,7 @@ ALL_MODELS = (
     IdempotencyItem,
     JobItem,
     JobRowItem,
+    RecipientCountsItem,
     AccountItem,
     EmailItem,
     AccountEmailItem,
@@ -85,6 +87,7 @@ __all__ = [
     "OptOutDigestItem",
     "OptOutItem",
     "RateItem",
+    "RecipientCountsItem",
     "RevocationItem",
     "SessionItem",
     "SigningKeyItem",

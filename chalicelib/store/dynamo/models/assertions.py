@@ -19,6 +19,8 @@ _AssertionsByIssuer = _index("by_issuer", "issuer_id", "listing")
 _AssertionsByBadge = _index("by_badge", "badge_id", "listing")
 _AssertionsByRecipient = _index("by_recipient", "recipient_email", "listing")
 _AssertionsByJob = _index("by_job", "job_id", "job_row", NumberAttribute)
+_AssertionsByShelf = _index("by_shelf", "shelf", "listing")
+_AssertionsByExpiry = _index("by_expiry", "expiring", "expires")
 
 
 class AssertionItem(_Item):
@@ -29,6 +31,8 @@ class AssertionItem(_Item):
     by_badge = _AssertionsByBadge()
     by_recipient = _AssertionsByRecipient()
     by_job = _AssertionsByJob()
+    by_shelf = _AssertionsByShelf()
+    by_expiry = _AssertionsByExpiry()
     id = UnicodeAttribute()
     issuer_id = UnicodeAttribute()
     badge_id = UnicodeAttribute()
@@ -56,6 +60,23 @@ class AssertionItem(_Item):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     status_index = NumberAttribute(null=True)  # OB 3.0 status list bit, given on the first credential request
+    # The backpack's indexes (store/shelves.py), kept by store/dynamo/counts.py with every state change:
+    shelf = UnicodeAttribute(null=True)  # "<address>#<state>"; none once erased
+    expiring = UnicodeAttribute(null=True)  # "<address>" while pending/accepted/rejected with an expiry
+
+
+class RecipientCountsItem(_Item):
+    """An address's awards by state, ADDed in the transaction of each change: pk COUNTS#addr, sk COUNTS.
+    It heads the address's by_expiry partition (`expiring` = addr, `expires` sorts before any date), so
+    the one Query that finds the expired awards reads the counts too (store/shelves.py)."""
+
+    Meta = _meta(_settings.assertions_table)
+    pending = NumberAttribute(null=True)
+    accepted = NumberAttribute(null=True)
+    rejected = NumberAttribute(null=True)
+    revoked = NumberAttribute(null=True)
+    expiring = UnicodeAttribute()
+    expires = UnicodeAttribute()
 
 
 class ActiveAwardItem(_Item):
