@@ -40,11 +40,13 @@ replay-dead-letters: .venv/.stamp
 tests/dcc/node_modules/.package-lock.json: tests/dcc/package-lock.json
 	cd tests/dcc && npm ci --no-audit --no-fund
 
+# Both cores: one worker per core, each taking whole test files (--dist loadfile), so an e2e file's stack and
+# its tests stay together.
 test: .venv/.stamp validator browser tests/dcc/node_modules/.package-lock.json
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
-# The fast tier (about a minute): pure rule tests and rule tests on the in-memory store, no moto, no stack.
+# The fast tier (under a minute): pure rule tests and rule tests on the in-memory store, no moto, no stack.
 # Run it while you work; run `make test` (everything, what CI calls) before you push.
 test-fast: .venv/.stamp
 	$(PY) -m pytest -q -m "not moto and not slow" tests/unit tests/store
