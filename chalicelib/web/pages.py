@@ -1,4 +1,5 @@
-"""Server-rendered pages: one Jinja2 environment (autoescaped), created on first use."""
+"""Server-rendered pages: their Jinja2 environment (autoescaped), created on first use. Mail bodies have
+the one other, in services/shared/mailer.py."""
 
 from __future__ import annotations
 

@@ -6,6 +6,9 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 venv="$(cd "$here/../.." && pwd)/.venv-validator"
+# A worktree may link .venv-validator to a shared one: rebuild that in place (venv --clear would empty it
+# through the link and then refuse the link).
+[[ -L "$venv" ]] && venv="$(readlink -f "$venv")"
 stamp="$venv/.laurel-validator-stamp"
 python="${PYTHON:-python3}"
 
