@@ -35,7 +35,7 @@ def shared_botocore_loader(monkeypatch):
 @pytest.fixture
 def aws():
     from chalicelib.store import aws as aws_clients
-    from chalicelib.store.models import reset_connections
+    from chalicelib.store.dynamo.models import reset_connections
     from local.bootstrap import bootstrap
 
     with mock_aws():

@@ -156,7 +156,7 @@ def test_resending_the_activation_is_rate_limited(client, issuer, badge_class, m
 
 
 def test_expired_code_is_refused(client, issuer, badge_class, mails):
-    from chalicelib.store.models import ActivationCodeItem
+    from chalicelib.store.dynamo.models import ActivationCodeItem
 
     award(issuer, badge_class)
     browser, _ = register(client, claim_path_for(ADA))
@@ -187,7 +187,7 @@ def test_used_claim_link_explains_itself_and_offers_a_fresh_one(client, issuer, 
 
 def test_expired_claim_link_can_ask_for_a_fresh_one_at_most_once_a_minute(client, issuer, badge_class):
     from chalicelib.services.shared import ids
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     a = award(issuer, badge_class)
     path = claim_path_for(ADA)

@@ -12,14 +12,14 @@ from tests.support.imports import make_account, signed_in
 
 def _expire_claim(assertion_id: str) -> None:
     from chalicelib.services.shared import ids
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     item = AssertionItem.get(f"ASSERTION#{assertion_id}", "ASSERTION")
     item.update(actions=[AssertionItem.claim_expires.set(ids.now() - timedelta(seconds=1))])
 
 
 def _stored(assertion_id: str):
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     return AssertionItem.get(f"ASSERTION#{assertion_id}", "ASSERTION")
 
@@ -45,7 +45,7 @@ def test_an_old_claim_link_cannot_undo_the_earners_rejection(client, issuer, bad
 
 def test_a_rejection_landing_while_a_fresh_link_is_asked_for_stands(client, issuer, badge_class, monkeypatch):
     from chalicelib.services.backpack import claims
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     made = award(issuer, badge_class)
     link = claim_path_for(ADA)

@@ -130,7 +130,7 @@ def test_fresh_claim_links_asked_by_anyone_count_against_the_address(client, iss
     from datetime import timedelta
 
     from chalicelib.services.shared import ids, ratelimit
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     a = award(issuer, badge_class)
     path = claim_path_for(ADA)
