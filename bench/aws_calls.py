@@ -190,11 +190,15 @@ class Harness:
 
     def __init__(self, counter: CallCounter, client) -> None:
         from chalicelib.services.issuing import issuers
+        from chalicelib.store import current
 
         self.counter, self.client = counter, client
         with counter.pause():
             item, self.key = issuers.create_issuer(
-                name="Bench Issuer", url="https://bench.example", email="badges@bench.example"
+                name="Bench Issuer",
+                url="https://bench.example",
+                email="badges@bench.example",
+                store=current(),
             )
             self.issuer_id = item.id
             self.badge_id = self.new_badge_class("Bench Badge")

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from moto import mock_aws
 
+from chalicelib.store import current
 from tests.support.accounts import ADA, award, claim_path_for, last_to, register
 from tests.support.earners import PASSWORD, activation_code
 from tests.support.inprocess import Api, data_uri, png_bytes
@@ -62,7 +63,10 @@ def issuer(client):
     from chalicelib.services.issuing import issuers
 
     item, key = issuers.create_issuer(
-        name="Open Skills Consortium", url="https://skills.example", email="badges@skills.example"
+        name="Open Skills Consortium",
+        url="https://skills.example",
+        email="badges@skills.example",
+        store=current(),
     )
     return SimpleNamespace(id=item.id, key=key, api=Api(client, key))
 
