@@ -190,11 +190,15 @@ class Harness:
 
     def __init__(self, counter: CallCounter, client) -> None:
         from chalicelib.services.issuing import issuers
+        from chalicelib.store import current
 
         self.counter, self.client = counter, client
         with counter.pause():
             item, self.key = issuers.create_issuer(
-                name="Bench Issuer", url="https://bench.example", email="badges@bench.example"
+                name="Bench Issuer",
+                url="https://bench.example",
+                email="badges@bench.example",
+                store=current(),
             )
             self.issuer_id = item.id
             self.badge_id = self.new_badge_class("Bench Badge")
@@ -335,7 +339,7 @@ def bulk_path(h: Harness, rows_wanted: int = BULK_ROWS) -> tuple[list[dict], dic
     total_s = request_s + worker_s
 
     with h.counter.pause():
-        from chalicelib.store.models import AssertionItem
+        from chalicelib.store.dynamo.models import AssertionItem
 
         report = json.loads(h.call("GET", f"/api/v1/jobs/{job['id']}?limit=1").body)
         notices = Counter(a.notice for a in AssertionItem.by_job.query(job["id"]))
@@ -382,7 +386,7 @@ def moto_world() -> Iterator[Harness]:
     _sqs_record_message_id()
     with mock_aws():
         from chalicelib.store import aws as aws_clients
-        from chalicelib.store.models import reset_connections
+        from chalicelib.store.dynamo.models import reset_connections
         from local.bootstrap import bootstrap
 
         aws_clients.reset()

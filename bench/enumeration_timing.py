@@ -29,7 +29,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def _accounts(n: int, prefix: str, *, verified: bool) -> list[str]:
     """N accounts (activated or waiting for activation), written straight to the stack's tables."""
     from chalicelib.services.shared import ids
-    from chalicelib.store.models import AccountEmailItem, AccountItem, EmailItem
+    from chalicelib.store.dynamo.models import AccountEmailItem, AccountItem, EmailItem
 
     emails = []
     for i in range(n):

@@ -64,6 +64,7 @@ def parser() -> argparse.ArgumentParser:
 
 def create(args: argparse.Namespace) -> dict:
     from chalicelib.services.issuing import issuers
+    from chalicelib.store import current
 
     image = None
     if args.image is not None:
@@ -71,23 +72,29 @@ def create(args: argparse.Namespace) -> dict:
             raise SystemExit(f"--image: no such file {args.image}")
         image = args.image.read_bytes()
     issuer, key = issuers.create_issuer(
-        name=args.name, url=args.url, email=args.email, description=args.description, image=image
+        name=args.name,
+        url=args.url,
+        email=args.email,
+        description=args.description,
+        image=image,
+        store=current(),
     )
     return {"issuer_id": issuer.id, "api_key": key}
 
 
 def keys(args: argparse.Namespace) -> Any:
     from chalicelib.services.issuing import issuers
+    from chalicelib.store import current
 
-    issuers.get_issuer(args.issuer)
+    issuers.get_issuer(args.issuer, store=current())
     if args.action == "list":
-        return [issuers.key_to_api(item) for item in issuers.list_api_keys(args.issuer)]
+        return [issuers.key_to_api(item) for item in issuers.list_api_keys(args.issuer, store=current())]
     if args.action == "create":
-        item, key = issuers.create_api_key(args.issuer, label=args.label)
+        item, key = issuers.create_api_key(args.issuer, label=args.label, store=current())
         return {**issuers.key_to_api(item), "api_key": key}
     if not args.key:
         raise SystemExit("keys revoke needs --key KEYID (see `keys list`)")
-    return issuers.key_to_api(issuers.revoke_api_key(args.issuer, args.key))
+    return issuers.key_to_api(issuers.revoke_api_key(args.issuer, args.key, store=current()))
 
 
 def main(argv: list[str] | None = None) -> int:

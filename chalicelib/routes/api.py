@@ -59,7 +59,7 @@ def _request():
 
 
 def _issuer_id() -> str:
-    return issuers.authenticate(_request().headers.get("authorization"))
+    return issuers.authenticate(_request().headers.get("authorization"), store=current())
 
 
 def _page_args() -> tuple[int, dict | None]:
@@ -84,13 +84,13 @@ def _created(body: dict, location: str) -> Response:
 
 @_api("/issuer", "GET")
 def get_issuer():
-    return issuers.to_api(issuers.get_issuer(_issuer_id()))
+    return issuers.to_api(issuers.get_issuer(_issuer_id(), store=current()))
 
 
 @_api("/issuer", "PATCH")
 def update_issuer():
     issuer_id = _issuer_id()
-    return issuers.to_api(issuers.update_profile(issuer_id, json_body(_request())))
+    return issuers.to_api(issuers.update_profile(issuer_id, json_body(_request()), store=current()))
 
 
 @_api("/issuer/rotate-credential-key", "POST")
@@ -98,25 +98,25 @@ def rotate_credential_key():
     from chalicelib.services.hosting import credential_keys  # lazy: OB 3.0 crypto stays out of the cold start
 
     issuer_id = _issuer_id()
-    return credential_keys.key_to_api(issuer_id, credential_keys.rotate_key(issuer_id))
+    return credential_keys.key_to_api(issuer_id, credential_keys.rotate_key(issuer_id, store=current()))
 
 
 @_api("/keys", "GET")
 def list_keys():
-    return {"items": [issuers.key_to_api(k) for k in issuers.list_api_keys(_issuer_id())]}
+    return {"items": [issuers.key_to_api(k) for k in issuers.list_api_keys(_issuer_id(), store=current())]}
 
 
 @_api("/keys", "POST")
 def create_key():
     issuer_id = _issuer_id()
     body = json_body(_request()) if (_request().raw_body or b"").strip() else {}
-    item, key = issuers.create_api_key(issuer_id, label=issuers.read_key_label(body))
+    item, key = issuers.create_api_key(issuer_id, label=issuers.read_key_label(body), store=current())
     return json_response({**issuers.key_to_api(item), "api_key": key}, status=201)
 
 
 @_api("/keys/{key_id}/revoke", "POST")
 def revoke_key(key_id):
-    return issuers.key_to_api(issuers.revoke_api_key(_issuer_id(), key_id))
+    return issuers.key_to_api(issuers.revoke_api_key(_issuer_id(), key_id, store=current()))
 
 
 # --- badge classes -------------------------------------------------------------------------------
@@ -135,7 +135,7 @@ def _badge_body():
 @_api("/badgeclasses", "POST")
 def create_badge_class():
     issuer_id = _issuer_id()
-    item = badgeclasses.create(issuer_id, _badge_body())
+    item = badgeclasses.create(issuer_id, _badge_body(), store=current())
     return _created(badgeclasses.to_api(item), f"/api/v1/badgeclasses/{item.id}")
 
 
@@ -143,19 +143,21 @@ def create_badge_class():
 def list_badge_classes():
     issuer_id = _issuer_id()
     limit, _ = _page_args()  # the store reads the cursor itself
-    items, cursor = badgeclasses.list_page(issuer_id, limit=limit, cursor=query(_request(), "cursor"))
+    items, cursor = badgeclasses.list_page(
+        issuer_id, limit=limit, cursor=query(_request(), "cursor"), store=current()
+    )
     return {"items": [badgeclasses.to_api(i) for i in items], "next_cursor": cursor}
 
 
 @_api("/badgeclasses/{badge_id}", "GET")
 def get_badge_class(badge_id):
-    return badgeclasses.to_api(badgeclasses.get(_issuer_id(), badge_id))
+    return badgeclasses.to_api(badgeclasses.get(_issuer_id(), badge_id, store=current()))
 
 
 @_api("/badgeclasses/{badge_id}", "PATCH")
 def update_badge_class(badge_id):
     issuer_id = _issuer_id()
-    return badgeclasses.to_api(badgeclasses.update(issuer_id, badge_id, _badge_body()))
+    return badgeclasses.to_api(badgeclasses.update(issuer_id, badge_id, _badge_body(), store=current()))
 
 
 # --- awards --------------------------------------------------------------------------------------
@@ -197,7 +199,7 @@ def _bulk_upload() -> tuple[list, bytes]:
 @_api("/badgeclasses/{badge_id}/assertions", "GET", query=AWARD_FILTERS)
 def list_badge_assertions(badge_id):
     issuer_id = _issuer_id()
-    badgeclasses.get(issuer_id, badge_id)
+    badgeclasses.get(issuer_id, badge_id, store=current())
     return _list_awards(issuer_id, badge_id=badge_id)
 
 

@@ -72,11 +72,11 @@ def _login_redirect() -> Response:
 
 
 def _badge_context(item) -> dict:
-    badge_item = badgeclasses.get(None, item.badge_id)
+    badge_item = badgeclasses.get(None, item.badge_id, store=current())
     return {
         "assertion": item,
         "badge": badge_item,
-        "issuer": issuers.get_issuer(item.issuer_id),
+        "issuer": issuers.get_issuer(item.issuer_id, store=current()),
         "badge_image": urls.badge_image_url(badge_item.id, badge_item.image_key),
     }
 
@@ -89,7 +89,7 @@ def _claim_page(claim: claims.Claim, token: str, *, status: int = 200, **extra: 
 
 @page("/claim/{token}")
 def claim(token):
-    found = claims.find(token)
+    found = claims.find(token, store=current())
     if found.problem:
         return _html(
             "pages/claim_problem.html",
@@ -104,7 +104,7 @@ def claim(token):
 @page("/claim/{token}/resend", methods=("POST",))
 def claim_resend(token):
     _form()
-    masked = claims.send_fresh_link(token, client_ip(_request()))
+    masked = claims.send_fresh_link(token, client_ip(_request()), store=current())
     message = f"A fresh link is on its way to {masked}. It replaces the old one."
     return _html("pages/claim_problem.html", message=message, token=token, can_resend=False)
 
@@ -113,7 +113,7 @@ def claim_resend(token):
 def register():
     form = _form()
     token = form.get("claim", "")
-    found = claims.live(token)
+    found = claims.live(token, store=current())
     kept = {k: form.get(k, "") for k in ("first_name", "last_name")} | {"terms": form.get("terms")}
     try:
         account = signup.register_from_claim(found.email, form, client_ip(_request()), store=current())
@@ -122,7 +122,7 @@ def register():
     except accounts.AddressTaken as error:
         return _claim_page(found, token, status=409, notice=error.detail)
     if account is not None:  # None: the honeypot, answered alike
-        claims.mark_used(found)
+        claims.mark_used(found, store=current())
     return _html("pages/activate.html", email=found.email, sent=True)
 
 
@@ -230,11 +230,11 @@ def _spend_claim(token: str, account) -> None:
     if not token:
         return
     try:
-        found = claims.find(token)
+        found = claims.find(token, store=current())
     except NotFound:
         return
     if not found.problem and signup.finishes_claim(found.email, account, store=current()):
-        claims.mark_used(found)
+        claims.mark_used(found, store=current())
 
 
 @page("/logout", methods=("POST",))

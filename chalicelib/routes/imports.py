@@ -44,7 +44,7 @@ def _file(form: dict, name: str) -> bytes | None:
 def _count_verification(request) -> None:
     """An import, and every view of one, runs the verifier (up to 12 fetches per address): counted first,
     against the same per-client limit as /verify."""
-    if not ratelimit.VERIFY_CLIENT.hit(client_ip(request)):
+    if not ratelimit.VERIFY_CLIENT.hit(client_ip(request), store=current()):
         raise ratelimit.TooMany("Too many verifications from your network. Try again in a few minutes.")
 
 

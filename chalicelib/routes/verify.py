@@ -7,6 +7,7 @@ from chalice import Blueprint, Response
 from chalicelib.errors import LaurelError, TooLarge
 from chalicelib.services.shared import ratelimit
 from chalicelib.services.verification import checker
+from chalicelib.store import current
 from chalicelib.web import csrf, forms
 from chalicelib.web.http import json_body, json_response, route
 from chalicelib.web.pages import render
@@ -70,7 +71,7 @@ def verify_api():
 
 def _count(request) -> None:
     """429 past the per-client limit: each verification may make the server fetch up to 12 URLs."""
-    if not ratelimit.VERIFY_CLIENT.hit(client_ip(request)):
+    if not ratelimit.VERIFY_CLIENT.hit(client_ip(request), store=current()):
         raise ratelimit.TooMany("Too many verifications from your network. Try again in a few minutes.")
 
 

@@ -77,12 +77,6 @@ def is_busy(error: BaseException) -> bool:
     return transient(error)
 
 
-def given(store: Store | None) -> Store:
-    """`store` if a caller passed one, else this process's: for use cases whose callers do not all
-    pass their store yet."""
-    return store if store is not None else current()
-
-
 def refused_for_now(error: BaseException) -> bool:
     """The store or another AWS part (SES, SQS) said "not now": nothing was done, a retry may pass
     (a Busy whose cause could not be reached is not: the write may have happened)."""

@@ -9,7 +9,7 @@ from tests.support.earners import Browser
 def make_account(*emails: str, unverified: tuple[str, ...] = ()):
     """An account whose first addresses are verified (as activation and merging leave them)."""
     from chalicelib.services.shared import ids
-    from chalicelib.store.models import AccountEmailItem, AccountItem, EmailItem
+    from chalicelib.store.dynamo.models import AccountEmailItem, AccountItem, EmailItem
 
     at, account_id = ids.now(), ids.new_id()
     account = AccountItem(

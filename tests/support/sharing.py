@@ -10,7 +10,7 @@ def make_earner(client, email: str, first: str = "Ada", last: str = "Lovelace") 
     from chalicelib.services.earners import sessions
     from chalicelib.services.shared import ids
     from chalicelib.store import current
-    from chalicelib.store.models import AccountEmailItem, AccountItem, EmailItem
+    from chalicelib.store.dynamo.models import AccountEmailItem, AccountItem, EmailItem
 
     at, account_id = ids.now(), ids.new_id()
     account = AccountItem(

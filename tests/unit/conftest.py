@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from moto import mock_aws
 
+from chalicelib.store import current
 from tests.support.accounts import ADA, award, claim_path_for, last_to, register
 from tests.support.earners import PASSWORD, activation_code
 from tests.support.inprocess import Api, data_uri, png_bytes
@@ -35,7 +36,7 @@ def shared_botocore_loader(monkeypatch):
 @pytest.fixture
 def aws():
     from chalicelib.store import aws as aws_clients
-    from chalicelib.store.models import reset_connections
+    from chalicelib.store.dynamo.models import reset_connections
     from local.bootstrap import bootstrap
 
     with mock_aws():
@@ -62,7 +63,10 @@ def issuer(client):
     from chalicelib.services.issuing import issuers
 
     item, key = issuers.create_issuer(
-        name="Open Skills Consortium", url="https://skills.example", email="badges@skills.example"
+        name="Open Skills Consortium",
+        url="https://skills.example",
+        email="badges@skills.example",
+        store=current(),
     )
     return SimpleNamespace(id=item.id, key=key, api=Api(client, key))
 

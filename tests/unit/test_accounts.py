@@ -44,7 +44,10 @@ def test_server_ignores_a_posted_email(client, issuer, badge_class, mails):
     award(issuer, badge_class)
     _, r = register(client, claim_path_for(ADA), email="mallory@evil.example")
     assert r.status_code == 200
-    assert accounts.owner_of(ADA) is not None and accounts.owner_of("mallory@evil.example") is None
+    assert (
+        accounts.owner_of(ADA, store=current()) is not None
+        and accounts.owner_of("mallory@evil.example", store=current()) is None
+    )
     assert [m["to"] for m in mails] == [ADA]
 
 
@@ -73,7 +76,7 @@ def test_honeypot_creates_nothing(client, issuer, badge_class, mails):
 
     award(issuer, badge_class)
     _, r = register(client, claim_path_for(ADA), website="http://spam.example")
-    assert r.status_code == 200 and accounts.owner_of(ADA) is None and mails == []
+    assert r.status_code == 200 and accounts.owner_of(ADA, store=current()) is None and mails == []
 
 
 def test_registration_without_csrf_is_refused(client, issuer, badge_class):
@@ -156,7 +159,7 @@ def test_resending_the_activation_is_rate_limited(client, issuer, badge_class, m
 
 
 def test_expired_code_is_refused(client, issuer, badge_class, mails):
-    from chalicelib.store.models import ActivationCodeItem
+    from chalicelib.store.dynamo.models import ActivationCodeItem
 
     award(issuer, badge_class)
     browser, _ = register(client, claim_path_for(ADA))
@@ -187,7 +190,7 @@ def test_used_claim_link_explains_itself_and_offers_a_fresh_one(client, issuer, 
 
 def test_expired_claim_link_can_ask_for_a_fresh_one_at_most_once_a_minute(client, issuer, badge_class):
     from chalicelib.services.shared import ids
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     a = award(issuer, badge_class)
     path = claim_path_for(ADA)
@@ -250,7 +253,7 @@ def test_backpack_lists_only_verified_addresses(activated, issuer, badge_class):
     from chalicelib.services.earners import accounts
 
     award(issuer, badge_class, email="grace@example.org")
-    account = accounts.get_account(accounts.owner_of(ADA).account_id)
+    account = accounts.get_account(accounts.owner_of(ADA, store=current()).account_id, store=current())
     listed = shelf.list_badges(account, store=current())
     assert [b.id for b in listed] == [activated.assertion_id]
     assert listed[0].status == "pending" and listed[0].issuer.name == "Open Skills Consortium"

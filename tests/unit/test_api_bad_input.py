@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from chalicelib.store import current
 from tests.support.inprocess import SVG, assert_problem, data_uri, drain_queue, png_bytes, store_snapshot
 
 pytestmark = pytest.mark.usefixtures("no_500")
@@ -35,7 +36,7 @@ def other(client):
     from tests.support.inprocess import Api
 
     _item, key = issuers.create_issuer(
-        name="Other Guild", url="https://other.example", email="o@other.example"
+        name="Other Guild", url="https://other.example", email="o@other.example", store=current()
     )
     api = Api(client, key)
     badge = api.call("POST", "/api/v1/badgeclasses", {**GOOD_BADGE, "image": data_uri(png_bytes())}).json

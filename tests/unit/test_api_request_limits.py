@@ -51,7 +51,7 @@ def dynamodb_key_limits(monkeypatch):
 def test_the_fixture_makes_moto_refuse_an_oversized_key(aws, dynamodb_key_limits):
     from pynamodb.exceptions import GetError
 
-    from chalicelib.store.models import BadgeClassItem
+    from chalicelib.store.dynamo.models import BadgeClassItem
 
     with pytest.raises(GetError, match="2048"):
         BadgeClassItem.get(f"BADGE#{LONG}", "BADGE")

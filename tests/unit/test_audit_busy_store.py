@@ -62,7 +62,7 @@ def test_a_busy_store_during_recertify_is_503_not_changed_meanwhile(issuer, badg
 
 
 def test_two_resends_racing_are_one_notice_and_a_409_never_a_500(issuer, badge_class):
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     made = award(issuer, badge_class, notify=False)
     stored = AssertionItem.get(f"ASSERTION#{made['id']}", "ASSERTION")
@@ -78,7 +78,7 @@ def test_two_resends_racing_are_one_notice_and_a_409_never_a_500(issuer, badge_c
 
 
 def test_a_resend_racing_a_revoke_never_undoes_the_revocation(issuer, badge_class):
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     made = award(issuer, badge_class, notify=False)
     AssertionItem.get(f"ASSERTION#{made['id']}", "ASSERTION").update(

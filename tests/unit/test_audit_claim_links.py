@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from chalicelib.store import current
 from tests.support.accounts import ADA, award, claim_path_for
 from tests.support.earners import Browser, csrf_token
 from tests.support.imports import make_account, signed_in
@@ -12,14 +13,14 @@ from tests.support.imports import make_account, signed_in
 
 def _expire_claim(assertion_id: str) -> None:
     from chalicelib.services.shared import ids
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     item = AssertionItem.get(f"ASSERTION#{assertion_id}", "ASSERTION")
     item.update(actions=[AssertionItem.claim_expires.set(ids.now() - timedelta(seconds=1))])
 
 
 def _stored(assertion_id: str):
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     return AssertionItem.get(f"ASSERTION#{assertion_id}", "ASSERTION")
 
@@ -45,14 +46,14 @@ def test_an_old_claim_link_cannot_undo_the_earners_rejection(client, issuer, bad
 
 def test_a_rejection_landing_while_a_fresh_link_is_asked_for_stands(client, issuer, badge_class, monkeypatch):
     from chalicelib.services.backpack import claims
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     made = award(issuer, badge_class)
     link = claim_path_for(ADA)
     _expire_claim(made["id"])
-    found = claims.find(link.rsplit("/", 1)[-1])  # read while still pending
+    found = claims.find(link.rsplit("/", 1)[-1], store=current())  # read while still pending
     _stored(made["id"]).update(actions=[AssertionItem.state.set("rejected")])  # then the earner declines
     monkeypatch.setattr(claims, "find", lambda token, **_: found)
-    claims.send_fresh_link("stale", "203.0.113.9")
+    claims.send_fresh_link("stale", "203.0.113.9", store=current())
     after = _stored(made["id"])
     assert (after.state, after.notice) == ("rejected", "sent")

@@ -36,7 +36,7 @@ def hosted(issuer, assertion_id: str, suffix: str = "", accept: str = "applicati
 
 
 def stored(assertion_id: str):
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     return AssertionItem.get(f"ASSERTION#{assertion_id}", "ASSERTION")
 
@@ -103,7 +103,7 @@ def test_idempotency_key_is_scoped_to_the_badge_class(issuer, badge_class):
 
 def test_a_key_stored_before_keys_were_scoped_still_answers_its_retry(issuer, badge_class):
     from chalicelib.services.shared import ids
-    from chalicelib.store.models import IdempotencyItem
+    from chalicelib.store.dynamo.models import IdempotencyItem
 
     body = {"recipient_email": "ada@example.org"}
     first = award(issuer, badge_class, body)
@@ -277,7 +277,7 @@ def test_resend_sends_a_new_claim_link_and_kills_the_old(issuer, badge_class):
 
 
 def test_resend_makes_a_rejected_award_pending(issuer, badge_class):
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     a = award(issuer, badge_class, {"recipient_email": "ada@example.org"}).json
     drain_queue()

@@ -6,6 +6,7 @@ import json
 
 from chalicelib.openbadges import baking, ob2
 from chalicelib.openbadges.jsonld import CREDENTIALS_V2, OB_V3P0
+from chalicelib.store import current
 from tests.support.credentials import (
     ADA,
     BASE,
@@ -124,7 +125,9 @@ def test_revoke_sets_the_bit_and_leaves_others_alone(client, issuer, badge_class
     assert revoked(issuer, gone_doc) and not revoked(issuer, kept_doc)
     assert credential(issuer, gone["id"])["credentialStatus"] == gone_doc["credentialStatus"]  # still served
 
-    item, key = issuers.create_issuer(name="Other", url="https://other.example", email="o@other.example")
+    item, key = issuers.create_issuer(
+        name="Other", url="https://other.example", email="o@other.example", store=current()
+    )
     other = type(issuer)(id=item.id, key=key, api=Api(client, key))
     other_badge = other.api.call(
         "POST",
@@ -248,7 +251,9 @@ def test_unknown_things_answer_404(issuer, badge_class):
     # an issuer with no key yet has an empty controller document
     from chalicelib.services.issuing import issuers
 
-    fresh, _ = issuers.create_issuer(name="New", url="https://new.example", email="n@new.example")
+    fresh, _ = issuers.create_issuer(
+        name="New", url="https://new.example", email="n@new.example", store=current()
+    )
     empty = get(issuer, f"/public/issuers/{fresh.id}/controller").json
     assert empty["verificationMethod"] == [] and empty["assertionMethod"] == []
 
@@ -270,7 +275,9 @@ def test_each_key_answers_at_its_own_url_only_under_its_issuer(issuer, badge_cla
         assert get(issuer, method.removeprefix(BASE)).status_code == 200
     assert [name for name, _ in calls] in ([], ["GetItem"])  # one read, none once cached
     # another issuer's path never answers this key: it would claim that issuer as its controller
-    other, _ = issuers.create_issuer(name="Other", url="https://other.example", email="o@other.example")
+    other, _ = issuers.create_issuer(
+        name="Other", url="https://other.example", email="o@other.example", store=current()
+    )
     assert get(issuer, f"/public/issuers/{other.id}/credential-keys/{kid}").status_code == 404
     for wrong in ("nope", "x" * 300):
         assert get(issuer, f"/public/issuers/{issuer.id}/credential-keys/{wrong}").status_code == 404

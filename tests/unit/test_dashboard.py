@@ -41,7 +41,7 @@ def sign_in(client, email: str, first_name: str = "Ada") -> Browser:
 def account_of(browser):
     from chalicelib.services.earners import accounts
 
-    return accounts.get_account(browser.account_id)
+    return accounts.get_account(browser.account_id, store=current())
 
 
 @pytest.fixture
@@ -270,7 +270,7 @@ def test_one_backpack_page_of_fifty_badges_costs_at_most_six_dynamodb_calls(
     classes = [badge_class]
     for n in range(4):
         _, key = issuers.create_issuer(
-            name=f"Issuer {n}", url=f"https://i{n}.example", email=f"b@i{n}.example"
+            name=f"Issuer {n}", url=f"https://i{n}.example", email=f"b@i{n}.example", store=current()
         )
         api = type(issuer.api)(client, key)
         r = api.call(

@@ -149,7 +149,7 @@ def test_an_account_without_verified_addresses_cannot_import(client, issuer, bad
     from chalicelib.services.backpack import imports
 
     account = make_account(ADA)
-    from chalicelib.store.models import AccountEmailItem
+    from chalicelib.store.dynamo.models import AccountEmailItem
 
     AccountEmailItem.get(account.pk, f"EMAIL#{ADA}").update(actions=[AccountEmailItem.verified.set(False)])
     with pytest.raises(Invalid, match="Verify one of your email addresses"):

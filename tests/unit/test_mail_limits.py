@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.store import current
 from tests.support.accounts import ADA, add, award, claim_path_for, register
 from tests.support.earners import PASSWORD, Browser, activation_code, csrf_token
 from tests.support.inprocess import drain_queue
@@ -30,15 +31,15 @@ def test_add_and_remove_cycles_cannot_mail_bomb_an_address(ada, mails):
 
     # Only the cap per target address is tested here: the account's own limits for this address (one a
     # minute, five a day: tests/unit/test_takeover.py) are cleared as if the cycles were spread out.
-    mine = f"address:{accounts.owner_of(ADA).account_id}:{VICTIM}"
+    mine = f"address:{accounts.owner_of(ADA, store=current()).account_id}:{VICTIM}"
     answers = []
     for _ in range(ratelimit.MAIL_TO_HOUR.limit + 3):
-        ratelimit.MAIL_MINUTE.clear(mine)
-        ratelimit.MAIL_DAY.clear(mine)
+        ratelimit.MAIL_MINUTE.clear(mine, store=current())
+        ratelimit.MAIL_DAY.clear(mine, store=current())
         answers.append(add(ada, VICTIM).status_code)
         remove(ada, VICTIM)
-    ratelimit.MAIL_MINUTE.clear(mine)
-    ratelimit.MAIL_DAY.clear(mine)
+    ratelimit.MAIL_MINUTE.clear(mine, store=current())
+    ratelimit.MAIL_DAY.clear(mine, store=current())
     assert len(to(mails, VICTIM)) == ratelimit.MAIL_TO_HOUR.limit
     assert answers[: ratelimit.MAIL_TO_HOUR.limit] == [200] * ratelimit.MAIL_TO_HOUR.limit
     assert set(answers[ratelimit.MAIL_TO_HOUR.limit :]) == {429}
@@ -53,13 +54,13 @@ def test_the_cap_counts_every_kind_of_mail_together(ada, client, mails):
 
     stranger = Browser(client)
     for n in range(3):  # three forgot-password requests (a minute apart, as the per-kind limit wants)
-        ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}")
+        ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}", store=current())
         r = stranger.post("/password/forgot", {"csrf_token": stranger.csrf("/password/forgot"), "email": ADA})
         assert r.status_code == 200, n
     drain_queue()
     before = len(to(mails, ADA))
     for _ in range(ratelimit.MAIL_TO_HOUR.limit):
-        ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}")
+        ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}", store=current())
         stranger.post("/password/forgot", {"csrf_token": stranger.csrf("/password/forgot"), "email": ADA})
     drain_queue()
     # the activation mail and 3 resets were counted before: only one more reset fits in the hour
@@ -72,8 +73,8 @@ def test_a_refused_mail_leaves_the_last_code_working(ada, mails):
     assert add(ada, VICTIM).status_code == 200
     code = activation_code(to(mails, VICTIM)[-1]["html"])
     for _ in range(ratelimit.MAIL_TO_HOUR.limit):
-        ratelimit.MAIL_TO_HOUR.hit(VICTIM)
-    ratelimit.MAIL_MINUTE.clear(f"activation:{VICTIM}")
+        ratelimit.MAIL_TO_HOUR.hit(VICTIM, store=current())
+    ratelimit.MAIL_MINUTE.clear(f"activation:{VICTIM}", store=current())
     page = ada.get("/settings/emails")
     r = ada.post("/settings/emails/resend", {"csrf_token": csrf_token(page.text), "email": VICTIM})
     assert r.status_code == 429 and len(to(mails, VICTIM)) == 1
@@ -130,14 +131,14 @@ def test_fresh_claim_links_asked_by_anyone_count_against_the_address(client, iss
     from datetime import timedelta
 
     from chalicelib.services.shared import ids, ratelimit
-    from chalicelib.store.models import AssertionItem
+    from chalicelib.store.dynamo.models import AssertionItem
 
     a = award(issuer, badge_class)
     path = claim_path_for(ADA)
     item = AssertionItem.get(f"ASSERTION#{a['id']}", "ASSERTION")
     item.update(actions=[AssertionItem.claim_expires.set(ids.now() - timedelta(seconds=1))])
     for _ in range(ratelimit.MAIL_TO_HOUR.limit):
-        ratelimit.MAIL_TO_HOUR.hit(ADA)
+        ratelimit.MAIL_TO_HOUR.hit(ADA, store=current())
     browser = Browser(client)
     page = browser.get(path)
     r = browser.post(path + "/resend", {"csrf_token": csrf_token(page.text)})
@@ -156,7 +157,7 @@ def test_a_merge_code_counts_against_the_primary_it_goes_to(phisher, ada, mails)
     page = ada.get("/settings/emails")
     ada.post("/settings/emails/verify", {"csrf_token": csrf_token(page.text), "email": work, "code": code})
     for _ in range(ratelimit.MAIL_TO_HOUR.limit):
-        ratelimit.MAIL_TO_HOUR.hit(ADA)
+        ratelimit.MAIL_TO_HOUR.hit(ADA, store=current())
     page = phisher.get(f"/settings/emails/merge?email={work}")
     r = phisher.post("/settings/emails/merge/code", {"csrf_token": csrf_token(page.text), "email": work})
     assert r.status_code == 200 and "We emailed a 6-digit code" in r.text

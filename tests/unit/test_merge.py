@@ -13,7 +13,7 @@ from tests.support.merging import OTHER_PASSWORD, make_account, merge_form, sign
 def owner(email):
     from chalicelib.services.earners import accounts
 
-    return accounts.owner_of(email).account_id
+    return accounts.owner_of(email, store=current()).account_id
 
 
 def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_account(
@@ -40,12 +40,17 @@ def test_merge_with_password_moves_addresses_badges_states_and_closes_the_old_ac
     assert r.status_code == 303 and r.headers["Location"] == "/settings/emails?done=merged"
 
     assert owner("ada@school.example") == owner("ada.old@school.example") == ada.id
-    mine = {b.id: b.status for b in shelf.list_badges(accounts.get_account(ada.id), store=current())}
+    mine = {
+        b.id: b.status
+        for b in shelf.list_badges(accounts.get_account(ada.id, store=current()), store=current())
+    }
     assert mine == {a1["id"]: "accepted", a2["id"]: "rejected"}
     page = browser.get("/settings/emails?done=merged").text
     assert "ada.old@school.example" in page and "Accounts merged" in page
-    assert accounts.get_account(ada.id).career_goals == "Become a data scientist"  # settings came along
-    closed = accounts.get_account(old.id)
+    assert (
+        accounts.get_account(ada.id, store=current()).career_goals == "Become a data scientist"
+    )  # settings came along
+    closed = accounts.get_account(old.id, store=current())
     assert closed.merged_into == ada.id and closed.closed_at is not None
     record = current().accounts.merge_record(ada.id, old.id)
     assert (
@@ -85,8 +90,10 @@ def test_merge_with_code_sent_to_the_address(client, issuer, badge_class, mails)
     r = merge_form(browser, "lin@example.org", method="code", code=code)
     assert r.status_code == 303
     assert owner("lin@example.org") == ada.id
-    assert [b.id for b in shelf.list_badges(accounts.get_account(ada.id), store=current())] == [a1["id"]]
-    assert accounts.get_account(old.id).merged_into == ada.id
+    assert [
+        b.id for b in shelf.list_badges(accounts.get_account(ada.id, store=current()), store=current())
+    ] == [a1["id"]]
+    assert accounts.get_account(old.id, store=current()).merged_into == ada.id
 
 
 def test_code_for_someone_else_is_refused_and_dies_after_five(client, mails):
@@ -131,7 +138,7 @@ def test_a_crash_halfway_resumes_without_loss_or_doubles(client, issuer, badge_c
         merge_proof.by_password(ada, "old@example.org", OTHER_PASSWORD, "1.2.3.4", store=current())
     record = current().accounts.merge_record(ada.id, old.id)
     assert record.state == "running" and len(record.moved) == 2
-    assert accounts.get_account(old.id).merged_into == ada.id  # closed from the first step
+    assert accounts.get_account(old.id, store=current()).merged_into == ada.id  # closed from the first step
 
     monkeypatch.setattr(raw_merge, "before_step", None)
     browser = sign_in(client, "ada@example.org")
@@ -142,7 +149,9 @@ def test_a_crash_halfway_resumes_without_loss_or_doubles(client, issuer, badge_c
     listed = [i.email for i in current().accounts.addresses(ada.id, consistent=True)]
     assert sorted(listed) == sorted(["ada@example.org", "old@example.org", *extra])
     assert current().accounts.addresses(old.id, consistent=True) == []
-    assert {b.id for b in shelf.list_badges(accounts.get_account(ada.id), store=current())} == awarded
+    assert {
+        b.id for b in shelf.list_badges(accounts.get_account(ada.id, store=current()), store=current())
+    } == awarded
     assert merge.resume(ada.id, old.id, store=current()).steps == 4  # running it again changes nothing
 
 
@@ -157,7 +166,9 @@ def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issu
     old = make_account("old@example.org", OTHER_PASSWORD)
     a1 = award(issuer, badge_class, email="old@example.org")
     a2 = award(issuer, badge_class, email="old@example.org", allow_duplicate=True)
-    stale = accounts.get_account(old.id)  # the old session's request loaded its account before the close
+    stale = accounts.get_account(
+        old.id, store=current()
+    )  # the old session's request loaded its account before the close
 
     def accept_meanwhile(into_id, old_id, step):
         shelf.accept(stale, a1["id"], store=current())  # between the close and the move
@@ -179,7 +190,10 @@ def test_accept_on_the_old_session_during_the_merge_keeps_the_badge(client, issu
     )  # the merge commits between its ownership check and its write
     monkeypatch.setattr(shelf, "owned", real_owned)
 
-    mine = {b.id: b.status for b in shelf.list_badges(accounts.get_account(ada.id), store=current())}
+    mine = {
+        b.id: b.status
+        for b in shelf.list_badges(accounts.get_account(ada.id, store=current()), store=current())
+    }
     assert mine == {a1["id"]: "accepted", a2["id"]: "rejected"}
     # and after the merge the old account can do nothing to them
     with pytest.raises(Exception):  # noqa: B017

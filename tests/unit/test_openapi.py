@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from chalicelib.store import current
 from chalicelib.web.openapi import document
 from tests.support.inprocess import SVG, Api, data_uri, drain_queue, png_bytes
 
@@ -320,7 +321,9 @@ def _awards_jobs_and_errors(call: Checked, badge_class: dict) -> None:
     assert report["status"] == "finished" and report["results"] and report["failures"]
     call("GET", "/api/v1/jobs/nope", 404)
 
-    _, other_key = issuers.create_issuer(name="Other", url="https://other.example", email="o@other.example")
+    _, other_key = issuers.create_issuer(
+        name="Other", url="https://other.example", email="o@other.example", store=current()
+    )
     other = call.as_(other_key)
     other("GET", f"/api/v1/badgeclasses/{badge_id}", 404)
     other("GET", f"/api/v1/assertions/{first['id']}", 404)

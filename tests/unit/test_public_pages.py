@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from chalicelib.services.shared import ids
-from chalicelib.store.models import AssertionItem
+from chalicelib.store.dynamo.models import AssertionItem
 from tests.support.inprocess import data_uri, drain_queue, png_bytes, sent_mail
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}

@@ -64,7 +64,7 @@ def test_a_busy_session_still_ends_12_hours_after_sign_in(activated, client, clo
 
 def test_the_idle_end_is_written_at_most_once_per_5_minutes(activated, client, clock):
     from chalicelib.services.shared import ids
-    from chalicelib.store.models import SessionItem
+    from chalicelib.store.dynamo.models import SessionItem
 
     browser = signed_in(client)
     key = f"SESSION#{ids.sha256_hex(browser.cookies['__Host-laurel_session'])}"

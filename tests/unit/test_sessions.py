@@ -70,7 +70,7 @@ def test_login_never_redirects_off_site(activated, client, target):
 
 def test_only_the_hash_of_the_session_is_stored(activated, client):
     from chalicelib.services.shared import ids
-    from chalicelib.store.models import SessionItem
+    from chalicelib.store.dynamo.models import SessionItem
 
     browser = Browser(client)
     login(browser)
@@ -172,7 +172,7 @@ def test_password_reset_says_the_same_for_unknown_addresses(client, mails):
 
 def test_expired_reset_link_is_refused(activated, client, mails):
     from chalicelib.services.shared import ids
-    from chalicelib.store.models import OneTimeTokenItem
+    from chalicelib.store.dynamo.models import OneTimeTokenItem
 
     browser = Browser(client)
     browser.post("/password/forgot", {"csrf_token": browser.csrf(), "email": ADA})

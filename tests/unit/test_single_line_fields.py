@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.store import current
 from tests.support.accounts import award, claim_path_for, register
 from tests.support.inprocess import assert_problem, data_uri, png_bytes, store_snapshot
 
@@ -139,7 +140,7 @@ def test_issuer_creation_refuses_a_line_break_in_its_name(aws):
 
     with pytest.raises(Invalid) as refused:
         issuers.create_issuer(
-            name="Evil\r\nBcc: eve@example.org", url="https://e.example", email="e@e.example"
+            name="Evil\r\nBcc: eve@example.org", url="https://e.example", email="e@e.example", store=current()
         )
     assert [e["field"] for e in refused.value.errors] == ["name"]
 

@@ -23,7 +23,7 @@ COOKIE = "__Host-laurel_session"
 def owner(email):
     from chalicelib.services.earners import accounts
 
-    return accounts.owner_of(email)
+    return accounts.owner_of(email, store=current())
 
 
 # --- 1. pre-hijack by holding an unverified address ------------------------------------------------
@@ -104,7 +104,7 @@ def test_a_merge_code_goes_to_the_other_accounts_primary_address(client, issuer,
     merge_proof.send_code(mallory, work, "203.0.113.9", store=current())
     sent = [m for m in mails if m["subject"] == "Your code to merge Laurel accounts"]
     assert [m["to"] for m in sent] == [ADA]  # the verified primary, not the address asked about
-    assert accounts.get_account(owner(ADA).account_id).merged_into is None
+    assert accounts.get_account(owner(ADA).account_id, store=current()).merged_into is None
 
 
 def accounts_of(browser):
@@ -184,11 +184,11 @@ def test_a_password_change_voids_outstanding_reset_links(client, issuer, badge_c
     assert r.status_code == 409
     assert login(client, ADA, OTHER_PASSWORD)[1].status_code == 303
 
-    ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}")
+    ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}", store=current())
     first, second = Browser(client), Browser(client)
     for b in (first, second):
         b.post("/password/forgot", {"csrf_token": b.csrf("/password/forgot"), "email": ADA})
-        ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}")
+        ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}", store=current())
     drain_queue()
     one, two = [reset_path(m["text"]) for m in mails if m["subject"] == "Reset your Laurel password"][-2:]
     done = {"csrf_token": first.csrf("/password/forgot"), "password": PASSWORD, "password2": PASSWORD}

@@ -11,7 +11,6 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.services.issuing import award_changes
 from chalicelib.services.shared import ids, ratelimit
 from chalicelib.services.shared.ratelimit import TooMany
-from chalicelib.store import given
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
@@ -40,15 +39,13 @@ MESSAGES = {
 }
 
 
-def find(token: str, *, store: Store | None = None) -> Claim:
-    """The claim a token names; NotFound unless the token is one we sent (live or not).
-
-    (`store` None: the process's, while routes/earners passes none.)"""
+def find(token: str, *, store: Store) -> Claim:
+    """The claim a token names; NotFound unless the token is one we sent (live or not)."""
     assertion_id, _, secret = (token or "").partition(".")
     unknown = NotFound("This claim link is not valid. Check that you copied the whole link from your email.")
     if not secret or len(token) > 200 or not ids.plausible_id(assertion_id):
         raise unknown
-    item = given(store).awards.get(assertion_id)
+    item = store.awards.get(assertion_id)
     if item is None or item.state == "erased":
         raise unknown
     digest = ids.sha256_hex(secret)
@@ -63,7 +60,7 @@ def find(token: str, *, store: Store | None = None) -> Claim:
     return Claim(item, "used" if used else None)
 
 
-def live(token: str, *, store: Store | None = None) -> Claim:
+def live(token: str, *, store: Store) -> Claim:
     """The claim, only if the link may still be used (NotFound / Conflict otherwise)."""
     claim = find(token, store=store)
     if claim.problem:
@@ -71,14 +68,14 @@ def live(token: str, *, store: Store | None = None) -> Claim:
     return claim
 
 
-def mark_used(claim: Claim, *, store: Store | None = None) -> None:
+def mark_used(claim: Claim, *, store: Store) -> None:
     """The link has done its job: later visits say so (a resend sets a new hash)."""
     stored = claim.assertion.claim_hash or ""
     if stored and not stored.startswith(USED):
-        given(store).awards.claim(claim.assertion, USED + stored)
+        store.awards.claim(claim.assertion, USED + stored)
 
 
-def send_fresh_link(token: str, client_ip: str, *, store: Store | None = None) -> str:
+def send_fresh_link(token: str, client_ip: str, *, store: Store) -> str:
     """Ask for a new award notice (to the award's own address); returns that address, masked."""
     claim = find(token, store=store)
     if claim.problem == "revoked" or claim.problem is None:
@@ -86,14 +83,16 @@ def send_fresh_link(token: str, client_ip: str, *, store: Store | None = None) -
     if claim.assertion.state == "rejected":  # a resend would make it pending: only its earner may undo that
         raise Conflict(MESSAGES["declined"])
     allowed = (
-        ratelimit.CLIENT_FORMS.hit(client_ip)
-        and ratelimit.allow_mail("claim", claim.assertion.id)
-        and ratelimit.allow_mail_to(claim.email)  # asked by anyone holding an old link: capped per address
+        ratelimit.CLIENT_FORMS.hit(client_ip, store=store)
+        and ratelimit.allow_mail("claim", claim.assertion.id, store=store)
+        and ratelimit.allow_mail_to(
+            claim.email, store=store
+        )  # asked by anyone holding an old link: capped per address
     )
     if not allowed:
         raise TooMany("A fresh link was sent recently. Check your inbox, or try again later.")
     with contextlib.suppress(Conflict):  # a notice is already on its way
-        award_changes.resend(claim.assertion.issuer_id, claim.assertion.id, reopen=False, store=given(store))
+        award_changes.resend(claim.assertion.issuer_id, claim.assertion.id, reopen=False, store=store)
     return mask(claim.email)
 
 

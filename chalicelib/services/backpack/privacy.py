@@ -15,7 +15,6 @@ from chalicelib.errors import Changed, Conflict, LaurelError, NotFound, Taken
 from chalicelib.services.backpack import sharing, shelf
 from chalicelib.services.earners import accounts
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import given
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
@@ -136,26 +135,26 @@ def _slug_taken() -> LaurelError:
     return accounts.field_errors({"slug": "That address is taken; choose another."})
 
 
-def set_profile(account: Account, public: bool, slug: str, *, store: Store | None = None) -> Account:
+def set_profile(account: Account, public: bool, slug: str, *, store: Store) -> Account:
     """Set the profile's visibility and its /u/{slug}; a slug belongs to one account (conditional put)."""
     at = ids.now()
     try:  # the slug's holding and the profile are the accounts repository's (store.accounts)
-        given(store).accounts.set_profile(account.id, public=public, slug=slug, old_slug=account.slug, at=at)
+        store.accounts.set_profile(account.id, public=public, slug=slug, old_slug=account.slug, at=at)
     except Taken:
         raise _slug_taken() from None
     return replace(account, public=public, slug=slug, updated_at=at)
 
 
-def profile_account(slug: str, *, store: Store | None = None) -> Account:
+def profile_account(slug: str, *, store: Store) -> Account:
     """The account behind a public profile; PrivateProfile when unknown or private (indistinguishable)."""
     missing = PrivateProfile("This profile does not exist or is private.")
     slug = (slug or "").lower()
     if not SLUG.match(slug):
         raise missing
-    holder = given(store).accounts.slug_holder(slug)
+    holder = store.accounts.slug_holder(slug)
     if holder is None:
         raise missing
-    account = accounts.get_account(holder, store=given(store))
+    account = accounts.get_account(holder, store=store)
     if account is None or not account.public or account.slug != slug:
         raise missing
     return account

@@ -116,27 +116,18 @@ def register(reg: Registration, *, store: Store) -> Account:
     return account
 
 
-def _given(store: Store | None) -> Store:
-    """The caller's store; the process's for the backpack services not yet handed one."""
-    if store is not None:
-        return store
-    from chalicelib.store import current
-
-    return current()
-
-
-def owner_of(email: str, *, store: Store | None = None) -> Email | None:
+def owner_of(email: str, *, store: Store) -> Email | None:
     """Who holds this address, if anyone."""
-    return _given(store).accounts.owner_of(email)
+    return store.accounts.owner_of(email)
 
 
-def get_account(account_id: str, *, store: Store | None = None) -> Account | None:
-    return _given(store).accounts.get(account_id)
+def get_account(account_id: str, *, store: Store) -> Account | None:
+    return store.accounts.get(account_id)
 
 
-def verified_addresses(account: Account, *, store: Store | None = None) -> list[str]:
+def verified_addresses(account: Account, *, store: Store) -> list[str]:
     """The account's verified addresses (one Query, at most 50)."""
-    return [item.email for item in _given(store).accounts.addresses(account.id) if item.verified]
+    return [item.email for item in store.accounts.addresses(account.id) if item.verified]
 
 
 def login(email: str, password: str, client_ip: str, *, store: Store) -> Account:

@@ -8,15 +8,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chalicelib.errors import Changed, NotFound
-from chalicelib.store import given
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
 
 
-def status_index(item, *, store: Store | None = None) -> int:
+def status_index(item, *, store: Store) -> int:
     """The award's status list index, given now if it has none (a revoked award gets its bit set)."""
-    store = given(store)
     if item.status_index is not None:
         return int(item.status_index)
     index = store.issuer_keys.next_status_index(item.issuer_id)
@@ -40,7 +38,7 @@ def status_index(item, *, store: Store | None = None) -> int:
         return current.status_index
 
 
-def still_hosted(item, *, store: Store | None = None) -> bool:
+def still_hosted(item, *, store: Store) -> bool:
     """Whether the award still exists and is not erased (one strongly consistent read)."""
-    current = given(store).awards.get(item.id, consistent=True)
+    current = store.awards.get(item.id, consistent=True)
     return current is not None and current.state != "erased"

@@ -9,7 +9,6 @@ from chalicelib.errors import NotFound
 from chalicelib.openbadges import baking
 from chalicelib.services.hosting import award_storage, documents
 from chalicelib.services.shared import urls
-from chalicelib.store import given
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
@@ -31,9 +30,9 @@ def has_svg(item) -> bool:
     return item.image_key.endswith(".svg")
 
 
-def bake(item, kind: str, *, store: Store | None = None) -> bytes:
+def bake(item, kind: str, *, store: Store) -> bytes:
     """Bake the hosted assertion into the badge class image (no storage)."""
-    source = given(store).images.get(source_key(item, kind))
+    source = store.images.get(source_key(item, kind))
     if source is None:
         raise NotFound("The badge image is missing.")
     document = json.dumps(documents.assertion_document(item), separators=(",", ":"))
@@ -42,9 +41,8 @@ def bake(item, kind: str, *, store: Store | None = None) -> bytes:
     return baking.bake_svg(source.decode(), verify=urls.assertion_url(item.id), body=document).encode()
 
 
-def image(item, kind: str, *, store: Store | None = None) -> bytes:
+def image(item, kind: str, *, store: Store) -> bytes:
     """The baked PNG or SVG, from S3 when already baked for this version."""
-    store = given(store)
     if kind == "svg" and not has_svg(item):
         raise NotFound("This badge has no SVG image; use baked.png.")
     data = store.images.get(file_key(item, kind))
@@ -54,19 +52,17 @@ def image(item, kind: str, *, store: Store | None = None) -> bytes:
     return data
 
 
-def keep(item, key: str, data: bytes, kind: str, *, store: Store | None = None) -> None:
+def keep(item, key: str, data: bytes, kind: str, *, store: Store) -> None:
     """Store a baked file, then read the award again: erased meanwhile, its erase may already have
     deleted the files before this one was written, so take it back (one consistent GetItem)."""
-    store = given(store)
     store.images.put(key, data, CONTENT_TYPES[kind])
     if not award_storage.still_hosted(item, store=store):
         store.images.delete([key])
         raise NotFound(f"No assertion {item.id}.")
 
 
-def rebake(item, old_version: int, *, store: Store | None = None) -> None:
+def rebake(item, old_version: int, *, store: Store) -> None:
     """Bake the new version now and delete the old files."""
-    store = given(store)
     for kind in ("png", "svg") if has_svg(item) else ("png",):
         store.images.put(file_key(item, kind), bake(item, kind, store=store), CONTENT_TYPES[kind])
     forget(item, version=old_version, store=store)
@@ -77,7 +73,7 @@ def rebake(item, old_version: int, *, store: Store | None = None) -> None:
 OB3_BAKED = ("ob3-keyurl", "ob3")
 
 
-def forget(item, version: int | None = None, *, store: Store | None = None) -> None:
+def forget(item, version: int | None = None, *, store: Store) -> None:
     """Delete a version's baked files, 2.0 and 3.0."""
     kinds = [k for kind in CONTENT_TYPES for k in (kind, *(f"{name}.{kind}" for name in OB3_BAKED))]
-    given(store).images.delete([file_key(item, k, version) for k in kinds])
+    store.images.delete([file_key(item, k, version) for k in kinds])

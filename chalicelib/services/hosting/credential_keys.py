@@ -21,7 +21,6 @@ from chalicelib.openbadges import dataintegrity, ob2
 from chalicelib.openbadges.jsonld import DID_V1, MULTIKEY_V1
 from chalicelib.services.issuing import issuers
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import given
 from chalicelib.store.issuer_keys import CredentialKey
 
 if TYPE_CHECKING:
@@ -66,9 +65,8 @@ def current_key(issuer: Issuer, *, store: Store) -> CredentialKey:
     return _key(issuer.id, kid, store)
 
 
-def rotate_key(issuer_id: str, *, store: Store | None = None) -> CredentialKey:
+def rotate_key(issuer_id: str, *, store: Store) -> CredentialKey:
     """A new current key; the old ones stay listed in the controller document."""
-    store = given(store)
     issuer = issuers.get_issuer(issuer_id, store=store)
     for _ in range(3):
         key = _install(issuer_id, issuer.credential_kid, store)
@@ -95,8 +93,8 @@ def _key(issuer_id: str, kid: str, store: Store) -> CredentialKey:
     return _cached(store, issuer_id, kid)
 
 
-def list_keys(issuer_id: str, *, store: Store | None = None) -> list[CredentialKey]:
-    return given(store).issuer_keys.credential_keys(issuer_id)
+def list_keys(issuer_id: str, *, store: Store) -> list[CredentialKey]:
+    return store.issuer_keys.credential_keys(issuer_id)
 
 
 def key_to_api(issuer_id: str, key: CredentialKey) -> dict:
@@ -118,10 +116,9 @@ def _multikey(method_id: str, controller: str, key: CredentialKey) -> dict:
     }
 
 
-def controller_document(issuer_id: str, *, store: Store | None = None) -> dict:
+def controller_document(issuer_id: str, *, store: Store) -> dict:
     """The issuer's controller document: every key it has had, each authorised for assertionMethod under its
     own URL and under the `controller#kid` form of earlier credentials."""
-    store = given(store)
     found = list_keys(issuer_id, store=store)
     if not found:
         issuers.get_issuer(issuer_id, store=store)  # 404 if unknown; no key yet lists none
@@ -139,11 +136,11 @@ def controller_document(issuer_id: str, *, store: Store | None = None) -> dict:
     }
 
 
-def key_document(issuer_id: str, kid: str, *, store: Store | None = None) -> dict:
+def key_document(issuer_id: str, kid: str, *, store: Store) -> dict:
     """One of the issuer's keys as a Multikey document at its own URL (what a proof's method names)."""
     if not ids.plausible_id(kid) or not ids.plausible_id(issuer_id):
         raise NotFound("No such key.")
-    key = _key(issuer_id, kid, given(store))
+    key = _key(issuer_id, kid, store)
     return {
         "@context": MULTIKEY_V1,
         **_multikey(urls.verification_method(issuer_id, kid), urls.controller_url(issuer_id), key),

@@ -21,7 +21,6 @@ from chalicelib.openbadges.evidence import stored_evidence
 from chalicelib.services.hosting import award_storage, baked, credential_keys
 from chalicelib.services.issuing import awards, badgeclasses, issuers
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import given
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
@@ -30,9 +29,8 @@ if TYPE_CHECKING:
 LIST_SIZE = ob3.STATUS_LIST_SIZE
 
 
-def credential_document(item, issuer: Issuer, badge=None, *, store: Store | None = None) -> dict:
+def credential_document(item, issuer: Issuer, badge=None, *, store: Store) -> dict:
     """The unsigned OpenBadgeCredential of an award (giving it a status index on first use)."""
-    store = given(store)
     badge = badge or badgeclasses.get(None, item.badge_id, store=store)
     issuer_image = urls.issuer_image_url(issuer.id) if issuer.image_key else None
     index = award_storage.status_index(item, store=store)
@@ -72,19 +70,17 @@ def credential_document(item, issuer: Issuer, badge=None, *, store: Store | None
     return document
 
 
-def signed_credential(assertion_id: str, *, store: Store | None = None) -> dict:
+def signed_credential(assertion_id: str, *, store: Store) -> dict:
     """The award as a signed OpenBadgeCredential; NotFound when missing or erased. Revoked ones are served:
     their status list says revoked."""
-    store = given(store)
     item = awards.find(None, assertion_id, store=store)
     issuer = issuers.get_issuer(item.issuer_id, store=store)
     document = credential_document(item, issuer, store=store)
     return credential_keys.sign(document, issuer, item.updated_at, store=store)
 
 
-def status_list(issuer_id: str, number: int, *, store: Store | None = None) -> dict:
+def status_list(issuer_id: str, number: int, *, store: Store) -> dict:
     """The issuer's signed BitstringStatusListCredential number `number`; NotFound past the last one."""
-    store = given(store)
     issuer = issuers.get_issuer(issuer_id, store=store)
     given_out = store.issuer_keys.status_indexes_given(issuer_id)
     if not given_out or not 0 <= number <= (given_out - 1) // LIST_SIZE:
@@ -103,9 +99,8 @@ def status_list(issuer_id: str, number: int, *, store: Store | None = None) -> d
 # --- baked images ---------------------------------------------------------------------------------
 
 
-def baked_image(assertion_id: str, kind: str, *, store: Store | None = None) -> bytes:
+def baked_image(assertion_id: str, kind: str, *, store: Store) -> bytes:
     """The badge image with the signed credential baked in, kept in S3 per assertion version."""
-    store = given(store)
     item = awards.find(None, assertion_id, store=store)
     if kind == "svg" and not baked.has_svg(item):
         raise NotFound("This badge has no SVG image; use baked.png.")

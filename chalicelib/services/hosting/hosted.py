@@ -11,7 +11,6 @@ from chalicelib.openbadges import ob2
 from chalicelib.services.hosting import baked, documents, signing
 from chalicelib.services.issuing import awards, badgeclasses, issuers
 from chalicelib.services.shared import urls
-from chalicelib.store import given
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
@@ -90,9 +89,9 @@ def revocation_list(issuer_id: str, *, store: Store) -> dict:
     return signing.revocation_list(issuer_id, store=store)
 
 
-def assertion_document(assertion_id: str, *, store: Store | None = None) -> tuple[dict, int]:
+def assertion_document(assertion_id: str, *, store: Store) -> tuple[dict, int]:
     """The hosted assertion and its status: 200, or 410 with `revoked: true` and the reason."""
-    item = awards.find(None, assertion_id, store=given(store))  # one read: it holds all its document needs
+    item = awards.find(None, assertion_id, store=store)  # one read: it holds all its document needs
     if item.state == "revoked":
         return ob2.revoked(urls.assertion_url(item.id), item.revocation_reason or ""), 410
     return documents.assertion_document(item), 200

@@ -8,7 +8,6 @@ from chalicelib.errors import NotFound
 from chalicelib.openbadges import ob2, proofs
 from chalicelib.services.hosting import documents
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import given
 from chalicelib.store.issuer_keys import SigningKey
 
 if TYPE_CHECKING:
@@ -42,16 +41,15 @@ def _key(issuer_id: str, kid: str, store: Store) -> SigningKey:
     return key
 
 
-def key_document(issuer_id: str, kid: str, *, store: Store | None = None) -> dict:
-    key = _key(issuer_id, kid, given(store))
+def key_document(issuer_id: str, kid: str, *, store: Store) -> dict:
+    key = _key(issuer_id, kid, store)
     return ob2.cryptographic_key(
         id=urls.key_url(issuer_id, kid), owner=urls.issuer_url(issuer_id), public_pem=key.public_pem
     )
 
 
-def signed_assertion(item, issuer: Issuer, *, store: Store | None = None) -> str:
+def signed_assertion(item, issuer: Issuer, *, store: Store) -> str:
     """The assertion as a compact JWS by the issuer's current key."""
-    store = given(store)
     if not (issuer.signing and issuer.signing_kid):
         raise NotFound("This issuer does not sign its badges.")
     key = _key(issuer.id, issuer.signing_kid, store)
@@ -60,8 +58,8 @@ def signed_assertion(item, issuer: Issuer, *, store: Store | None = None) -> str
     return proofs.sign_jws(document, private_pem)
 
 
-def revocation_list(issuer_id: str, *, store: Store | None = None) -> dict:
-    revoked = given(store).issuer_keys.revocations(issuer_id)
+def revocation_list(issuer_id: str, *, store: Store) -> dict:
+    revoked = store.issuer_keys.revocations(issuer_id)
     return ob2.revocation_list(
         id=urls.revocation_list_url(issuer_id),
         issuer=urls.issuer_url(issuer_id),

@@ -116,7 +116,7 @@ def recertify(issuer_id: str, assertion_id: str, body: object, *, store: Store) 
     from chalicelib.services.issuing import badgeclasses
 
     at = ids.now()
-    expires = read_recertify(body, badgeclasses.get(issuer_id, item.badge_id), at)
+    expires = read_recertify(body, badgeclasses.get(issuer_id, item.badge_id, store=store), at)
     try:
         renewed = store.awards.recertify(item, expires, at=at)
     except AlreadyAwarded as taken:
@@ -126,7 +126,7 @@ def recertify(issuer_id: str, assertion_id: str, body: object, *, store: Store) 
         ) from None
     except Changed:
         raise Conflict("The award changed while it was being re-certified; try again.") from None
-    baked.rebake(renewed, item.version)
+    baked.rebake(renewed, item.version, store=store)
     return renewed
 
 
@@ -134,4 +134,4 @@ def erase(issuer_id: str, assertion_id: str, *, store: Store) -> None:
     """Remove the recipient's personal data; the hosted URL then answers 404."""
     item = awards.find(issuer_id, assertion_id, store=store)
     store.awards.erase(item, at=ids.now())
-    baked.forget(item)
+    baked.forget(item, store=store)

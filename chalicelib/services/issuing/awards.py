@@ -72,7 +72,7 @@ def award_to_class(
     415), then the body read, then the award."""
     from chalicelib.services.issuing import badgeclasses
 
-    badge = badgeclasses.get(issuer_id, badge_id)
+    badge = badgeclasses.get(issuer_id, badge_id, store=store)
     return award(issuer_id, badge, read_body(), idempotency_key=idempotency_key, store=store)
 
 
@@ -80,7 +80,7 @@ def for_issuer(issuer_id: str, assertion_id: str, *, store: Store) -> dict:
     """The award as the API shows it to its issuer (with its signed form's URL if the issuer signs)."""
     from chalicelib.services.issuing import issuers
 
-    issuer = issuers.get_issuer(issuer_id)
+    issuer = issuers.get_issuer(issuer_id, store=store)
     return to_api(find(issuer_id, assertion_id, store=store), signing=bool(issuer.signing))
 
 

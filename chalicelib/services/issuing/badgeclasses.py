@@ -10,7 +10,6 @@ from chalicelib.errors import Changed, Conflict, Invalid, NotFound
 from chalicelib.services.issuing import expiry
 from chalicelib.services.shared import ids, urls
 from chalicelib.services.shared.fields import Fields
-from chalicelib.store import given
 from chalicelib.store.badge_classes import BadgeClass
 
 if TYPE_CHECKING:
@@ -88,13 +87,13 @@ def _image_bytes(f: Fields) -> bytes | None:
         return None
 
 
-def store_image(owner: str, data: bytes, *, store: Store | None = None) -> str:
+def store_image(owner: str, data: bytes, *, store: Store) -> str:
     """Validate, sanitise and store an image; returns its S3 key. SVGs also get a PNG rendition."""
     try:
         image = image_rules.validate_image(data)
     except image_rules.ImageError as error:
         raise Invalid(f"image {error}.", errors=[{"field": "image", "detail": str(error)}]) from None
-    images = given(store).images
+    images = store.images
     digest = hashlib.sha256(image.data).hexdigest()[:20]
     base = f"images/{owner}/{digest}"
     images.put(f"{base}.{image.kind}", image.data, image.content_type)
@@ -103,8 +102,7 @@ def store_image(owner: str, data: bytes, *, store: Store | None = None) -> str:
     return f"{base}.{image.kind}"
 
 
-def create(issuer_id: str, body: object, *, store: Store | None = None) -> BadgeClass:
-    store = given(store)
+def create(issuer_id: str, body: object, *, store: Store) -> BadgeClass:
     values, image = read_fields(body, creating=True)
     badge_id = ids.new_id()
     at = ids.now()
@@ -120,18 +118,17 @@ def create(issuer_id: str, body: object, *, store: Store | None = None) -> Badge
     return store.badge_classes.create(badge)
 
 
-def get(issuer_id: str | None, badge_id: str, *, store: Store | None = None) -> BadgeClass:
+def get(issuer_id: str | None, badge_id: str, *, store: Store) -> BadgeClass:
     """The badge class; NotFound when missing or (with issuer_id) another issuer's."""
     if not ids.plausible_id(badge_id):
         raise NotFound("No badge class has that id.")
-    badge = given(store).badge_classes.get(badge_id)
+    badge = store.badge_classes.get(badge_id)
     if badge is None or (issuer_id is not None and badge.issuer_id != issuer_id):
         raise NotFound(f"No badge class {badge_id}.")
     return badge
 
 
-def update(issuer_id: str, badge_id: str, body: object, *, store: Store | None = None) -> BadgeClass:
-    store = given(store)
+def update(issuer_id: str, badge_id: str, body: object, *, store: Store) -> BadgeClass:
     badge = get(issuer_id, badge_id, store=store)
     values, image = read_fields(body, creating=False)
     _check_criteria(badge, values)
@@ -156,10 +153,10 @@ def _check_criteria(badge: BadgeClass, values: dict) -> None:
 
 
 def list_page(
-    issuer_id: str, *, limit: int, cursor: str | None, store: Store | None = None
+    issuer_id: str, *, limit: int, cursor: str | None, store: Store
 ) -> tuple[list[BadgeClass], str | None]:
     """A page of the issuer's badge classes, newest first, and the next page's cursor (None at the end)."""
-    return given(store).badge_classes.page(issuer_id, limit=limit, cursor=cursor)
+    return store.badge_classes.page(issuer_id, limit=limit, cursor=cursor)
 
 
 def to_api(item: BadgeClass) -> dict:

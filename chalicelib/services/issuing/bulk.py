@@ -176,9 +176,9 @@ def award_in_bulk(
     known, so a missing class is 404 before a bad upload is 415 or 422), then the job started."""
     from chalicelib.services.issuing import badgeclasses, issuers
 
-    badge = badgeclasses.get(issuer_id, badge_id)
+    badge = badgeclasses.get(issuer_id, badge_id, store=store)
     rows, raw = upload()
-    issuer = issuers.get_issuer(issuer_id)
+    issuer = issuers.get_issuer(issuer_id, store=store)
     return start(issuer, badge, rows, idempotency_key=idempotency_key, raw=raw, store=store)
 
 

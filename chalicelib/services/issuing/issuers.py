@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from chalicelib.errors import Changed, Conflict, NotFound, Unauthorized
 from chalicelib.services.shared import ids, urls
-from chalicelib.store import given
 from chalicelib.store.issuers import ApiKey, Issuer
 
 if TYPE_CHECKING:
@@ -37,13 +36,12 @@ def create_issuer(
     email: str,
     description: str | None = None,
     image: bytes | None = None,
-    store: Store | None = None,
+    store: Store,
 ) -> tuple[Issuer, str]:
     """Create an issuer and its first API key; returns (issuer, plaintext key shown once)."""
     from chalicelib.services.issuing import badgeclasses
     from chalicelib.services.shared.fields import Fields
 
-    store = given(store)
     f = Fields({"name": name, "url": url, "email": email, "description": description}, PROFILE_FIELDS)
     values = {
         "name": f.string("name", required=True, max_len=200),
@@ -62,22 +60,20 @@ def create_issuer(
     return store.issuers.create(issuer, first), key
 
 
-def get_issuer(issuer_id: str, *, store: Store | None = None) -> Issuer:
+def get_issuer(issuer_id: str, *, store: Store) -> Issuer:
     if not ids.plausible_id(issuer_id):
         raise NotFound("No issuer has that id.")
-    issuer = given(store).issuers.get(issuer_id)
+    issuer = store.issuers.get(issuer_id)
     if issuer is None:
         raise NotFound(f"No issuer {issuer_id}.")
     return issuer
 
 
-def create_api_key(
-    issuer_id: str, *, label: str | None = None, store: Store | None = None
-) -> tuple[ApiKey, str]:
+def create_api_key(issuer_id: str, *, label: str | None = None, store: Store) -> tuple[ApiKey, str]:
     """A new API key for the issuer; only its SHA-256 is stored, counted against the cap as it is made."""
     kept, key = _new_key(issuer_id, label)
     try:
-        given(store).issuers.add_api_key(kept, cap=MAX_API_KEYS)
+        store.issuers.add_api_key(kept, cap=MAX_API_KEYS)
     except Changed:
         raise Conflict(f"An issuer has at most {MAX_API_KEYS} API keys, revoked ones included.") from None
     return kept, key
@@ -93,12 +89,11 @@ def read_key_label(body: object) -> str | None:
     return label
 
 
-def list_api_keys(issuer_id: str, *, store: Store | None = None) -> list[ApiKey]:
-    return given(store).issuers.api_keys(issuer_id)
+def list_api_keys(issuer_id: str, *, store: Store) -> list[ApiKey]:
+    return store.issuers.api_keys(issuer_id)
 
 
-def revoke_api_key(issuer_id: str, key_id: str, *, store: Store | None = None) -> ApiKey:
-    store = given(store)
+def revoke_api_key(issuer_id: str, key_id: str, *, store: Store) -> ApiKey:
     if not ids.plausible_id(key_id):
         raise NotFound("No API key of this issuer has that id.")
     for key in store.issuers.api_keys(issuer_id):
@@ -107,12 +102,12 @@ def revoke_api_key(issuer_id: str, key_id: str, *, store: Store | None = None) -
     raise NotFound(f"No API key {key_id} for this issuer.")
 
 
-def authenticate(authorization: str | None, *, store: Store | None = None) -> str:
+def authenticate(authorization: str | None, *, store: Store) -> str:
     """The issuer id behind an `Authorization: Bearer <key>` header (one consistent GetItem)."""
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip().startswith(KEY_PREFIX):
         raise Unauthorized("Send your API key as 'Authorization: Bearer lrl_…'.")
-    found = given(store).issuers.api_key(ids.sha256_hex(key.strip()))
+    found = store.issuers.api_key(ids.sha256_hex(key.strip()))
     if found is None:
         raise Unauthorized("This API key is not known.")
     if found.revoked_at is not None:
@@ -123,13 +118,12 @@ def authenticate(authorization: str | None, *, store: Store | None = None) -> st
 PROFILE_FIELDS = {"name", "url", "email", "description", "image", "signing"}
 
 
-def update_profile(issuer_id: str, body: object, *, store: Store | None = None) -> Issuer:
+def update_profile(issuer_id: str, body: object, *, store: Store) -> Issuer:
     """Change the profile; `signing: true` opts in to signed badges (creating the key once)."""
     from chalicelib.services.hosting import signing
     from chalicelib.services.issuing import badgeclasses
     from chalicelib.services.shared.fields import Fields
 
-    store = given(store)
     issuer = get_issuer(issuer_id, store=store)
     f = Fields(body, PROFILE_FIELDS)
     values = {}

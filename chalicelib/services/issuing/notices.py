@@ -71,8 +71,8 @@ def send_notice(assertion_id: str, *, store: Store) -> str:
         if unsubscribe.is_opted_out(item.recipient_email, store=store):  # one GetItem: no notice for them
             store.awards.notice_unsent(item.id, "the recipient unsubscribed from award notices")
             return "opted out"
-        issuer = issuers.get_issuer(item.issuer_id)
-        badge = badgeclasses.get(None, item.badge_id)
+        issuer = issuers.get_issuer(item.issuer_id, store=store)
+        badge = badgeclasses.get(None, item.badge_id, store=store)
         data = shared_data(issuer, badge) | recipient_data(item, token)
     except Exception:
         hand_back([item], store=store)

@@ -19,15 +19,6 @@ class TooMany(LaurelError):
     title = "Too many requests"
 
 
-def _store(store: Store | None) -> Store:
-    """The store a limit counts in: the caller's, else this process's (callers not yet handed one)."""
-    if store is not None:
-        return store
-    from chalicelib.store import current
-
-    return current()
-
-
 @dataclass(frozen=True)
 class Limit:
     """At most `limit` events per `window` seconds for one key of a scope."""
@@ -42,20 +33,20 @@ class Limit:
     def _start(self, at: float) -> int:
         return int(at) // self.window * self.window
 
-    def hit(self, key: str, *, at: float | None = None, store: Store | None = None) -> bool:
+    def hit(self, key: str, *, at: float | None = None, store: Store) -> bool:
         """Count one event first, then check: True when it is within the limit (one atomic count that
         returns the new total, so parallel requests each see their own number)."""
         start = self._start(time.time() if at is None else at)
-        count = _store(store).rates.count(self._key(key), start, expires_at=start + 2 * self.window)
+        count = store.rates.count(self._key(key), start, expires_at=start + 2 * self.window)
         return count <= self.limit
 
-    def forgive(self, key: str, *, store: Store | None = None) -> None:
+    def forgive(self, key: str, *, store: Store) -> None:
         """Take back one counted event (a sign-in that turned out right); never below zero."""
         with contextlib.suppress(Busy):  # best effort: a busy store only leaves one try counted
-            _store(store).rates.uncount(self._key(key), self._start(time.time()))
+            store.rates.uncount(self._key(key), self._start(time.time()))
 
-    def clear(self, key: str, *, at: float | None = None, store: Store | None = None) -> None:
-        _store(store).rates.clear(self._key(key), self._start(time.time() if at is None else at))
+    def clear(self, key: str, *, at: float | None = None, store: Store) -> None:
+        store.rates.clear(self._key(key), self._start(time.time() if at is None else at))
 
 
 LOGIN_ACCOUNT = Limit("login-account", 5, 900)  # password tries per account per 15 minutes
@@ -66,7 +57,7 @@ MAIL_REQUEST_ONCE = Limit("mail-request-once", 1, 86400)  # one mail per queued 
 CLIENT_FORMS = Limit("client-forms", 300, 3600)  # registrations, code tries and mail requests per client IP
 
 
-def allow_mail(kind: str, key: str, *, store: Store | None = None) -> bool:
+def allow_mail(kind: str, key: str, *, store: Store) -> bool:
     """One mail of this kind per minute and five per day for this key."""
     return MAIL_MINUTE.hit(f"{kind}:{key}", store=store) and MAIL_DAY.hit(f"{kind}:{key}", store=store)
 
@@ -80,7 +71,7 @@ MAIL_TO_HOUR = Limit("mail-to-hour", 5, 3600)
 MAIL_TO_DAY = Limit("mail-to-day", 20, 86400)
 
 
-def allow_mail_to(email: str, *, store: Store | None = None) -> bool:
+def allow_mail_to(email: str, *, store: Store) -> bool:
     """Count one mail to this (normalised) address, then say whether it is within both caps
     (two UpdateItems; the address is stored only as its SHA-256, like every rate-limit key)."""
     within_hour = MAIL_TO_HOUR.hit(email, store=store)
