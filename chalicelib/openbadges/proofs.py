@@ -15,12 +15,11 @@ class ProofError(ValueError):
 # --- OB 2.0: compact JWS, RS256 ----------------------------------------------------------------------
 
 
-def generate_rsa_key() -> tuple[str, str]:
-    """A new 2048-bit RSA key as (private PKCS#8 PEM, public SubjectPublicKeyInfo PEM)."""
+def rsa_key_pems(key: Any) -> tuple[str, str]:
+    """An RSA private key (cryptography's; the caller draws it, so this module draws no randomness) as
+    (private PKCS#8 PEM, public SubjectPublicKeyInfo PEM)."""
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from chalicelib.openbadges.proofs import ProofError, generate_rsa_key, sign_jws, verify_jws
+from chalicelib.openbadges.proofs import ProofError, rsa_key_pems, sign_jws, verify_jws
+from chalicelib.services.hosting.signing import new_rsa_key
 
 PAYLOAD = {
     "@context": "https://w3id.org/openbadges/v2",
@@ -17,7 +18,7 @@ PAYLOAD = {
 
 @pytest.fixture(scope="module")
 def keys():
-    return generate_rsa_key()
+    return rsa_key_pems(new_rsa_key())
 
 
 def _b64(data: bytes) -> str:
@@ -58,7 +59,7 @@ def test_tampered_payload_is_rejected(keys):
 
 
 def test_signature_from_another_key_is_rejected(keys):
-    other_private, _ = generate_rsa_key()
+    other_private, _ = rsa_key_pems(new_rsa_key())
     with pytest.raises(ProofError):
         verify_jws(sign_jws(PAYLOAD, other_private), keys[1])
 

@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib.openbadges import baking, dataintegrity, ob2, ob3, proofs
 from chalicelib.openbadges.verify import FetchError, InputError, verify
+from chalicelib.services.hosting import signing
 from tests.support.inprocess import SVG, png_bytes
 from tests.support.verifying import ADA, ASSERTION, BADGE, ISSUER, SALT, SITE, Web, hosted_assertion
 
@@ -41,7 +42,7 @@ def failed(report: dict) -> list[str]:
 
 @pytest.fixture(scope="module")
 def rsa_key() -> tuple[str, str]:
-    return proofs.generate_rsa_key()
+    return proofs.rsa_key_pems(signing.new_rsa_key())
 
 
 @pytest.fixture

@@ -20,12 +20,19 @@ def enable(issuer: Issuer, *, store: Store) -> Issuer:
     kid = None
     if not issuer.signing_kid:
         kid = ids.new_id()
-        private_pem, public_pem = proofs.generate_rsa_key()
+        private_pem, public_pem = proofs.rsa_key_pems(new_rsa_key())
         encrypted_key, sealed = store.keys.seal(private_pem.encode())
         store.issuer_keys.add_signing_key(
             issuer.id, SigningKey(kid, public_pem, encrypted_key, sealed, ids.now())
         )
     return store.issuers.set_signing(issuer.id, True, ids.now(), kid=kid)
+
+
+def new_rsa_key():
+    """A new 2048-bit RSA key for RS256 (drawn here: the pure openbadges/ core draws no randomness)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa  # lazy: only when signing is turned on
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def disable(issuer: Issuer, *, store: Store) -> Issuer:
