@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import layout
+
 ROOT = Path(__file__).resolve().parents[2]
 AWS_SDKS = ("boto3", "botocore", "pynamodb")
 STORE_INSIDES = (
@@ -53,13 +55,7 @@ JINJA_HOMES = {"chalicelib/web/pages.py", "chalicelib/services/shared/mailer.py"
 @cache
 def modules() -> dict[str, Path]:
     """chalicelib's modules and app.py, by dotted name."""
-    named = {}
-    for path in [*sorted((ROOT / "chalicelib").rglob("*.py")), ROOT / "app.py"]:
-        parts = list(path.relative_to(ROOT).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts.pop()
-        named[".".join(parts)] = path
-    return named
+    return layout.modules(ROOT)
 
 
 @cache
@@ -71,38 +67,9 @@ def rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-def _type_checking_nodes(module: ast.Module) -> set[int]:
-    hidden: set[int] = set()
-    for node in ast.walk(module):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            hidden.update(id(inner) for stmt in node.body for inner in ast.walk(stmt))
-    return hidden
-
-
 def imported(path: Path, name: str) -> set[str]:
-    """Every module imported at run time, at the top or inside a function; `from package import sub`
-    counts as the submodule when it is one of ours."""
-    module, known = tree(path), modules()
-    hidden = _type_checking_nodes(module)
-    found: set[str] = set()
-    for node in ast.walk(module):
-        if id(node) in hidden:
-            continue
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = _absolute(node, name, path.name == "__init__.py")
-            subs = {f"{base}.{alias.name}" for alias in node.names} & set(known)
-            found.update(subs or {base})
-    return found
-
-
-def _absolute(node: ast.ImportFrom, name: str, is_package: bool) -> str:
-    if not node.level:
-        return node.module or ""
-    parts = name.split(".")
-    package = parts[: len(parts) - node.level + (1 if is_package else 0)]
-    return ".".join([*package, node.module] if node.module else package)
+    """Every module imported at run time, at the top or inside a function (tests/support/layout.py)."""
+    return layout.imported(tree(path), name, path.name == "__init__.py", set(modules()))
 
 
 def strings(module: ast.Module) -> list[str]:
@@ -122,34 +89,7 @@ def strings(module: ast.Module) -> list[str]:
     return found
 
 
-def cycles(graph: dict[str, set[str]]) -> set[tuple[str, ...]]:
-    """Strongly connected components of more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    found: set[tuple[str, ...]] = set()
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        for nxt in graph.get(node, ()):
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            component = []
-            while (top := stack.pop()) != node:
-                component.append(top)
-            component.append(node)
-            if len(component) > 1:
-                found.add(tuple(sorted(component)))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return found
+cycles = layout.cycles
 
 
 def ratchet(found: set, allowed: set, what: str) -> None:
