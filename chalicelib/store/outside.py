@@ -1,5 +1,5 @@
 """The AWS parts besides DynamoDB that services use, as Protocols; the real ones are the modules
-store/mail.py (SES), store/queue.py (SQS), store/images.py (S3) and store/keys.py (KMS)."""
+store/mail.py (SES), store/queue.py (SQS), store/bucket.py (S3) and store/keys.py (KMS)."""
 
 from __future__ import annotations
 

@@ -297,7 +297,7 @@ def test_old_fragment_methods_still_resolve_to_the_same_key(issuer, badge_class)
 def test_a_bake_cached_before_keys_had_their_own_url_is_replaced_then_erased(issuer, badge_class):
     from chalicelib import store
     from chalicelib.services.issuing import awards
-    from chalicelib.store import images
+    from chalicelib.store import bucket
     from tests.support.inprocess import store_snapshot
 
     made = award(issuer, badge_class)
@@ -305,7 +305,7 @@ def test_a_bake_cached_before_keys_had_their_own_url_is_replaced_then_erased(iss
     kid = current["proof"]["verificationMethod"].rsplit("/", 1)[1]
     old = {**current, "proof": {**current["proof"], "verificationMethod": f"{current['issuer']['id']}#{kid}"}}
     cached = f"baked/{made['id']}/v{awards.find(None, made['id'], store=store.current()).version}.ob3.png"
-    images.put(cached, baking.bake_png(_png(), json.dumps(old), keyword="openbadgecredential"), "image/png")
+    bucket.put(cached, baking.bake_png(_png(), json.dumps(old), keyword="openbadgecredential"), "image/png")
     png = get(issuer, f"/public/credentials/{made['id']}/baked.png")
     baked = json.loads(baking.unbake_png(png.body, keyword="openbadgecredential"))
     assert baked["proof"]["verificationMethod"] == current["proof"]["verificationMethod"]

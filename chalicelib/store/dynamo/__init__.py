@@ -111,9 +111,9 @@ class DynamoStore:
 
     @cached_property
     def images(self) -> Any:
-        from chalicelib.store import images
+        from chalicelib.store import bucket
 
-        return images
+        return bucket
 
     @cached_property
     def keys(self) -> Any:

@@ -1,4 +1,5 @@
-"""S3 storage for badge images and baked assertions."""
+"""The S3 bucket: badge images and baked assertions (the `images` part of a Store; chalicelib/images.py
+is what checks an image before it gets here)."""
 
 from __future__ import annotations
 
