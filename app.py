@@ -13,9 +13,13 @@ from chalicelib.routes import (
     earners,
     home,
     imports,
+    oidc,
     outbox,
+    passkeys,
     public,
     sharing,
+    sign_in_settings,
+    signup,
     verify,
     workers,
 )
@@ -30,6 +34,10 @@ app.register_blueprint(outbox.blueprint)
 app.register_blueprint(credentials.blueprint)
 app.register_blueprint(verify.blueprint)
 app.register_blueprint(earners.blueprint)
+app.register_blueprint(signup.blueprint)
+app.register_blueprint(oidc.blueprint)
+app.register_blueprint(passkeys.blueprint)
+app.register_blueprint(sign_in_settings.blueprint)
 app.register_blueprint(backpack.blueprint)
 app.register_blueprint(sharing.blueprint)
 app.register_blueprint(addresses.blueprint)

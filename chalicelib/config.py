@@ -31,6 +31,11 @@ class Settings:
     region: str = "us-east-1"
     aws_endpoint_url: str | None = None  # moto's server locally; None on AWS
     fetch_allow_loopback_ports: frozenset[int] = frozenset()  # honoured only on development stages
+    # Sign in your way (issue 11). OIDC_PROVIDERS: JSON list of providers (services/earners/providers.py
+    # reads it); client secrets are named there as SSM parameters or Secrets Manager ARNs, never given.
+    oidc_providers: str = ""
+    altcha_cost: int = 50_000  # proof-of-work iterations a browser spends per form (ALTCHA_COST)
+    altcha_secret_parameter: str = ""  # the challenge's HMAC key: an SSM parameter or a secret's ARN
 
     @property
     def is_local(self) -> bool:
@@ -74,4 +79,7 @@ def get_settings() -> Settings:
         region=env("AWS_DEFAULT_REGION", "us-east-1"),
         aws_endpoint_url=env("AWS_ENDPOINT_URL") or None,
         fetch_allow_loopback_ports=_ports(env("FETCH_ALLOW_LOOPBACK_PORTS", "")),
+        oidc_providers=env("OIDC_PROVIDERS", ""),
+        altcha_cost=int(env("ALTCHA_COST", "50000")),
+        altcha_secret_parameter=env("ALTCHA_SECRET_PARAMETER", ""),
     )

@@ -6,7 +6,8 @@
                            transactions, cursors, and botocore errors turned into Taken, Changed or Busy
     store/memory/          the in-memory implementation, for fast rule tests; tests/store runs one
                            contract suite against both, so it cannot drift
-    store/outside.py       the other AWS parts services use: mail (SES), queue (SQS), images (S3), keys (KMS)
+    store/outside.py       the other parts services use: mail (SES), queue (SQS), images (S3), keys (KMS),
+                           secrets (SSM / Secrets Manager) and OpenID providers (HTTPS)
 
 Services receive a `Store` (cosmicpython's repository pattern); routes and workers pass `current()`.
 """
@@ -19,13 +20,16 @@ if TYPE_CHECKING:
     from chalicelib.store.accounts import AccountRepository
     from chalicelib.store.awards import AwardRepository
     from chalicelib.store.badge_classes import BadgeClassRepository
+    from chalicelib.store.ceremonies import CeremonyRepository
     from chalicelib.store.codes import CodeRepository
+    from chalicelib.store.identities import IdentityRepository
     from chalicelib.store.imports import ImportRepository
     from chalicelib.store.issuer_keys import IssuerKeyRepository
     from chalicelib.store.issuers import IssuerRepository
     from chalicelib.store.jobs import JobRepository
     from chalicelib.store.optouts import OptOutRepository
-    from chalicelib.store.outside import Images, Keys, Mail, Queue
+    from chalicelib.store.outside import Images, Keys, Mail, OpenIdProviders, Queue, Secrets
+    from chalicelib.store.passkeys import PasskeyRepository
     from chalicelib.store.rates import RateRepository
     from chalicelib.store.sessions import SessionRepository
     from chalicelib.store.shelves import ShelfRepository
@@ -46,10 +50,15 @@ class Store(Protocol):
     rates: RateRepository
     imports: ImportRepository
     shelves: ShelfRepository
+    identities: IdentityRepository
+    passkeys: PasskeyRepository
+    ceremonies: CeremonyRepository
     mail: Mail
     queue: Queue
     images: Images
     keys: Keys
+    secrets: Secrets
+    openid: OpenIdProviders
 
 
 _current: list[Store] = []

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from chalicelib.store.identities import Identity
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,7 @@ class Account:
     id: str
     first_name: str
     last_name: str
-    password_hash: str
+    password_hash: str | None  # None: the account signs in only with an identity or a passkey; never ""
     primary_email: str
     created_at: datetime
     updated_at: datetime
@@ -29,6 +32,9 @@ class Account:
     career_goals: str | None = None
     merged_into: str | None = None  # closed: merged into this account
     closed_at: datetime | None = None
+    ways_in: int = 0  # linked identities + passkeys (the password, when there is one, is the other way in)
+    terms_at: datetime | None = None  # when the terms were accepted (sign-ups since issue 11)
+    product_mail: bool = False  # news about Laurel: asked at sign-up, unchecked by default
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,16 @@ class AccountRepository(Protocol):
         """In one transaction: a new account and its unverified address. `holder` is who held the
         address when read (None: nobody); its unverified hold ends. Taken when the account exists or
         the address is no longer as read (verified meanwhile, or held by someone else)."""
+        ...
+
+    def create_verified(
+        self, account: Account, email: str, *, holder: Email | None, identity: Identity | None = None
+    ) -> None:
+        """In one transaction: a new account whose address was proven already (a sign-up code, or an
+        identity provider that verified it), the address verified, its listing, and the `identity` linked
+        when given (then `account.ways_in` is 1). `holder` is who held the address when read; only an
+        unverified hold ends. Taken when the account exists, the address is no longer as read, or the
+        identity is linked already."""
         ...
 
     def add_address(self, account_id: str, email: str, *, holder: Email | None, at: datetime) -> None:

@@ -52,6 +52,40 @@ class MergeCode:
         return replace(self, attempts=self.attempts + 1)
 
 
+@dataclass(frozen=True)
+class SignupCode:
+    """The 6-digit code of a sign-up without a claim link, mailed to `email` with the link `token_hash`
+    (a OneTimeToken of kind "signup" and no account)."""
+
+    email: str
+    code_hash: str
+    salt: str
+    token_hash: str
+    expires_at: int
+    attempts: int = 0
+
+    def tried(self) -> SignupCode:
+        return replace(self, attempts=self.attempts + 1)
+
+
+@dataclass(frozen=True)
+class LinkCode:
+    """A 6-digit code mailed to an address that an account holds verified, when someone signs in with an
+    identity provider that gave the same address: only that address's owner can link the identity. Bound
+    to the sign-in ceremony that asked (`ceremony_hash`)."""
+
+    email: str
+    ceremony_hash: str
+    owner_id: str
+    code_hash: str
+    salt: str
+    expires_at: int
+    attempts: int = 0
+
+    def tried(self) -> LinkCode:
+        return replace(self, attempts=self.attempts + 1)
+
+
 class CodeRepository(Protocol):
     def token(self, token_hash: str) -> OneTimeToken | None:
         """The link with this hash, expired or not; None when unknown or used."""
@@ -93,4 +127,37 @@ class CodeRepository(Protocol):
 
     def drop_merge_code(self, email: str) -> None:
         """Forget the merge code of this address (nothing when there is none)."""
+        ...
+
+    def signup_code(self, email: str) -> SignupCode | None:
+        """The sign-up code mailed to this address, expired or not (read consistently)."""
+        ...
+
+    def replace_signup(self, code: SignupCode, token: OneTimeToken, *, previous: str | None) -> None:
+        """In one transaction: the link `previous` goes, the new link and code are kept (one code per
+        address)."""
+        ...
+
+    def try_signup_code(self, email: str, *, below: int) -> SignupCode:
+        """As try_activation_code, for the sign-up code of this address."""
+        ...
+
+    def drop_signup(self, email: str) -> None:
+        """Forget the address's sign-up code and its link (nothing when there is none)."""
+        ...
+
+    def link_code(self, email: str) -> LinkCode | None:
+        """The link code mailed for this address (read consistently)."""
+        ...
+
+    def put_link_code(self, code: LinkCode) -> None:
+        """Keep a link code, replacing any earlier one for the address."""
+        ...
+
+    def try_link_code(self, email: str, *, below: int) -> LinkCode:
+        """As try_activation_code, for the link code of this address."""
+        ...
+
+    def drop_link_code(self, email: str) -> None:
+        """Forget the link code of this address (nothing when there is none)."""
         ...

@@ -6,9 +6,11 @@ from collections.abc import MutableMapping
 
 # Pages run only our own script files (no inline script); inline <style> blocks are allowed. Images may
 # come from imported or verified badges hosted elsewhere, so https: images are allowed too. Frames only
-# from our origin: the share panel previews the badge's own embed.
+# from our origin: the share panel previews the badge's own embed. Scripts talk only to our origin (passkey
+# ceremonies, the proof-of-work challenge) and the challenge's worker is our own file.
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
+    "connect-src 'self'; worker-src 'self'; "
     "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
 )
 # A served SVG is a document a browser could open: it runs nothing and loads nothing.

@@ -27,6 +27,9 @@ def assert_hardened_page(response) -> None:
     assert policy["default-src"] == "'none'" and policy["script-src"] == "'self'", policy
     assert policy["frame-ancestors"] == "'none'" and policy["base-uri"] == "'none'", policy
     assert policy["form-action"] == "'self'", policy
+    # Scripts may talk only to our origin (passkey ceremonies, the proof-of-work challenge), and the
+    # challenge's worker must be our own file: no third party sees a sign-in.
+    assert policy["connect-src"] == "'self'" and policy["worker-src"] == "'self'", policy
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] in ("strict-origin-when-cross-origin", "no-referrer")

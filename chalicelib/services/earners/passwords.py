@@ -50,11 +50,13 @@ def hash_password(password: str) -> str:
 
 
 def verify(password_hash: str | None, password: str) -> bool:
-    """True when the password matches; checks a dummy hash when there is none, to take the same time."""
+    """True when the password matches; checks a dummy hash when there is none, to take the same time.
+    An account without a password (identity or passkey only) has None; "" is treated the same, so the
+    dummy's own text can never open an account."""
     from argon2.exceptions import InvalidHashError, VerificationError
 
     try:
-        return _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        return _hasher().verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

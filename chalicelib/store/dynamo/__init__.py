@@ -11,12 +11,15 @@ if TYPE_CHECKING:
     from chalicelib.store.accounts import AccountRepository
     from chalicelib.store.awards import AwardRepository
     from chalicelib.store.badge_classes import BadgeClassRepository
+    from chalicelib.store.ceremonies import CeremonyRepository
     from chalicelib.store.codes import CodeRepository
+    from chalicelib.store.identities import IdentityRepository
     from chalicelib.store.imports import ImportRepository
     from chalicelib.store.issuer_keys import IssuerKeyRepository
     from chalicelib.store.issuers import IssuerRepository
     from chalicelib.store.jobs import JobRepository
     from chalicelib.store.optouts import OptOutRepository
+    from chalicelib.store.passkeys import PasskeyRepository
     from chalicelib.store.rates import RateRepository
     from chalicelib.store.sessions import SessionRepository
     from chalicelib.store.shelves import ShelfRepository
@@ -96,6 +99,36 @@ class DynamoStore:
         from chalicelib.store.dynamo.shelves import Shelves
 
         return Shelves()
+
+    @cached_property
+    def identities(self) -> IdentityRepository:
+        from chalicelib.store.dynamo.identities import Identities
+
+        return Identities()
+
+    @cached_property
+    def passkeys(self) -> PasskeyRepository:
+        from chalicelib.store.dynamo.passkeys import Passkeys
+
+        return Passkeys()
+
+    @cached_property
+    def ceremonies(self) -> CeremonyRepository:
+        from chalicelib.store.dynamo.ceremonies import Ceremonies
+
+        return Ceremonies()
+
+    @cached_property
+    def secrets(self) -> Any:
+        from chalicelib.store import secrets
+
+        return secrets
+
+    @cached_property
+    def openid(self) -> Any:
+        from chalicelib.store.openid import OpenIdOverHttps
+
+        return OpenIdOverHttps()
 
     @cached_property
     def mail(self) -> Any:

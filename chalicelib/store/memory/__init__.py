@@ -13,12 +13,16 @@ if TYPE_CHECKING:
     from chalicelib.store.accounts import AccountRepository
     from chalicelib.store.awards import AwardRepository
     from chalicelib.store.badge_classes import BadgeClassRepository
+    from chalicelib.store.ceremonies import CeremonyRepository
     from chalicelib.store.codes import CodeRepository
+    from chalicelib.store.identities import IdentityRepository
     from chalicelib.store.imports import ImportRepository
     from chalicelib.store.issuer_keys import IssuerKeyRepository
     from chalicelib.store.issuers import IssuerRepository
     from chalicelib.store.jobs import JobRepository
     from chalicelib.store.optouts import OptOutRepository
+    from chalicelib.store.outside import OpenIdProviders, Secrets
+    from chalicelib.store.passkeys import PasskeyRepository
     from chalicelib.store.rates import RateRepository
     from chalicelib.store.sessions import SessionRepository
     from chalicelib.store.shelves import ShelfRepository
@@ -33,6 +37,18 @@ class MemoryStore:
         self.queue = MemoryQueue()
         self.images = MemoryImages()
         self.keys = MemoryKeys()
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        from chalicelib.store.memory.secrets import MemorySecrets
+
+        return MemorySecrets()
+
+    @cached_property
+    def openid(self) -> OpenIdProviders:
+        from chalicelib.store.memory.openid import MemoryOpenId  # an identity provider in this process
+
+        return MemoryOpenId()
 
     @cached_property
     def issuers(self) -> IssuerRepository:
@@ -105,3 +121,21 @@ class MemoryStore:
         from chalicelib.store.memory.shelves import Shelves
 
         return Shelves(self.db)
+
+    @cached_property
+    def identities(self) -> IdentityRepository:
+        from chalicelib.store.memory.identities import Identities
+
+        return Identities(self.db)
+
+    @cached_property
+    def passkeys(self) -> PasskeyRepository:
+        from chalicelib.store.memory.passkeys import Passkeys
+
+        return Passkeys(self.db)
+
+    @cached_property
+    def ceremonies(self) -> CeremonyRepository:
+        from chalicelib.store.memory.ceremonies import Ceremonies
+
+        return Ceremonies(self.db)

@@ -25,7 +25,7 @@ class AccountItem(_Item):
     id = UnicodeAttribute()
     first_name = UnicodeAttribute()
     last_name = UnicodeAttribute()
-    password_hash = UnicodeAttribute()
+    password_hash = UnicodeAttribute(null=True)  # missing: signs in only with an identity or a passkey
     primary_email = UnicodeAttribute()
     session_epoch = NumberAttribute(default=0)
     public = BooleanAttribute(default=False)  # profile shown at /u/{slug}; private by default
