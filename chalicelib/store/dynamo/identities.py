@@ -77,7 +77,7 @@ class Identities:
             keys = [(item.sk, "IDENTITY") for item in listed]
             found = [_identity(item) for item in IdentityItem.batch_get(keys)] if keys else []
         mine = [i for i in found if i.account_id == account_id]  # a merge may be moving it meanwhile
-        return sorted(mine, key=lambda i: (i.provider, i.created_at, i.subject))
+        return sorted(mine, key=lambda i: (i.provider, i.subject))
 
     def link(self, identity: Identity) -> None:
         """One TransactWriteItems: the lookup (Taken when there), the listing, the profile's count."""
