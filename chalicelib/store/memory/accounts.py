@@ -70,7 +70,9 @@ class Accounts:
         with self.db.transaction():
             if account.id in self._accounts:
                 raise taken()
-            self._accounts[account.id] = account
+            self._accounts[account.id] = replace(
+                account, password_hash=account.password_hash or None, ways_in=0
+            )
             self._hold(email, account.id, holder, account.created_at, taken)
             self._listed[account.id, email] = AccountEmail(account.id, email, account.created_at)
 
@@ -84,7 +86,9 @@ class Accounts:
             if account.id in self._accounts:
                 raise taken()
             at = account.created_at
-            self._accounts[account.id] = replace(account, ways_in=1 if identity else 0)
+            # Never "": an empty hash would count as a password and let the last way in go.
+            kept = replace(account, password_hash=account.password_hash or None, ways_in=1 if identity else 0)
+            self._accounts[account.id] = kept
             self._hold(email, account.id, holder, at, taken)
             self._emails[email] = Email(email, account.id, at, verified=True, verified_at=at)
             self._listed[account.id, email] = AccountEmail(account.id, email, at, verified=True)
@@ -92,7 +96,7 @@ class Accounts:
                 identities = self.db.table("identities")
                 if (identity.provider, identity.subject) in identities:
                     raise taken()
-                identities[identity.provider, identity.subject] = identity
+                identities[identity.provider, identity.subject] = replace(identity, account_id=account.id)
 
     def add_address(self, account_id: str, email: str, *, holder: Email | None, at: datetime) -> None:
         with self.db.transaction():
