@@ -47,7 +47,8 @@ KEEP = {
     "closed_at",
     "ways_in",  # counted by the move of each identity and passkey
     "passkeys",
-    "product_mail",  # consent to news is the survivor's own answer
+    "product_mail",  # consent to news and the terms accepted are the survivor's own answers
+    "terms_at",
 }
 WAYS_IN = {"IDENTITY#": "IDENTITY", "PASSKEY#": "PASSKEY"}  # listing sk prefix → the lookup's sk
 # Test hook: called with (into_id, old_id, step) just before each move step's transaction.
