@@ -49,6 +49,12 @@ def test_with_an_identity_it_is_linked_and_the_one_way_in(store):
     assert store.identities.listing("ada") == [google()]
 
 
+def test_the_identity_is_linked_to_the_new_account_whatever_it_named(store):
+    store.accounts.create_verified(newcomer(), EMAIL, holder=None, identity=google("someone-else"))
+    assert store.identities.owner("google", "g-1") == google()
+    assert store.identities.listing("someone-else") == []
+
+
 def test_an_empty_password_is_never_stored(store):
     store.accounts.create_verified(
         replace(newcomer(), password_hash=""), EMAIL, holder=None, identity=google()
