@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.errors import Busy, Taken
 from chalicelib.store.ceremonies import Ceremony
-from tests.store.races import race
+from tests.support.races import race
 
 LATER = 4_000_000_000
 

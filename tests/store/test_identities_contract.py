@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.errors import Busy, Changed, Taken
 from chalicelib.store.identities import Identity
-from tests.store.races import race
+from tests.support.races import race
 from tests.support.stored import AT, LATER, passwordless, registered
 
 

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.errors import Busy, Changed, Taken
 from chalicelib.store.identities import Identity
 from chalicelib.store.passkeys import Passkey
-from tests.store.races import race
+from tests.support.races import race
 from tests.support.stored import AT, LATER, passwordless, registered
 
 KEY = bytes(range(77)) + b"\xff\x00"  # a COSE key is binary: every byte must come back

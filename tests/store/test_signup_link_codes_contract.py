@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.errors import Busy, Changed
 from chalicelib.store.codes import LinkCode, OneTimeToken, SignupCode
-from tests.store.races import race
+from tests.support.races import race
 
 LATER = 4_000_000_000
 EMAIL = "new@example.org"
