@@ -87,7 +87,9 @@ class Authenticator:
         from cryptography.hazmat.primitives.asymmetric import ec
 
         rp = rp_id or options["rp"]["id"]
-        credential = Credential(os.urandom(32), ec.generate_private_key(ec.SECP256R1()), rp, unb64url(options["user"]["id"]))
+        credential = Credential(
+            os.urandom(32), ec.generate_private_key(ec.SECP256R1()), rp, unb64url(options["user"]["id"])
+        )
         credential.count = count
         if keep:
             self.credentials.append(credential)

@@ -99,7 +99,9 @@ def _answer(response_json: str) -> dict[str, Any]:
 
 def _credential_id(value: Any) -> bool:
     """Whether a value could be a credential id (base64url of at most 1023 bytes), safe to look up."""
-    return isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS and _BASE64URL.fullmatch(value) is not None
+    return (
+        isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS and _BASE64URL.fullmatch(value) is not None
+    )
 
 
 def _options_json(options: Any) -> dict[str, Any]:
@@ -208,7 +210,9 @@ def register(
 
 
 def _transports(answer: dict[str, Any]) -> tuple[str, ...]:
-    listed = (answer.get("response") or {}).get("transports") if isinstance(answer.get("response"), dict) else None
+    listed = (
+        (answer.get("response") or {}).get("transports") if isinstance(answer.get("response"), dict) else None
+    )
     if not isinstance(listed, list):
         return ()
     return tuple(t for t in listed[:8] if isinstance(t, str) and len(t) <= 20)
@@ -244,7 +248,9 @@ def _assertion_options(
         user_verification=UserVerificationRequirement.REQUIRED,
     )
     data = {"challenge": _b64url(options.challenge)}
-    secret = ceremonies.begin(kind, browser=browser, seconds=SECONDS, account_id=account_id, data=data, store=store)
+    secret = ceremonies.begin(
+        kind, browser=browser, seconds=SECONDS, account_id=account_id, data=data, store=store
+    )
     return Started(_options_json(options), secret)
 
 
@@ -259,12 +265,17 @@ def sign_in(response_json: str, secret: str, client_ip: str, *, browser: str, st
     return account
 
 
-def reauth(account: Account, response_json: str, secret: str, client_ip: str, *, browser: str, store: Store) -> None:
+def reauth(
+    account: Account, response_json: str, secret: str, client_ip: str, *, browser: str, store: Store
+) -> None:
     """The signed-in person proved the account again with one of its passkeys (Refused otherwise)."""
     if not ratelimit.LOGIN_CLIENT.hit(client_ip, store=store):
         raise TooMany(TOO_MANY)
     ceremony = _spend(secret, REAUTH, browser=browser, store=store)
-    if ceremony.account_id != account.id or _checked(ceremony, _answer(response_json), store=store).id != account.id:
+    if (
+        ceremony.account_id != account.id
+        or _checked(ceremony, _answer(response_json), store=store).id != account.id
+    ):
         raise Refused(REFUSED)
     ratelimit.LOGIN_CLIENT.forgive(client_ip, store=store)
 
@@ -297,7 +308,9 @@ def _checked(ceremony: Ceremony, answer: dict[str, Any], *, store: Store) -> Acc
         raise Refused(REFUSED)
     handle = _user_handle(answer)
     # A discoverable sign-in names its account by the user handle: it must be this credential's account.
-    if (handle is None and ceremony.kind == SIGN_IN) or (handle is not None and handle != passkey.account_id.encode()):
+    if (handle is None and ceremony.kind == SIGN_IN) or (
+        handle is not None and handle != passkey.account_id.encode()
+    ):
         raise Refused(REFUSED)
     rp_id, origin = relying_party()
     try:
@@ -314,7 +327,10 @@ def _checked(ceremony: Ceremony, answer: dict[str, Any], *, store: Store) -> Acc
         raise Refused(REFUSED) from None
     try:  # a racing or replayed answer with the same count loses here
         store.passkeys.used(
-            passkey.credential_id, old_count=passkey.sign_count, new_count=verified.new_sign_count, at=ids.now()
+            passkey.credential_id,
+            old_count=passkey.sign_count,
+            new_count=verified.new_sign_count,
+            at=ids.now(),
         )
     except Changed:
         raise Refused(REFUSED) from None
