@@ -37,6 +37,7 @@ MAX_ID_CHARS = 1364  # WebAuthn caps credential ids at 1023 bytes: 1364 base64ur
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 DEFAULT_NAME = "Passkey"
 REFUSED = "This passkey was not accepted. Try again, or sign in another way."
+NOT_REGISTERED = "This passkey could not be registered. Try again."
 TOO_MANY = "Too many sign-in attempts from your network. Wait 15 minutes and try again."
 
 
@@ -155,7 +156,7 @@ def registration_options(account: Account, *, browser: str, store: Store) -> Sta
 
 
 def register(
-    account: Account, response_json: str, name: str, secret: str, *, browser: str, store: Store
+    account: Account, response_json: str, name: str, secret: str, *, browser: str | None, store: Store
 ) -> Passkey:
     """Keep the passkey the browser made for this account's ceremony (spent whatever the outcome), then
     mail the primary address: a passkey nobody is told about is never added (the mail is counted first)."""
@@ -163,7 +164,10 @@ def register(
     from webauthn.helpers.exceptions import WebAuthnException
 
     name = read_name(name)
-    answer = _answer(response_json)
+    try:
+        answer = _answer(response_json)
+    except Refused:
+        raise Invalid(NOT_REGISTERED) from None
     ceremony = ceremonies.finish(secret, REGISTER, browser=browser, store=store)
     if ceremony.account_id != account.id:
         raise Gone("This passkey setup was started by another account. Start again.")
@@ -177,7 +181,7 @@ def register(
             require_user_verification=True,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError, binascii.Error):
-        raise Invalid("This passkey could not be registered. Try again.") from None
+        raise Invalid(NOT_REGISTERED) from None
     mailer.count_mail_to(account.primary_email, store=store)
     passkey = Passkey(
         credential_id=_b64url(made.credential_id),
@@ -254,7 +258,7 @@ def _assertion_options(
     return Started(_options_json(options), secret)
 
 
-def sign_in(response_json: str, secret: str, client_ip: str, *, browser: str, store: Store) -> Account:
+def sign_in(response_json: str, secret: str, client_ip: str, *, browser: str | None, store: Store) -> Account:
     """The account whose passkey answered this browser's challenge. The try is counted against the
     client first; the challenge is spent whatever the outcome (a replayed answer finds it gone)."""
     if not ratelimit.LOGIN_CLIENT.hit(client_ip, store=store):
@@ -266,7 +270,7 @@ def sign_in(response_json: str, secret: str, client_ip: str, *, browser: str, st
 
 
 def reauth(
-    account: Account, response_json: str, secret: str, client_ip: str, *, browser: str, store: Store
+    account: Account, response_json: str, secret: str, client_ip: str, *, browser: str | None, store: Store
 ) -> None:
     """The signed-in person proved the account again with one of its passkeys (Refused otherwise)."""
     if not ratelimit.LOGIN_CLIENT.hit(client_ip, store=store):
@@ -280,7 +284,7 @@ def reauth(
     ratelimit.LOGIN_CLIENT.forgive(client_ip, store=store)
 
 
-def _spend(secret: str, kind: str, *, browser: str, store: Store) -> Ceremony:
+def _spend(secret: str, kind: str, *, browser: str | None, store: Store) -> Ceremony:
     try:
         return ceremonies.finish(secret, kind, browser=browser, store=store)
     except ceremonies.CeremonyGone as gone:
