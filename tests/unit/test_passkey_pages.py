@@ -118,6 +118,7 @@ def test_adding_a_passkey_needs_a_fresh_session_and_mails_the_primary(
     # Confirming with the passkey makes the session fresh again (the reauth page offers it).
     reauth_page = browser.get("/reauth?next=/settings/sign-in").text
     assert "Confirm with a passkey" in reauth_page and 'name="password"' not in reauth_page  # no password
+    assert "<h1>Confirm it is you</h1>" in reauth_page
     status, got = options(browser, "/reauth/passkey/options", page="/reauth")
     form = {"csrf_token": browser.csrf(SETTINGS), "ceremony": got["ceremony"], "next": SETTINGS}
     r = browser.post("/reauth/passkey", {**form, "credential": json.dumps(phone.get(got["options"]))})
