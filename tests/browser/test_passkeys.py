@@ -113,7 +113,7 @@ def test_register_a_passkey_sign_in_with_it_replay_refused_removed_refused(brows
         notice = live.wait_for_mail(EMAIL)
         assert (
             notice["subject"] == "A passkey was added to your Laurel account"
-            and "Test phone" in notice["text"]
+            and "Test phone" in notice["html"]
         )
         [held] = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
         assert held["isResidentCredential"]
