@@ -85,6 +85,15 @@ def test_challenge_is_single_use(memory_store, phone):
         sign_in(memory_store, answer, secret)
 
 
+def test_challenge_is_single_use_for_a_passkey_that_never_counts(memory_store, ada):
+    synced = Authenticator(ORIGIN)  # synced passkeys (iCloud, Google) keep their count at 0
+    register(memory_store, ada, synced)
+    answer, secret = answer_for(memory_store, synced, count=0)
+    assert sign_in(memory_store, answer, secret).id == ada.id
+    with pytest.raises(passkeys.Refused):  # only the spent ceremony stops this replay
+        sign_in(memory_store, answer, secret)
+
+
 def test_an_answer_to_one_challenge_does_not_open_another(memory_store, phone):
     answer, _ = answer_for(memory_store, phone)
     _, other_secret = answer_for(memory_store, phone)
