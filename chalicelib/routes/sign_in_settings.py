@@ -35,11 +35,21 @@ def settings_page(request: Any, account, *, status: int = 200, **extra: Any) -> 
         status=status,
         account=account,
         methods=methods,
-        identities=methods.identities,  # for pages/_identities.html (social sign-in)
         most=passkeys.MOST,
         done=done,
+        **_linked(account),
         **context,
     )
+
+
+def _linked(account) -> dict[str, Any]:
+    """The context of pages/_identities.html (linked identities, providers to link): social.listing."""
+    from chalicelib.services.earners import social
+
+    try:
+        return social.listing(account, store=current())
+    except ImportError:  # a build without the OpenID Connect sign-in (services/earners/social.py)
+        return {"identities": [], "linkable": []}
 
 
 @pagekit.page(blueprint, SETTINGS)

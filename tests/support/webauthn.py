@@ -7,6 +7,8 @@ rpIdHash, origin and challenge of the options. Each of those can be broken on pu
     response = device.create(options)                     # a registration response (dict)
     assertion = device.get(options, uv=False)             # user not verified
     assertion = device.get(options, origin="https://evil.example", count=0)
+
+and, for rule tests on the memory store, a passwordless account (`passwordless_account`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 UP, UV, BE, BS, AT = 0x01, 0x04, 0x08, 0x10, 0x40
+ORIGIN = "https://badges.example"  # PUBLIC_BASE_URL of the tests (tests/conftest.py)
+BROWSER, OTHER_BROWSER = "b" * 64, "c" * 64  # SHA-256 hex of two browsers' flow cookies
 AAGUID = bytes(16)  # "none" attestation: the authenticator's model is not told
 
 
@@ -57,7 +61,7 @@ class Credential:
 class Authenticator:
     """A platform authenticator with user verification; holds its credentials like a phone does."""
 
-    def __init__(self, origin: str = "https://badges.example"):
+    def __init__(self, origin: str = ORIGIN):
         self.origin = origin
         self.credentials: list[Credential] = []
 
@@ -152,3 +156,22 @@ class Authenticator:
                 "userHandle": b64url(handle),
             },
         }
+
+
+def passwordless_account(store, email: str):
+    """An open account whose address is verified and that has no password (it signs in with passkeys)."""
+    from chalicelib.services.shared import ids
+    from chalicelib.store.accounts import Account
+
+    at = ids.now()
+    account = Account(
+        id=ids.new_id(),
+        first_name="Ada",
+        last_name="Lovelace",
+        password_hash=None,
+        primary_email=email,
+        created_at=at,
+        updated_at=at,
+    )
+    store.accounts.create_verified(account, email, holder=None)
+    return store.accounts.get(account.id)

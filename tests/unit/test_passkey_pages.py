@@ -12,8 +12,7 @@ import pytest
 
 from chalicelib.services.earners import passkeys, sessions
 from tests.support.earners import Browser, csrf_token
-from tests.support.webauthn import Authenticator
-from tests.unit.test_passkeys import BROWSER, ORIGIN, make_account
+from tests.support.webauthn import BROWSER, ORIGIN, Authenticator, passwordless_account
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 PASSWORD = "correct horse battery staple 42"
@@ -41,7 +40,7 @@ def sign_in_form(browser: Browser, device: Authenticator, **breaks) -> dict:
 @pytest.fixture
 def ada(memory_store):
     """Ada, who signs in only with the passkey on her phone."""
-    account = make_account(memory_store, "ada@example.org")
+    account = passwordless_account(memory_store, "ada@example.org")
     phone = Authenticator(ORIGIN)
     started = passkeys.registration_options(account, browser=BROWSER, store=memory_store)
     answer = json.dumps(phone.create(started.options))

@@ -17,26 +17,10 @@ from chalicelib.services.shared import ids, ratelimit
 from chalicelib.services.shared.mailer import MailLimited
 from chalicelib.services.shared.ratelimit import TooMany
 from chalicelib.store.accounts import Account
-from tests.support.webauthn import Authenticator, b64url
+from tests.support.webauthn import BROWSER, ORIGIN, OTHER_BROWSER, Authenticator, b64url, passwordless_account
 
-BROWSER, OTHER_BROWSER = "b" * 64, "c" * 64
 IP = "192.0.2.7"
-ORIGIN = "https://badges.example"  # PUBLIC_BASE_URL of the tests (tests/conftest.py)
-
-
-def make_account(store, email: str, password_hash: str | None = None) -> Account:
-    at = ids.now()
-    account = Account(
-        id=ids.new_id(),
-        first_name="Ada",
-        last_name="Lovelace",
-        password_hash=password_hash,
-        primary_email=email,
-        created_at=at,
-        updated_at=at,
-    )
-    store.accounts.create_verified(account, email, holder=None)
-    return store.accounts.get(account.id)
+make_account = passwordless_account
 
 
 def register(store, account: Account, device: Authenticator, name: str = "Phone", **breaks):
