@@ -280,3 +280,13 @@ def test_a_passkey_is_never_added_without_its_notice(memory_store, ada):
     with pytest.raises(MailLimited):
         register(memory_store, ada, Authenticator(ORIGIN))
     assert memory_store.passkeys.listing(ada.id) == [] and len(memory_store.mail.sent) == sent
+
+
+def test_a_passkey_for_an_account_closed_meanwhile_is_not_kept(memory_store, ada):
+    started = passkeys.registration_options(ada, browser=BROWSER, store=memory_store)
+    accounts = memory_store.db.table("accounts")
+    accounts[ada.id] = replace(accounts[ada.id], merged_into="someone-else")  # merged between the two steps
+    answer = json.dumps(Authenticator(ORIGIN).create(started.options))
+    with pytest.raises(Conflict, match="closed"):
+        passkeys.register(ada, answer, "Late", started.ceremony, browser=BROWSER, store=memory_store)
+    assert memory_store.passkeys.listing(ada.id) == []

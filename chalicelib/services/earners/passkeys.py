@@ -37,6 +37,7 @@ MAX_ID_CHARS = 1364  # WebAuthn caps credential ids at 1023 bytes: 1364 base64ur
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 DEFAULT_NAME = "Passkey"
 REFUSED = "This passkey was not accepted. Try again, or sign in another way."
+FULL = f"You have {MOST} passkeys, the most an account can hold: remove one first."
 NOT_REGISTERED = "This passkey could not be registered. Try again."
 TOO_MANY = "Too many sign-in attempts from your network. Wait 15 minutes and try again."
 
@@ -132,7 +133,7 @@ def registration_options(account: Account, *, browser: str, store: Store) -> Sta
 
     held = store.passkeys.listing(account.id)
     if len(held) >= MOST:
-        raise Conflict(f"You have {MOST} passkeys, the most an account can hold: remove one first.")
+        raise Conflict(FULL)
     rp_id, _ = relying_party()
     options = generate_registration_options(
         rp_id=rp_id,
@@ -198,8 +199,9 @@ def register(
         store.passkeys.add(passkey, most=MOST)
     except Taken:
         raise Conflict("This passkey is registered already.") from None
-    except Changed:
-        raise Conflict(f"You have {MOST} passkeys, the most an account can hold: remove one first.") from None
+    except Changed:  # the most passkeys meanwhile, or the account was closed by a merge
+        held = len(store.passkeys.listing(account.id))
+        raise Conflict(FULL if held >= MOST else "This account was closed meanwhile.") from None
     mailer.mail(
         account.primary_email,
         "passkey_added",
