@@ -13,7 +13,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.errors import Conflict, Gone, Invalid, LaurelError, NotFound
 from chalicelib.routes.sign_in_settings import SETTINGS, settings_page
-from chalicelib.services.earners import passkeys, sessions
+from chalicelib.services.earners import passkeys, sessions, sign_in_methods
 from chalicelib.services.shared import ratelimit
 from chalicelib.store import current
 from chalicelib.web import flows, pagekit
@@ -175,7 +175,7 @@ def rename(credential_id):
         return away
     form = pagekit.posted_form(request)
     try:
-        passkeys.rename(account, credential_id, form.get("name", ""), store=current())
+        sign_in_methods.rename_passkey(account, credential_id, form.get("name", ""), store=current())
     except Invalid as error:
         return settings_page(request, account, status=422, notice=error.errors[0]["detail"])
     return pagekit.redirect(f"{SETTINGS}?done=renamed")
@@ -189,7 +189,7 @@ def remove(credential_id):
         return away
     pagekit.posted_form(request)
     try:
-        passkeys.remove(account, credential_id, store=current())
-    except passkeys.LastWayIn as error:
+        sign_in_methods.remove_passkey(account, credential_id, store=current())
+    except sign_in_methods.LastWayIn as error:
         return settings_page(request, account, status=409, notice=error.detail)
     return pagekit.redirect(f"{SETTINGS}?done=removed")

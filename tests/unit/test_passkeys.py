@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.errors import Conflict, Gone, Invalid, NotFound
-from chalicelib.services.earners import passkeys
+from chalicelib.services.earners import passkeys, sign_in_methods
 from chalicelib.services.shared import ids, ratelimit
 from chalicelib.services.shared.mailer import MailLimited
 from chalicelib.services.shared.ratelimit import TooMany
@@ -137,7 +137,7 @@ def test_user_handle_must_match_the_credentials_account(memory_store, ada, phone
 def test_removed_passkey_is_refused(memory_store, ada, phone):
     memory_store.accounts.set_password(ada.id, "argon2-hash-stand-in", at=ids.now())  # another way in
     (kept,) = memory_store.passkeys.listing(ada.id)
-    passkeys.remove(ada, kept.credential_id, store=memory_store)
+    sign_in_methods.remove_passkey(ada, kept.credential_id, store=memory_store)
     with pytest.raises(passkeys.Refused):
         sign_in(memory_store, *answer_for(memory_store, phone))
 
@@ -220,23 +220,23 @@ def test_a_merged_account_does_not_sign_in_with_its_passkey(memory_store, ada, p
 
 def test_the_last_way_in_cannot_be_removed_and_says_so(memory_store, ada, phone):
     (kept,) = memory_store.passkeys.listing(ada.id)
-    with pytest.raises(passkeys.LastWayIn, match="only way to sign in"):
-        passkeys.remove(ada, kept.credential_id, store=memory_store)
+    with pytest.raises(sign_in_methods.LastWayIn, match="only way to sign in"):
+        sign_in_methods.remove_passkey(ada, kept.credential_id, store=memory_store)
     eve = make_account(memory_store, "eve@example.org")
     with pytest.raises(NotFound):  # nor can another account remove or rename it
-        passkeys.remove(eve, kept.credential_id, store=memory_store)
+        sign_in_methods.remove_passkey(eve, kept.credential_id, store=memory_store)
     with pytest.raises(NotFound):
-        passkeys.rename(eve, kept.credential_id, "Mine now", store=memory_store)
+        sign_in_methods.rename_passkey(eve, kept.credential_id, "Mine now", store=memory_store)
     assert memory_store.passkeys.get(kept.credential_id).name == "Phone"
 
 
 def test_rename_is_one_bounded_line(memory_store, ada, phone):
     (kept,) = memory_store.passkeys.listing(ada.id)
-    passkeys.rename(ada, kept.credential_id, "  Work laptop ", store=memory_store)
+    sign_in_methods.rename_passkey(ada, kept.credential_id, "  Work laptop ", store=memory_store)
     assert memory_store.passkeys.get(kept.credential_id).name == "Work laptop"
     for bad in ("x" * (passkeys.MAX_NAME + 1), "two\nlines", "bell\x07"):
         with pytest.raises(Invalid):
-            passkeys.rename(ada, kept.credential_id, bad, store=memory_store)
+            sign_in_methods.rename_passkey(ada, kept.credential_id, bad, store=memory_store)
 
 
 @pytest.mark.parametrize(
@@ -290,3 +290,15 @@ def test_a_passkey_for_an_account_closed_meanwhile_is_not_kept(memory_store, ada
     with pytest.raises(Conflict, match="closed"):
         passkeys.register(ada, answer, "Late", started.ceremony, browser=BROWSER, store=memory_store)
     assert memory_store.passkeys.listing(ada.id) == []
+
+
+def test_a_passkey_moved_by_a_merge_signs_in_to_the_surviving_account(memory_store, ada, phone):
+    grace = make_account(memory_store, "grace@example.org")
+    (moved,) = memory_store.passkeys.listing(ada.id)
+    accounts, keys = memory_store.db.table("accounts"), memory_store.db.table("passkeys")
+    accounts[ada.id] = replace(accounts[ada.id], merged_into=grace.id)  # as the merge leaves them
+    keys[moved.credential_id] = replace(moved, account_id=grace.id)
+    assert sign_in(memory_store, *answer_for(memory_store, phone)).id == grace.id  # the device says "Ada"
+    eve = make_account(memory_store, "eve@example.org")  # an open account is no alias of another
+    with pytest.raises(passkeys.Refused):
+        sign_in(memory_store, *answer_for(memory_store, phone, user_handle=eve.id.encode()))

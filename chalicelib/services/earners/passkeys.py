@@ -36,6 +36,7 @@ MAX_NAME = 60
 MAX_ID_CHARS = 1364  # WebAuthn caps credential ids at 1023 bytes: 1364 base64url characters
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 DEFAULT_NAME = "Passkey"
+MERGE_HOPS = 4  # accounts merged into accounts merged into …: a passkey's handle is followed this far
 REFUSED = "This passkey was not accepted. Try again, or sign in another way."
 FULL = f"You have {MOST} passkeys, the most an account can hold: remove one first."
 NOT_REGISTERED = "This passkey could not be registered. Try again."
@@ -47,10 +48,6 @@ class Refused(LaurelError):
 
     status = 401
     title = "Unauthorized"
-
-
-class LastWayIn(Conflict):
-    """Removing it would leave the account with no way to sign in."""
 
 
 @dataclass(frozen=True)
@@ -94,12 +91,12 @@ def _answer(response_json: str) -> dict[str, Any]:
         answer = json.loads(response_json)
     except (ValueError, RecursionError):
         raise Refused(REFUSED) from None
-    if not isinstance(answer, dict) or not _credential_id(answer.get("id")):
+    if not isinstance(answer, dict) or not plausible_credential_id(answer.get("id")):
         raise Refused(REFUSED)
     return answer
 
 
-def _credential_id(value: Any) -> bool:
+def plausible_credential_id(value: Any) -> bool:
     """Whether a value could be a credential id (base64url of at most 1023 bytes), safe to look up."""
     return (
         isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS and _BASE64URL.fullmatch(value) is not None
@@ -236,7 +233,7 @@ def reauth_options(account: Account, *, browser: str, store: Store) -> Started:
     """Options to confirm the signed-in account with one of its own passkeys."""
     listed = [p.credential_id for p in store.passkeys.listing(account.id)]
     if not listed:
-        raise NotFound("This account has no passkey.")
+        raise NotFound("Your account has no passkey yet: confirm another way.")
     return _assertion_options(REAUTH, account.id, listed, browser=browser, store=store)
 
 
@@ -304,6 +301,20 @@ def _user_handle(answer: dict[str, Any]) -> bytes | None:
         return b"\0"
 
 
+def _names(handle: bytes, account_id: str, *, store: Store) -> bool:
+    """Whether the user handle (the id of the account the passkey was made for) is this account, or an
+    account merged into it: a merge moves the passkeys, the devices keep the handle they were given."""
+    named = handle.decode("utf-8", "replace")
+    for _ in range(MERGE_HOPS):
+        if named == account_id:
+            return True
+        old = store.accounts.get(named) if ids.plausible_id(named) else None
+        if old is None or not old.merged_into:
+            return False
+        named = old.merged_into
+    return False
+
+
 def _checked(ceremony: Ceremony, answer: dict[str, Any], *, store: Store) -> Account:
     """The open account of the passkey that signed this ceremony's challenge; its sign count moves on."""
     from webauthn import verify_authentication_response
@@ -315,7 +326,7 @@ def _checked(ceremony: Ceremony, answer: dict[str, Any], *, store: Store) -> Acc
     handle = _user_handle(answer)
     # A discoverable sign-in names its account by the user handle: it must be this credential's account.
     if (handle is None and ceremony.kind == SIGN_IN) or (
-        handle is not None and handle != passkey.account_id.encode()
+        handle is not None and not _names(handle, passkey.account_id, store=store)
     ):
         raise Refused(REFUSED)
     rp_id, origin = relying_party()
@@ -344,35 +355,3 @@ def _checked(ceremony: Ceremony, answer: dict[str, Any], *, store: Store) -> Acc
     if account is None or account.merged_into or account.closed_at:
         raise Refused("This account is closed. Sign in to the account it was merged into.")
     return account
-
-
-# --- the account's passkeys -----------------------------------------------------------------------
-
-
-def listing(account: Account, *, store: Store) -> list[Passkey]:
-    return store.passkeys.listing(account.id)
-
-
-def rename(account: Account, credential_id: str, name: str, *, store: Store) -> None:
-    name = read_name(name)
-    if not _credential_id(credential_id):
-        raise NotFound("No such passkey.")
-    try:
-        store.passkeys.rename(account.id, credential_id, name)
-    except Changed:
-        raise NotFound("No such passkey.") from None
-
-
-def remove(account: Account, credential_id: str, *, store: Store) -> None:
-    """Remove one of the account's passkeys; never its last way in (LastWayIn, a clear message)."""
-    if not _credential_id(credential_id):
-        raise NotFound("No such passkey.")
-    try:
-        store.passkeys.remove(account.id, credential_id)
-    except Changed:
-        mine = store.passkeys.get(credential_id)
-        if mine is None or mine.account_id != account.id:
-            raise NotFound("No such passkey.") from None
-        raise LastWayIn(
-            "This passkey is your only way to sign in: set a password or add another passkey first."
-        ) from None

@@ -1,14 +1,15 @@
 """The account's ways in, as the sign-in settings page shows them: its password (or none yet: a first one
-can be set), its linked identities and its passkeys. The last way in is never removed: the stores refuse
-it in the same write, and passkeys.py / social.py say so in words."""
+can be set), its linked identities and its passkeys (renamed and removed here; registered and used in
+passkeys.py). The last way in is never removed: the stores refuse it in the same write, and the services
+say so in words."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chalicelib.errors import Changed, Conflict
-from chalicelib.services.earners import passwords
+from chalicelib.errors import Changed, Conflict, NotFound
+from chalicelib.services.earners import passkeys, passwords
 from chalicelib.services.shared import ids
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from chalicelib.store.identities import Identity
     from chalicelib.store.passkeys import Passkey
 
+NO_SUCH_PASSKEY = "No such passkey."
 HAS_PASSWORD = "Your account has a password already: change it on the password page."
 
 
@@ -55,3 +57,33 @@ def set_first_password(account: Account, form: dict, *, store: Store) -> Account
         )
     except Changed:
         raise Conflict(HAS_PASSWORD) from None
+
+
+class LastWayIn(Conflict):
+    """Removing it would leave the account with no way to sign in."""
+
+
+def rename_passkey(account: Account, credential_id: str, name: str, *, store: Store) -> None:
+    """A new name (one line, at most passkeys.MAX_NAME characters) for one of the account's passkeys."""
+    name = passkeys.read_name(name)
+    if not passkeys.plausible_credential_id(credential_id):
+        raise NotFound(NO_SUCH_PASSKEY)
+    try:
+        store.passkeys.rename(account.id, credential_id, name)
+    except Changed:
+        raise NotFound(NO_SUCH_PASSKEY) from None
+
+
+def remove_passkey(account: Account, credential_id: str, *, store: Store) -> None:
+    """Remove one of the account's passkeys (the route asks for a fresh session); never its last way in."""
+    if not passkeys.plausible_credential_id(credential_id):
+        raise NotFound(NO_SUCH_PASSKEY)
+    try:
+        store.passkeys.remove(account.id, credential_id)
+    except Changed:
+        mine = store.passkeys.get(credential_id)
+        if mine is None or mine.account_id != account.id:
+            raise NotFound(NO_SUCH_PASSKEY) from None
+        raise LastWayIn(
+            "This passkey is your only way to sign in: set a password or add another passkey first."
+        ) from None
