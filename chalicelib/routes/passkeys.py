@@ -56,7 +56,8 @@ def _options(begin: Callable[[dict[str, str], str], passkeys.Started]) -> Respon
 
 @page("/login/passkey/options")
 def sign_in_options():
-    return _options(lambda form, browser: passkeys.sign_in_options(browser=browser, store=current()))
+    ip = client_ip(_request())
+    return _options(lambda form, browser: passkeys.sign_in_options(ip, browser=browser, store=current()))
 
 
 @page("/login/passkey")

@@ -31,7 +31,7 @@ def register(store, account: Account, device: Authenticator, name: str = "Phone"
 
 def answer_for(store, device: Authenticator, **breaks) -> tuple[str, str]:
     """A sign-in's ceremony begun in BROWSER and the device's answer to it: (answer JSON, ceremony secret)."""
-    started = passkeys.sign_in_options(browser=BROWSER, store=store)
+    started = passkeys.sign_in_options(IP, browser=BROWSER, store=store)
     return json.dumps(device.get(started.options, **breaks)), started.ceremony
 
 
@@ -194,7 +194,7 @@ def test_eleventh_passkey_is_refused(memory_store, ada, monkeypatch):
 
 
 def test_sign_in_options_reveal_no_account(memory_store, ada, phone):
-    started = passkeys.sign_in_options(browser=BROWSER, store=memory_store)
+    started = passkeys.sign_in_options(IP, browser=BROWSER, store=memory_store)
     assert started.options["allowCredentials"] == [] and started.options["userVerification"] == "required"
     assert set(started.options) == {"challenge", "timeout", "rpId", "allowCredentials", "userVerification"}
     assert started.options["rpId"] == "badges.example"
@@ -302,3 +302,13 @@ def test_a_passkey_moved_by_a_merge_signs_in_to_the_surviving_account(memory_sto
     eve = make_account(memory_store, "eve@example.org")  # an open account is no alias of another
     with pytest.raises(passkeys.Refused):
         sign_in(memory_store, *answer_for(memory_store, phone, user_handle=eve.id.encode()))
+
+
+def test_anyone_asking_for_sign_in_options_is_counted_per_client(memory_store):
+    for _ in range(ratelimit.CLIENT_FORMS.limit):
+        passkeys.sign_in_options(IP, browser=BROWSER, store=memory_store)
+    kept = len(memory_store.db.table("ceremonies"))
+    with pytest.raises(TooMany):  # no more ceremonies kept for this client this hour
+        passkeys.sign_in_options(IP, browser=BROWSER, store=memory_store)
+    assert len(memory_store.db.table("ceremonies")) == kept
+    assert passkeys.sign_in_options("198.51.100.9", browser=BROWSER, store=memory_store).ceremony

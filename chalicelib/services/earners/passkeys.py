@@ -224,8 +224,11 @@ def _transports(answer: dict[str, Any]) -> tuple[str, ...]:
 # --- signing in, and confirming a session, with a passkey ----------------------------------------
 
 
-def sign_in_options(*, browser: str, store: Store) -> Started:
-    """Options for a discoverable sign-in: no credential listed, so they say nothing about any account."""
+def sign_in_options(client_ip: str, *, browser: str, store: Store) -> Started:
+    """Options for a discoverable sign-in: no credential listed, so they say nothing about any account.
+    Anyone may ask, so each ask is counted against the client before a ceremony is kept."""
+    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
+        raise TooMany("Too many requests from your network. Try again later.")
     return _assertion_options(SIGN_IN, None, [], browser=browser, store=store)
 
 
