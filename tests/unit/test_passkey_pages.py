@@ -164,6 +164,8 @@ def test_a_passwordless_account_sets_a_first_password_then_can_remove_its_passke
     )
     assert r.status_code == 303 and r.headers["Location"] == f"{SETTINGS}?done=password"
     assert memory_store.accounts.get(account.id).password_hash
+    notice = memory_store.mail.sent[-1]
+    assert notice["to"] == "ada@example.org" and notice["subject"].startswith("A password was set")
     page = browser.get(SETTINGS).text  # the new session cookie is the browser's now
     assert "Set a password" not in page and "Change your password" in page
     (kept,) = memory_store.passkeys.listing(account.id)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.errors import Changed, Conflict, NotFound
 from chalicelib.services.earners import passkeys, passwords
-from chalicelib.services.shared import ids
+from chalicelib.services.shared import ids, mailer, urls
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
@@ -45,18 +45,29 @@ def listing(account: Account, *, store: Store) -> SignInMethods:
 
 def set_first_password(account: Account, form: dict, *, store: Store) -> Account:
     """A password for an account that signs in only with passkeys or identities (the route asks for a
-    fresh session first). Every other session ends, as with a password change; a second request racing
-    this one finds the account changed and sets nothing."""
+    fresh session first), then a notice to the primary address (counted first). Every other session
+    ends, as with a password change; a second request racing this one finds the account changed."""
     if account.password_hash:
         raise Conflict(HAS_PASSWORD)
     names = (account.first_name, account.last_name)
     password = passwords.new_password(form, email=account.primary_email, names=names)
+    mailer.count_mail_to(account.primary_email, store=store)  # never a new way in nobody is told about
     try:
-        return store.accounts.set_password(
+        changed = store.accounts.set_password(
             account.id, passwords.hash_password(password), at=ids.now(), epoch=account.session_epoch or 0
         )
     except Changed:
         raise Conflict(HAS_PASSWORD) from None
+    mailer.mail(
+        account.primary_email,
+        "password_set",
+        "A password was set on your Laurel account",
+        store=store,
+        counted=True,
+        name=account.first_name,
+        settings_url=f"{urls.base()}/settings/sign-in",
+    )
+    return changed
 
 
 class LastWayIn(Conflict):
