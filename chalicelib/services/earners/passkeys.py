@@ -1,5 +1,6 @@
 """Passkeys (WebAuthn, on the `webauthn` library): register one in settings, sign in with one (a
-discoverable credential: no address typed, no password), confirm a session with one, rename and remove.
+discoverable credential: no address typed, no password), confirm a session with one. Renaming and
+removing one are the account's ways in (sign_in_methods.py).
 
 Each ceremony's challenge lives in a ceremony (services/earners/ceremonies.py) bound to the browser that
 asked for it: used once, for 5 minutes. User verification (the device's PIN or biometrics) is required
@@ -326,12 +327,6 @@ def _checked(ceremony: Ceremony, answer: dict[str, Any], *, store: Store) -> Acc
     passkey = store.passkeys.get(answer["id"])
     if passkey is None:
         raise Refused(REFUSED)
-    handle = _user_handle(answer)
-    # A discoverable sign-in names its account by the user handle: it must be this credential's account.
-    if (handle is None and ceremony.kind == SIGN_IN) or (
-        handle is not None and not _names(handle, passkey.account_id, store=store)
-    ):
-        raise Refused(REFUSED)
     rp_id, origin = relying_party()
     try:
         verified = verify_authentication_response(
@@ -345,6 +340,12 @@ def _checked(ceremony: Ceremony, answer: dict[str, Any], *, store: Store) -> Acc
         )
     except (WebAuthnException, ValueError, KeyError, TypeError, binascii.Error):
         raise Refused(REFUSED) from None
+    handle = _user_handle(answer)  # read once the signature holds: only then is it worth a lookup
+    # A discoverable sign-in names its account by the user handle: it must be this credential's account.
+    if (handle is None and ceremony.kind == SIGN_IN) or (
+        handle is not None and not _names(handle, passkey.account_id, store=store)
+    ):
+        raise Refused(REFUSED)
     try:  # a racing or replayed answer with the same count loses here
         store.passkeys.used(
             passkey.credential_id,
