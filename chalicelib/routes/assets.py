@@ -13,7 +13,11 @@ from chalicelib.web.http import route
 blueprint = Blueprint(__name__)
 FOLDER = Path(__file__).resolve().parent.parent / "assets"
 # Served by name from this list only: a requested name is never joined to a path unchecked.
-FILES = {"share.js": "text/javascript; charset=utf-8", "laurel.svg": "image/svg+xml"}
+FILES = {
+    "share.js": "text/javascript; charset=utf-8",
+    "laurel.svg": "image/svg+xml",
+    "passkeys.js": "text/javascript; charset=utf-8",
+}
 
 
 @lru_cache(maxsize=len(FILES))

@@ -276,6 +276,8 @@ def password_change():
     account = current_account(_request())
     if account is None:
         return _login_redirect()
+    if not account.password_hash:  # no current password to ask for: set a first one (sign-in settings)
+        return _redirect("/settings/sign-in")
     if _request().method == "GET":
         return _html("pages/password_change.html", account=account)
     form = _form()
