@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from chalicelib.services.earners import accounts, activation
+from chalicelib.services.earners import accounts, activation, open_signup
 from chalicelib.services.issuing import bulk_worker, notices
 from chalicelib.store import current
 
@@ -16,6 +16,9 @@ HANDLERS = {
         message["email"], message["request_id"], message["at"], store=current()
     ),
     "activation": lambda message: activation.mail_resend(
+        message["email"], message["request_id"], message["at"], store=current()
+    ),
+    "signup": lambda message: open_signup.mail_signup(
         message["email"], message["request_id"], message["at"], store=current()
     ),
 }
@@ -29,8 +32,8 @@ def _logger():
 
 
 def mail_worker(event) -> None:
-    """Handle award notices, bulk batches, and reset and activation mails people asked for. Raising
-    makes SQS redeliver; after 5 receives the message goes to the dead-letter queue (`make
+    """Handle award notices, bulk batches, and the reset, activation and sign-up mails people asked
+    for. Raising makes SQS redeliver; after 5 receives the message goes to the dead-letter queue (`make
     replay-dead-letters` puts it back). Every handler is safe to run again on the same message: they
     never award or mail twice."""
     log = _logger()

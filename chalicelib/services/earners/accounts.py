@@ -52,6 +52,7 @@ class Registration:
     first_name: str
     last_name: str
     password: str
+    product_mail: bool = False  # news about Laurel: optional, unchecked by default
 
 
 def _text(form: dict, name: str) -> str:
@@ -85,7 +86,8 @@ def read_registration(form: dict, email: str) -> Registration:
         errors["terms"] = "Accept the terms to create your account."
     if errors:
         raise field_errors(errors)
-    return Registration(email, names["first_name"], names["last_name"], password)
+    product_mail = form.get("product_mail") in ("on", "yes", "1", "true")
+    return Registration(email, names["first_name"], names["last_name"], password, product_mail)
 
 
 def register(reg: Registration, *, store: Store) -> Account:
