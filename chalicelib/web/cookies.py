@@ -12,6 +12,7 @@ from typing import Any
 
 SESSION = "__Host-laurel_session"
 CSRF = "__Host-laurel_csrf"
+FLOW = "__Host-laurel_flow"  # binds a sign-in ceremony (OpenID Connect, passkey, sign-up) to one browser
 
 
 def read(request: Any) -> dict[str, str]:
@@ -24,10 +25,11 @@ def read(request: Any) -> dict[str, str]:
     return {name: morsel.value for name, morsel in jar.items()}
 
 
-def set_cookie(name: str, value: str, max_age: int | None = None) -> str:
-    """A Set-Cookie value: HttpOnly, SameSite=Lax, Secure, Path=/ and no Domain (what `__Host-` needs)."""
+def set_cookie(name: str, value: str, max_age: int | None = None, *, same_site: str = "Lax") -> str:
+    """A Set-Cookie value: HttpOnly, SameSite=Lax, Secure, Path=/ and no Domain (what `__Host-` needs).
+    SameSite=None only where another site's form posts back to us (Apple's form_post sign-in)."""
     age = "" if max_age is None else f"; Max-Age={max_age}"
-    return f"{name}={value}; Path=/{age}; HttpOnly; SameSite=Lax; Secure"
+    return f"{name}={value}; Path=/{age}; HttpOnly; SameSite={same_site}; Secure"
 
 
 def clear(name: str) -> str:

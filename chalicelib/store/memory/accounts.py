@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from chalicelib.errors import Changed, Taken
 from chalicelib.store.accounts import Account, AccountEmail, Email, MergeRecord
+from chalicelib.store.identities import Identity
 from chalicelib.store.memory.base import Database
 
 CHANGED = "The address or the account changed meanwhile."
@@ -72,6 +73,26 @@ class Accounts:
             self._accounts[account.id] = account
             self._hold(email, account.id, holder, account.created_at, taken)
             self._listed[account.id, email] = AccountEmail(account.id, email, account.created_at)
+
+    def create_verified(
+        self, account: Account, email: str, *, holder: Email | None, identity: Identity | None = None
+    ) -> None:
+        def taken() -> Taken:
+            return Taken("This address or identity already belongs to an account.")
+
+        with self.db.transaction():
+            if account.id in self._accounts:
+                raise taken()
+            at = account.created_at
+            self._accounts[account.id] = replace(account, ways_in=1 if identity else 0)
+            self._hold(email, account.id, holder, at, taken)
+            self._emails[email] = Email(email, account.id, at, verified=True, verified_at=at)
+            self._listed[account.id, email] = AccountEmail(account.id, email, at, verified=True)
+            if identity is not None:
+                identities = self.db.table("identities")
+                if (identity.provider, identity.subject) in identities:
+                    raise taken()
+                identities[identity.provider, identity.subject] = identity
 
     def add_address(self, account_id: str, email: str, *, holder: Email | None, at: datetime) -> None:
         with self.db.transaction():
