@@ -106,6 +106,7 @@ def test_apple_client_secret_is_an_es256_jwt_with_apples_claims():
         '{"id": "google"}',
         json.dumps([entry("facebook")]),
         json.dumps([entry(id="Google!")]),
+        json.dumps([entry(id="confirm")]),  # a path of its own under /login/oidc/
         json.dumps([{**entry(), "client_secret": "the-secret-itself"}]),
         json.dumps([{**entry(), "client_id": ""}]),
         json.dumps([entry("generic")]),  # no issuer

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 MAX_NAME = 100
+RESERVED = frozenset({"confirm", "welcome"})  # paths under /login/oidc/ that are not providers
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ def _entry(entry: Any) -> Provider:
     name = entry.get("id")
     if kind is None:
         raise ConfigError(f"OIDC provider {name!r}: kind must be one of {', '.join(KINDS)}.")
-    if not isinstance(name, str) or not _ID.match(name):
+    if not isinstance(name, str) or not _ID.match(name) or name in RESERVED:
         raise ConfigError(f"OIDC provider {name!r}: id must be lower-case letters, digits and dashes.")
     text = {k: entry.get(k, "") for k in ("client_id", "client_secret", "issuer", "label", "tenant")}
     text |= {k: entry.get(k, "") for k in ("team_id", "key_id")}
