@@ -9,6 +9,7 @@ trip through the app (in-process, on the memory store's identity provider, store
 from __future__ import annotations
 
 import json
+from functools import cache
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -27,6 +28,14 @@ PROVIDERS = [
         "client_secret": "/laurel/test/corp",
     },
     {"id": "microsoft", "kind": "microsoft", "client_id": "laurel-ms", "client_secret": "/laurel/test/ms"},
+    {
+        "id": "apple",
+        "kind": "apple",
+        "client_id": "org.laurel.web",
+        "client_secret": "/laurel/test/apple-p8",
+        "team_id": "TEAM123456",
+        "key_id": "KEY1234567",
+    },
 ]
 
 
@@ -39,9 +48,18 @@ def oidc_providers(monkeypatch, memory_store):
     get_settings.cache_clear()
     for entry in PROVIDERS:
         memory_store.secrets.values[entry["client_secret"]] = SECRET
+    memory_store.secrets.values["/laurel/test/apple-p8"] = apple_key().as_pem(private=True).decode()
     yield memory_store
     monkeypatch.delenv("OIDC_PROVIDERS")
     get_settings.cache_clear()
+
+
+@cache
+def apple_key():
+    """The team's .p8 key (ES256) that Apple's client secret is signed with."""
+    from joserfc.jwk import ECKey
+
+    return ECKey.generate_key("P-256")
 
 
 def verified_account(store, email: str, *, password: str | None = PASSWORD, first: str = "Ada"):

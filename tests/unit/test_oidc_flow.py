@@ -193,3 +193,46 @@ def test_only_the_form_post_callback_skips_the_csrf_form_check(browser, memory_s
     assert callback(browser, "google", answer, post=True).status_code == 403
     for path in ("/login/oidc/confirm", "/login/oidc/confirm/code", "/login/oidc/welcome"):
         assert browser.post(path, {"ceremony": "x"}).status_code == 403, path
+
+
+def test_apple_answers_by_form_post_with_its_client_secret_jwt(browser, memory_store):
+    from joserfc import jwt
+
+    from tests.support.oidc import apple_key
+
+    start = browser.get("/login/oidc/apple")
+    assert "SameSite=None" in start.headers["Set-Cookie"]  # Apple's POST comes from its own site
+    params = query(start.headers["Location"])
+    assert params["response_mode"] == "form_post" and params["scope"] == "openid email name"
+    answer = memory_store.openid.authorize(
+        start.headers["Location"], sub="a-ada", email="ada@privaterelay.appleid.com", email_verified="true"
+    )
+    user = '{"name": {"firstName": "Ada", "lastName": "Lovelace"}}'
+    page = callback(browser, "apple", {**answer, "user": user}, post=True)  # no CSRF token: the state
+    assert page.status_code == 200 and 'value="Lovelace"' in page.text
+    sent = memory_store.openid.exchanges[-1]
+    secret = sent["auth"][1] if sent["auth"] else sent["form"]["client_secret"]
+    claims = jwt.decode(secret, apple_key(), algorithms=["ES256"]).claims
+    assert claims["iss"] == "TEAM123456" and claims["sub"] == "org.laurel.web"
+
+
+def test_every_other_form_post_wants_the_csrf_token(browser, memory_store):
+    """Only the form_post callback reads a form without the CSRF check (its state, single use and bound
+    to the flow cookie, is the check). Every other page POST is 403 without a token, signed in or not,
+    unless an unguessable token in its path is checked first."""
+    from app import app
+
+    page = round_trip(browser, memory_store, "google", **ADA, **ADA_NAMES)
+    form = {"csrf_token": csrf_token(page.text), "ceremony": CEREMONY.search(page.text).group(1)}
+    browser.post("/login/oidc/welcome", form | {"first_name": "A", "last_name": "B", "terms": "on"})
+    assert "__Host-laurel_session" in browser.cookies
+    for path, methods in app.routes.items():
+        if "POST" not in methods or path.startswith("/api/"):
+            continue
+        answer = browser.post(re.sub(r"\{[^}]+\}", "x", path), {"a": "b"})
+        if path == "/login/oidc/{provider_id}/callback":
+            assert answer.status_code == 404  # no provider "x"; Apple's is tested above
+        elif "{token}" in path:
+            assert answer.status_code in (403, 404, 409, 410), path
+        else:
+            assert answer.status_code == 403, path
