@@ -63,7 +63,7 @@ def callback(provider_id):
         provider, answer, browser=flows.browser(request), store=current(), signed_in=signed_in
     )
     if isinstance(outcome, social.Linked):
-        return pagekit.redirect(f"{SETTINGS}?linked={provider.id}")
+        return pagekit.redirect(f"{SETTINGS}?done=linked")
     if isinstance(outcome, social.NeedsProof):
         return _proof_page(outcome.secret, outcome.email, provider.title, outcome.has_password)
     if isinstance(outcome, social.NeedsTerms):
@@ -194,4 +194,4 @@ def unlink(provider_id):
         return redirect
     form = pagekit.posted_form(request)
     social.unlink(account, provider_id, form.get("identity", ""), store=current())
-    return pagekit.redirect(f"{SETTINGS}?unlinked={provider_id}")
+    return pagekit.redirect(f"{SETTINGS}?done=unlinked")

@@ -8,9 +8,16 @@ trip through the app (in-process, on the memory store's identity provider, store
 
 from __future__ import annotations
 
+import html
 import json
+import os
+import re
+import shutil
+import subprocess
+import threading
 from functools import cache
-from urllib.parse import urlencode, urlsplit
+from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 
@@ -106,3 +113,137 @@ def query(url: str) -> dict[str, str]:
     from urllib.parse import parse_qs
 
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+# --- a real OpenID provider (tests/oidc, node) beside a live stack: e2e and browser tests ------------------
+
+OIDC_DIR = Path(__file__).resolve().parents[1] / "oidc"
+TAMPER = ("tamper-wrong-nonce", "tamper-wrong-aud", "tamper-expired", "tamper-foreign-key")
+
+
+def install() -> Path:
+    """tests/oidc with its node_modules (npm ci from the committed lock file when missing)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        raise RuntimeError("node and npm are needed for the test OpenID provider (tests/oidc)")
+    if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
+        proc = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],
+            cwd=OIDC_DIR,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stderr[-4000:])
+    return OIDC_DIR
+
+
+def start_idp(port: int, redirect_base: str) -> subprocess.Popen:
+    """`node provider.mjs PORT REDIRECT_BASE`, once it prints "ready"."""
+    proc = subprocess.Popen(
+        ["node", "provider.mjs", str(port), redirect_base],
+        cwd=install(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    ready = threading.Event()
+
+    def watch() -> None:
+        for line in proc.stdout:
+            if line.strip() == "ready":
+                ready.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    if not ready.wait(30):
+        proc.kill()
+        raise RuntimeError("the test OpenID provider did not start (tests/oidc/provider.mjs)")
+    return proc
+
+
+def live_providers(idp_base: str) -> list[dict]:
+    """OIDC_PROVIDERS for a stack beside the test provider: Google-like, generic, and the tamper clients
+    (Google-like too); each secret named in SSM, never given."""
+    google = f"{idp_base}/google"
+
+    def entry(pid: str, kind: str, issuer: str, client_id: str, label: str) -> dict:
+        secret = f"/laurel/local/oidc/{pid}"
+        return {
+            "id": pid,
+            "kind": kind,
+            "issuer": issuer,
+            "client_id": client_id,
+            "client_secret": secret,
+            "label": label,
+        }
+
+    entries = [
+        entry("google", "google", google, "laurel-google", "Google"),
+        entry("corp", "generic", f"{idp_base}/generic", "laurel-generic", "Corp ID"),
+    ]
+    return entries + [entry(t, "google", google, t, t) for t in TAMPER]
+
+
+@pytest.fixture(scope="module")
+def oidc_live(tmp_path_factory):
+    """The whole local stack beside the test OpenID provider, for one test file: OIDC_PROVIDERS set, the
+    client secrets put into the stack's SSM, the provider's port open to the app (development stage)."""
+    from local import serve
+    from tests.support.live import Live
+
+    app_port, moto_port, idp_port = serve.free_port(), serve.free_port(), serve.free_port()
+    idp = start_idp(idp_port, f"http://127.0.0.1:{app_port}")
+    idp_base = f"http://127.0.0.1:{idp_port}"
+    entries = live_providers(idp_base)
+    base = {**os.environ, "PUMP_RETRY_SECONDS": "1", "OIDC_PROVIDERS": json.dumps(entries)}
+    log_path = tmp_path_factory.mktemp("oidc-live") / "stack.log"
+    plain_env = serve.stack_env
+
+    def with_idp(*args, **kw):  # the app may reach its own port (the verifier) and the provider's
+        env = plain_env(*args, **kw)
+        env["FETCH_ALLOW_LOOPBACK_PORTS"] += f",{idp_port}"
+        return env
+
+    try:
+        with log_path.open("w") as log, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(serve, "stack_env", with_idp)
+            stack = serve.start_stack(moto_port, app_port, log=log, base=base)
+        live = Live(stack, log_path)
+        try:
+            ssm = live.aws("ssm")
+            for item in entries:
+                value = f"secret-{item['client_id']}"
+                ssm.put_parameter(
+                    Name=item["client_secret"], Value=value, Type="SecureString", Overwrite=True
+                )
+            live.idp_base = idp_base
+            yield live
+        finally:
+            stack.stop()
+    finally:
+        idp.kill()
+        idp.wait(5)
+
+
+def idp_sign_in(http, authorize_url: str, login: str, app_base: str) -> str:
+    """At the test provider: open the authorize URL, sign in as `login` (devInteractions), and follow its
+    redirects until it sends the browser back to the app; that callback URL."""
+    url = authorize_url
+    form = None
+    for _ in range(10):
+        if form is not None:
+            response = http.post(url, data=form, allow_redirects=False, timeout=30)
+            form = None
+        else:
+            response = http.get(url, allow_redirects=False, timeout=30)
+        location = response.headers.get("Location")
+        if location:
+            url = urljoin(url, location)
+            if url.startswith(app_base):
+                return url
+            continue
+        action = re.search(r'<form[^>]*action="([^"]+)"[^>]*method="post"', response.text)
+        assert response.status_code == 200 and action, response.text[:2000]
+        url = urljoin(url, html.unescape(action.group(1)))
+        form = {"prompt": "login", "login": login, "password": "any"}
+    raise AssertionError("the test provider never sent the browser back")

@@ -265,7 +265,7 @@ def test_link_from_settings_needs_the_csrf_token_and_the_same_account(memory_cli
     back = callback(
         ada_browser, "corp", store.openid.authorize(url, sub="corp-ada", email="ada@corp.example")
     )
-    assert back.status_code == 303 and back.headers["Location"] == "/settings/sign-in?linked=corp"
+    assert back.status_code == 303 and back.headers["Location"] == "/settings/sign-in?done=linked"
     owner = store.accounts.owner_of(ADA).account_id
     assert store.identities.owner("corp", "corp-ada").account_id == owner
     assert "Corp ID can now sign in" in store.mail.sent[-1]["subject"] and store.mail.sent[-1]["to"] == ADA
