@@ -10,10 +10,15 @@ import uuid
 import pytest
 
 from tests.support.earners import PASSWORD, Earner, csrf_token
-from tests.support.oidc import TAMPER, idp_sign_in
+from tests.support.oidc import TAMPER, award_badge, idp_sign_in
 from tests.support.oidc import oidc_live as live  # noqa: F401 (this file's stack, beside the provider)
 
 CEREMONY = re.compile(r'name="ceremony" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def badge(live):
+    return award_badge(live)
 
 
 def login_name(prefix: str = "ada") -> str:

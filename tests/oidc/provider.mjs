@@ -58,6 +58,7 @@ async function issuer(path, clients, key) {
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["given_name", "family_name"] },
     features: { devInteractions: { enabled: true } },
     pkce: { required: () => true },
+    conformIdTokenClaims: false, // like Google: the scopes' claims are in the ID token itself
     cookies: { keys: ["laurel-test-oidc-provider-cookie-key"] },
     async loadExistingGrant(ctx) {
       // first-party: consent is given at once, for what was asked

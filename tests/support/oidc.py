@@ -247,3 +247,17 @@ def idp_sign_in(http, authorize_url: str, login: str, app_base: str) -> str:
         url = urljoin(url, html.unescape(action.group(1)))
         form = {"prompt": "login", "login": login, "password": "any"}
     raise AssertionError("the test provider never sent the browser back")
+
+
+def award_badge(live):
+    """An issuer and a badge class on this stack (the CLI, as `make issuer`): award(email) -> assertion."""
+    from tests.support.issuing import IssuerApi
+    from tests.support.live import run_issuer_cli
+
+    made = run_issuer_cli(
+        live, "create", "--name", "OIDC Academy", "--url", "https://oidc.example", "--email", "b@oidc.example"
+    )
+    assert made.returncode == 0, made.stderr
+    api = IssuerApi(live.base_url, json.loads(made.stdout)["api_key"])
+    badge_id = api.badge_class()["id"]
+    return lambda email: api.award(badge_id, email)
