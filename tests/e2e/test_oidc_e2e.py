@@ -9,9 +9,11 @@ import uuid
 
 import pytest
 
+from tests.support import oidc
 from tests.support.earners import PASSWORD, Earner, csrf_token
 from tests.support.oidc import TAMPER, award_badge, idp_sign_in
-from tests.support.oidc import oidc_live as live  # noqa: F401 (this file's stack, beside the provider)
+
+live = oidc.oidc_live  # this file's own stack, beside the test provider
 
 CEREMONY = re.compile(r'name="ceremony" value="([^"]+)"')
 
