@@ -40,9 +40,12 @@ replay-dead-letters: .venv/.stamp
 tests/dcc/node_modules/.package-lock.json: tests/dcc/package-lock.json
 	cd tests/dcc && npm ci --no-audit --no-fund
 
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund
+
 # Both cores: one worker per core, each taking whole test files (--dist loadfile), so an e2e file's stack and
 # its tests stay together.
-test: .venv/.stamp validator browser tests/dcc/node_modules/.package-lock.json
+test: .venv/.stamp validator browser tests/dcc/node_modules/.package-lock.json tests/oidc/node_modules/.package-lock.json
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
