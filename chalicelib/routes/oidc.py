@@ -17,6 +17,7 @@ from chalicelib.web.sessions import (
     client_ip,
     cookie_header,
     current_account,
+    current_session,
     form_body,
     safe_next,
     session_token,
@@ -62,6 +63,8 @@ def callback(provider_id):
     outcome = social.finish(
         provider, answer, browser=flows.browser(request), store=current(), signed_in=signed_in
     )
+    if isinstance(outcome, social.Confirmed):
+        return _confirmed(outcome)
     if isinstance(outcome, social.Linked):
         return pagekit.redirect(f"{SETTINGS}?done=linked")
     if isinstance(outcome, social.NeedsProof):
@@ -82,6 +85,33 @@ def _signed_in(outcome: social.SignedIn) -> Response:
     sessions.end(session_token(_request()), store=store)
     token = sessions.start(outcome.account, store=store)
     return pagekit.redirect(safe_next(outcome.next), cookie_header(token))
+
+
+def _confirmed(outcome) -> Response:
+    """A reauth at the provider: this session may make sensitive changes for a while."""
+    session = current_session(_request())
+    if session is None or session.account.id != outcome.account.id:
+        return pagekit.login_redirect(_request())
+    sessions.confirm(session, store=current())
+    return pagekit.redirect(safe_next(outcome.next))
+
+
+@pagekit.page(blueprint, "/reauth/oidc/{provider_id}")
+def reauth(provider_id):
+    """Confirm it is you by signing in again at a provider linked to the account (a GET link: the
+    provider is another origin). It carries the session's CSRF token, so no other site can start it."""
+    request = _request()
+    account, redirect = pagekit.signed_in(request)
+    if redirect is not None:
+        return redirect
+    csrf.check(request, _query())
+    provider = providers.get(provider_id)
+    browser, cookie = flows.start(request, cross_site_post=provider.response_mode == "form_post")
+    nxt = safe_next(_query().get("next"))
+    url = social.begin(
+        provider, next=nxt, browser=browser, store=current(), account_id=account.id, reauth=True
+    )
+    return pagekit.redirect(url, cookie)
 
 
 # --- proving the account that holds the address ---------------------------------------------------

@@ -236,3 +236,15 @@ def test_every_other_form_post_wants_the_csrf_token(browser, memory_store):
             assert answer.status_code in (403, 404, 409, 410), path
         else:
             assert answer.status_code == 403, path
+
+
+def test_the_reauth_partial_offers_each_provider_with_the_sessions_token(browser):
+    from chalicelib.web.pages import environment
+
+    html = (
+        environment()
+        .get_template("pages/_reauth_oidc.html")
+        .render(csrf_token="t/k+n", next="/settings/emails")
+    )
+    assert 'href="/reauth/oidc/google?csrf_token=t/k%2Bn&amp;next=/settings/emails"' in html
+    assert "Confirm with Corp ID" in html

@@ -314,3 +314,31 @@ def test_a_link_answer_never_links_to_whoever_is_signed_in_by_then(memory_client
     refused = callback(person, "corp", answer)
     assert refused.status_code == 403 and "Sign in to the account you were linking from" in refused.text
     assert store.identities.owner("corp", "corp-ada") is None
+
+
+def test_a_passwordless_account_confirms_it_is_you_at_its_provider(memory_client, store, monkeypatch):
+    """Reauth without a password: sign in again at a provider linked to the account, just now."""
+    import time
+
+    from chalicelib.services.earners import sessions
+    from tests.support.oidc import query
+
+    person = signed_in_browser(memory_client, store)
+    later = sessions.now() + sessions.FRESH_SECONDS + 5
+    monkeypatch.setattr(sessions, "now", lambda: later)
+    assert person.get(link_path(person, "corp")).headers["Location"].startswith("/reauth")
+    token = csrf_token(person.get("/password/change").text)
+    assert person.get("/reauth/oidc/google?next=/settings/sign-in").status_code == 403  # no CSRF token
+    path = f"/reauth/oidc/google?csrf_token={token}&next=/settings/sign-in"
+
+    def confirm(**claims):
+        url = authorize_url(person, path=path)
+        assert query(url)["prompt"] == "login" and query(url)["max_age"] == "0"
+        return callback(person, "google", store.openid.authorize(url, **claims))
+
+    assert confirm(sub="g-someone-else", auth_time=int(time.time())).status_code == 403  # not linked here
+    assert confirm(sub="g-ada", auth_time=int(time.time()) - 3600).status_code == 403  # not asked again
+    assert person.get(link_path(person, "corp")).headers["Location"].startswith("/reauth")  # still stale
+    done = confirm(sub="g-ada", auth_time=int(later))
+    assert done.status_code == 303 and done.headers["Location"] == "/settings/sign-in"
+    assert person.get(link_path(person, "corp")).headers["Location"].startswith("https://id.corp.example/")

@@ -61,6 +61,14 @@ class Linked:
 
 
 @dataclass(frozen=True)
+class Confirmed:
+    """The signed-in person signed in again at a provider linked to their account (reauth)."""
+
+    account: Account
+    next: str
+
+
+@dataclass(frozen=True)
 class NeedsProof:
     secret: str  # the "oidc-proof" ceremony, for the proof page's forms
     email: str
@@ -81,8 +89,17 @@ def redirect_uri(provider: Provider) -> str:
     return f"{urls.base()}/login/oidc/{provider.id}/callback"
 
 
-def begin(provider: Provider, *, next: str, browser: str, store: Store, account_id: str | None = None) -> str:
-    """The provider's authorize URL for this browser. `account_id`: link to that (signed-in) account."""
+def begin(
+    provider: Provider,
+    *,
+    next: str,
+    browser: str,
+    store: Store,
+    account_id: str | None = None,
+    reauth: bool = False,
+) -> str:
+    """The provider's authorize URL for this browser. `account_id`: link to that (signed-in) account, or
+    with `reauth`, have its person sign in again at a provider linked to it (a fresh session)."""
     from authlib.common.urls import add_params_to_uri
     from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
@@ -90,6 +107,9 @@ def begin(provider: Provider, *, next: str, browser: str, store: Store, account_
     _same_issuer(provider, meta)
     verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(24)
     data = {"provider": provider.id, "nonce": nonce, "verifier": verifier, "next": next}
+    if reauth:
+        data["purpose"] = "reauth"
+        data["started"] = str(int(time.time()))
     state = ceremonies.begin(
         "oidc", browser=browser, seconds=FLOW_SECONDS, account_id=account_id, data=data, store=store
     )
@@ -102,6 +122,8 @@ def begin(provider: Provider, *, next: str, browser: str, store: Store, account_
         "code_challenge": create_s256_code_challenge(verifier),
         "code_challenge_method": "S256",
     }
+    if reauth:  # the provider asks for the password (or its own check) again, and says when
+        params |= {"prompt": "login", "max_age": "0"}
     return add_params_to_uri(meta["authorization_endpoint"], list(params.items()))
 
 
@@ -118,7 +140,7 @@ def finish(
     browser: str | None,
     store: Store,
     signed_in: Account | None = None,
-) -> SignedIn | Linked | NeedsProof | NeedsTerms:
+) -> SignedIn | Linked | Confirmed | NeedsProof | NeedsTerms:
     """What the provider's answer (the callback's `state`, `code` or `error`, Apple's `user`) leads to."""
     state, code = _param(answer, "state"), _param(answer, "code")
     ceremony = ceremonies.finish(state, "oidc", browser=browser, store=store)  # spent: one use
@@ -127,6 +149,8 @@ def finish(
     if _param(answer, "error") or not code:
         raise Refused(f"{provider.title} did not sign you in. Start again, or sign in another way.")
     claims = _claims(provider, code, ceremony, store=store)
+    if ceremony.data.get("purpose") == "reauth":
+        return _confirm(provider, claims, ceremony, signed_in, store=store)
     if ceremony.account_id is not None:
         return _link_from_settings(provider, claims, ceremony, signed_in, store=store)
     nxt = ceremony.data.get("next", "")
@@ -231,6 +255,22 @@ def _link_from_settings(
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
     link(signed_in, provider, claims["sub"], email, store=store)
     return Linked(store.accounts.get(signed_in.id) or signed_in, provider)
+
+
+def _confirm(
+    provider: Provider, claims: dict, ceremony: Ceremony, signed_in: Account | None, *, store: Store
+) -> Confirmed:
+    """A reauth: the identity must be linked to the signed-in account that asked, and signed in just now."""
+    if signed_in is None or signed_in.id != ceremony.account_id:
+        raise Refused("Sign in to the account you were confirming, then start again.")
+    found = store.identities.owner(provider.id, claims["sub"])
+    if found is None or found.account_id != signed_in.id:
+        raise Refused(f"This {provider.title} sign-in is not linked to your Laurel account.")
+    auth_time = claims.get("auth_time")
+    started = int(ceremony.data.get("started", "0"))
+    if isinstance(auth_time, int | float) and auth_time < started - id_tokens.LEEWAY_SECONDS:
+        raise Refused(f"{provider.title} did not ask you to sign in again. Start again.")
+    return Confirmed(signed_in, ceremony.data.get("next", ""))
 
 
 def link(account: Account, provider: Provider, subject: str, email: str | None, *, store: Store) -> None:
