@@ -45,7 +45,7 @@ def start(provider_id):
     provider = providers.get(provider_id)
     browser, cookie = flows.start(_request(), cross_site_post=provider.response_mode == "form_post")
     nxt = safe_next(_query().get("next"))
-    url = social.begin(provider, next=nxt, browser=browser, store=current())
+    url = social.begin(provider, next=nxt, browser=browser, store=current(), client_ip=client_ip(_request()))
     return pagekit.redirect(url, cookie)
 
 
@@ -109,7 +109,13 @@ def reauth(provider_id):
     browser, cookie = flows.start(request, cross_site_post=provider.response_mode == "form_post")
     nxt = safe_next(_query().get("next"))
     url = social.begin(
-        provider, next=nxt, browser=browser, store=current(), account_id=account.id, reauth=True
+        provider,
+        next=nxt,
+        browser=browser,
+        store=current(),
+        account_id=account.id,
+        reauth=True,
+        client_ip=client_ip(request),
     )
     return pagekit.redirect(url, cookie)
 
@@ -212,7 +218,14 @@ def link(provider_id):
     csrf.check(request, _query())
     provider = providers.get(provider_id)
     browser, cookie = flows.start(request, cross_site_post=provider.response_mode == "form_post")
-    url = social.begin(provider, next=SETTINGS, browser=browser, store=current(), account_id=account.id)
+    url = social.begin(
+        provider,
+        next=SETTINGS,
+        browser=browser,
+        store=current(),
+        account_id=account.id,
+        client_ip=client_ip(request),
+    )
     return pagekit.redirect(url, cookie)
 
 

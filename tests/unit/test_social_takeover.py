@@ -342,3 +342,39 @@ def test_a_passwordless_account_confirms_it_is_you_at_its_provider(memory_client
     done = confirm(sub="g-ada", auth_time=int(later))
     assert done.status_code == 303 and done.headers["Location"] == "/settings/sign-in"
     assert person.get(link_path(person, "corp")).headers["Location"].startswith("https://id.corp.example/")
+
+
+def test_starting_sign_ins_is_counted_per_client_before_a_ceremony_is_kept(memory_client, store, monkeypatch):
+    from chalicelib.services.shared import ratelimit
+
+    monkeypatch.setattr(ratelimit, "CLIENT_FORMS", ratelimit.Limit("client-forms", 3, 3600))
+    person = browser(memory_client)
+    assert [person.get("/login/oidc/google").status_code for _ in range(4)] == [303, 303, 303, 429]
+    assert len(store.db.table("ceremonies")) == 3
+
+
+def test_link_codes_count_against_the_address(memory_client, store, ada):
+    person, page, secret = proof_page(memory_client, store)
+    ask = {"csrf_token": csrf_token(page.text), "ceremony": secret}
+    assert person.post("/login/oidc/confirm/code", ask).status_code == 200
+    again = person.post("/login/oidc/confirm/code", ask)  # within the minute
+    assert again.status_code == 429 and "We sent a code recently" in again.text
+    assert len([m for m in store.mail.sent if m["to"] == ADA]) == 1
+
+
+def test_a_busy_store_is_503_and_the_code_still_works(memory_client, store, ada, monkeypatch):
+    from chalicelib.errors import Busy
+
+    person, page, secret = proof_page(memory_client, store)
+    person.post("/login/oidc/confirm/code", {"csrf_token": csrf_token(page.text), "ceremony": secret})
+    code = activation_code(store.mail.sent[-1]["html"])
+    real = store.codes.try_link_code
+
+    def busy(*args, **kw):
+        raise Busy("throttled")
+
+    monkeypatch.setattr(store.codes, "try_link_code", busy)
+    assert post_proof(person, page, secret, code=code).status_code == 503
+    monkeypatch.setattr(store.codes, "try_link_code", real)
+    assert post_proof(person, page, secret, code=code).status_code == 303
+    assert store.identities.owner("google", "g-ada").account_id == ada.id

@@ -24,10 +24,10 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.errors import Changed, Conflict, NotFound, Taken
+from chalicelib.errors import Busy, Changed, Conflict, NotFound, Taken
 from chalicelib.services.earners import ceremonies, id_tokens, providers
 from chalicelib.services.earners.id_tokens import Refused
-from chalicelib.services.shared import fields, ids, mailer, urls
+from chalicelib.services.shared import fields, ids, mailer, ratelimit, urls
 from chalicelib.services.shared.ratelimit import TooMany
 from chalicelib.store.identities import Identity
 
@@ -97,12 +97,16 @@ def begin(
     store: Store,
     account_id: str | None = None,
     reauth: bool = False,
+    client_ip: str = "unknown",
 ) -> str:
     """The provider's authorize URL for this browser. `account_id`: link to that (signed-in) account, or
     with `reauth`, have its person sign in again at a provider linked to it (a fresh session)."""
     from authlib.common.urls import add_params_to_uri
     from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+    # Anyone may start one, and each keeps a ceremony: counted per client before anything is written.
+    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
+        raise TooMany("Too many requests from your network. Try again later.")
     meta = store.openid.metadata(provider.discovery_issuer)
     _same_issuer(provider, meta)
     verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(24)
@@ -236,7 +240,7 @@ def _linked_account(provider: Provider, identity: Identity, *, store: Store) -> 
             f"This {provider.title} sign-in belongs to a Laurel account that was merged into another or "
             "closed. Sign in to the account it was merged into, and link it there."
         )
-    with contextlib.suppress(Exception):  # a record of use, never a reason to refuse the sign-in
+    with contextlib.suppress(Busy):  # a record of use, never a reason to refuse the sign-in
         store.identities.touch(identity.provider, identity.subject, at=ids.now())
     return account
 
