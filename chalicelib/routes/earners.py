@@ -293,11 +293,13 @@ def password_change():
     account = current_account(_request())
     if account is None:
         return _login_redirect()
-    if not account.password_hash:  # no current password to ask for: set a first one (sign-in settings)
-        return _redirect("/settings/sign-in")
     if _request().method == "GET":
+        if not account.password_hash:  # no current password to ask for: set a first one (sign-in settings)
+            return _redirect("/settings/sign-in")
         return _html("pages/password_change.html", account=account)
-    form = _form()
+    form = _form()  # the CSRF check comes first, whatever the account
+    if not account.password_hash:
+        return _redirect("/settings/sign-in")
     try:
         account = accounts.change_password(account, form, store=current())
     except Invalid as error:
