@@ -23,6 +23,8 @@ from chalicelib.config import get_settings  # noqa: E402
 from chalicelib.store import schema  # noqa: E402
 
 STAGE = "prod"
+SECRETS_PREFIX = f"/laurel/{STAGE}/"  # SSM parameters the functions may read (OpenID client secrets)
+SECRETS_NAMES = f"laurel/{STAGE}/"  # and Secrets Manager secrets (Apple's key, the challenge key)
 BUILD = ROOT / "build"
 RESOURCES = BUILD / "resources.json"
 POLICY = BUILD / "lambda-policy.json"
@@ -53,6 +55,8 @@ IMPORT_NAMES = {
     "pyyaml": "yaml",
     "argon2-cffi": "argon2",
     "python-dateutil": "dateutil",
+    "pyopenssl": "OpenSSL",
+    "pyasn1-modules": "pyasn1_modules",
 }
 
 
@@ -211,6 +215,13 @@ def mail_parts() -> dict | None:
     return parts
 
 
+def secret_resources() -> dict:
+    """The proof-of-work challenge's HMAC key, made by Secrets Manager at deploy time (nobody types it)."""
+    generated = {"PasswordLength": 64, "ExcludePunctuation": True}
+    properties = {"Name": f"{SECRETS_NAMES}altcha-key", "GenerateSecretString": generated}
+    return {"AltchaSecret": {"Type": "AWS::SecretsManager::Secret", "Properties": properties}}
+
+
 def ses_resources() -> dict:
     """The award-notice SES template, when its source files exist."""
     parts = mail_parts()
@@ -239,6 +250,19 @@ def parameters() -> dict:
             "MinLength": 32,
             "Description": "HMAC key of the signed unsubscribe links (random, at least 32 characters)",
         },
+        "OidcProviders": {
+            "Type": "String",
+            "Default": "[]",
+            "Description": "JSON list of OpenID Connect providers (README: Sign-in providers). Client "
+            f"secrets are named, never given: SSM parameters under {SECRETS_PREFIX} or Secrets Manager "
+            f"secrets named {SECRETS_NAMES}...",
+        },
+        "AltchaCost": {
+            "Type": "Number",
+            "Default": 50000,
+            "MinValue": 1000,
+            "Description": "Proof-of-work iterations a browser spends per sign-up or reset form",
+        },
     }
 
 
@@ -254,6 +278,9 @@ def environment() -> dict:
         PUBLIC_BASE_URL={"Ref": "PublicBaseUrl"},
         AWARD_NOTICE_TEMPLATE=s.award_notice_template,
         UNSUBSCRIBE_SECRET={"Ref": "UnsubscribeSecret"},
+        OIDC_PROVIDERS={"Ref": "OidcProviders"},
+        ALTCHA_COST={"Ref": "AltchaCost"},
+        ALTCHA_SECRET_PARAMETER={"Ref": "AltchaSecret"},  # the secret's ARN; its value never in the env
         STAGE=STAGE,
     )
     return env
@@ -274,6 +301,8 @@ def lambda_policy() -> dict:
     ses = ["ses:SendEmail", "ses:SendTemplatedEmail", "ses:SendBulkTemplatedEmail"]
     ses_arn = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
     template = get_settings().award_notice_template
+    ssm_arn = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
+    sm_arn = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
     statements = [
         statement("Tables", dynamo, [r for t in TABLES for r in (arn(t), sub(f"${{{t}.Arn}}/index/*"))]),
         statement("Images", s3, [sub("${ImagesBucket.Arn}/*")]),
@@ -281,6 +310,12 @@ def lambda_policy() -> dict:
         # SES authorises on the From identity, the template and (in the sandbox) the recipient identity.
         statement("Mail", ses, [sub(f"{ses_arn}:identity/*"), sub(f"{ses_arn}:template/{template}")]),
         statement("SigningKeys", ["kms:GenerateDataKey", "kms:Decrypt"], [arn("SigningKey")]),
+        # Sign-in secrets: OpenID client secrets and the challenge key, only this stage's. SecureStrings use
+        # the AWS managed key aws/ssm, whose key policy lets SSM decrypt for the account's principals.
+        statement("SignInParameters", ["ssm:GetParameter"], [sub(f"{ssm_arn}:parameter{SECRETS_PREFIX}*")]),
+        statement(
+            "SignInSecrets", ["secretsmanager:GetSecretValue"], [sub(f"{sm_arn}:secret:laurel/{STAGE}/*")]
+        ),
         statement(
             "Logs",
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
@@ -307,6 +342,7 @@ def merge_template() -> dict:
         **bucket_resources(),
         **queue_resources(),
         **kms_resources(),
+        **secret_resources(),
         **ses_resources(),
         **api_resources(),
     }

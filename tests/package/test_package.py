@@ -20,7 +20,13 @@ ZIP = OUT / "deployment.zip"
 SAM = OUT / "sam.json"
 BIN = Path(sys.executable).parent
 # Distribution name -> import package, where they differ.
-IMPORT_NAMES = {"pillow": "PIL", "markdown-it-py": "markdown_it", "argon2-cffi": "argon2"}
+IMPORT_NAMES = {
+    "pillow": "PIL",
+    "markdown-it-py": "markdown_it",
+    "argon2-cffi": "argon2",
+    "pyopenssl": "OpenSSL",
+    "pyasn1-modules": "pyasn1_modules",
+}
 # Services whose actions have no resource-level permissions, so "*" is the only valid Resource.
 # X-Ray (only when tracing is on). Logs and SES do accept ARNs, and the policy scopes them.
 STAR_RESOURCE_SIDS = {"XRay"}
@@ -232,3 +238,23 @@ def test_role_policy_covers_tables_and_indexes(resources):
     for t in tables:
         assert json.dumps({"Fn::GetAtt": [t, "Arn"]}, sort_keys=True) in targets
         assert json.dumps({"Fn::Sub": f"${{{t}.Arn}}/index/*"}, sort_keys=True) in targets
+
+
+def test_sign_in_secrets_are_named_never_given(build, resources):
+    """OpenID client secrets and the challenge key reach the functions as names (an SSM parameter, a secret's
+    ARN), never as values in the environment; the role reads only this stage's."""
+    env = json.loads(SAM.read_text())["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["ALTCHA_SECRET_PARAMETER"] == {"Ref": "AltchaSecret"}
+    assert env["OIDC_PROVIDERS"] == {"Ref": "OidcProviders"}
+    secret = resources["AltchaSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret" and "GenerateSecretString" in secret["Properties"]
+    reads = {
+        a: r
+        for s in role_statements(resources)
+        for a in as_list(s["Action"])
+        if a.startswith(("ssm:", "secretsmanager:"))
+        for r in [json.dumps(s["Resource"])]
+    }
+    assert set(reads) == {"ssm:GetParameter", "secretsmanager:GetSecretValue"}
+    assert ":parameter/laurel/prod/*" in reads["ssm:GetParameter"]
+    assert ":secret:laurel/prod/*" in reads["secretsmanager:GetSecretValue"]
