@@ -75,6 +75,9 @@ def test_a_keyboard_alone_solves_the_check_and_sends_the_form(page, live):
     widget.get_by_role("checkbox").wait_for()
     # What a screen reader is told: a checkbox named by its label, not checked yet.
     assert '- checkbox "I\'m not a robot"' in widget.aria_snapshot()
+    # No collector of mouse and key movements ("human interaction signature"), no third-party footer link.
+    settings = widget.evaluate("w => w.getConfiguration()")
+    assert settings["humanInteractionSignature"] is False and settings["hideFooter"] is True
     email = page.get_by_label("Email address")
     email.focus()
     page.keyboard.type("keyboard.only@example.org")
