@@ -38,8 +38,8 @@ def package() -> Path:
     return PACKAGE
 
 
-# These two read tests/web's node_modules (npm ci when missing): `make test` installs it first (a stamp target);
-# the fast tier leaves them out.
+# These two read tests/web's node_modules (npm ci when missing): `make test` installs it first (a stamp
+# target); the fast tier leaves them out.
 @pytest.mark.slow
 def test_the_pinned_version_is_the_installed_one(package):
     pinned = json.loads((WEB / "package.json").read_text())["dependencies"]["altcha"]
