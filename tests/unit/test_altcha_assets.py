@@ -38,11 +38,15 @@ def package() -> Path:
     return PACKAGE
 
 
+# These two read tests/web's node_modules (npm ci when missing): `make test` installs it first (a stamp
+# target); the fast tier leaves them out.
+@pytest.mark.slow
 def test_the_pinned_version_is_the_installed_one(package):
     pinned = json.loads((WEB / "package.json").read_text())["dependencies"]["altcha"]
     assert pinned == json.loads((package / "package.json").read_text())["version"] == "3.2.2"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(COPIES))
 def test_each_copied_file_is_byte_identical_to_the_package(package, name):
     ours = (ROOT / "chalicelib" / "assets" / name).read_bytes()

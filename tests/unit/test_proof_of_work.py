@@ -332,3 +332,14 @@ def test_a_deployed_stage_signs_with_its_secret_and_refuses_the_development_key(
     memory_store.secrets.values["/laurel/prod/altcha"] = ""
     with pytest.raises(ConfigError, match="empty"):
         proof_of_work.new_challenge(store=memory_store)
+
+
+def test_a_replay_is_refused_on_dynamodb_too(client):
+    """The single-use count is one UpdateItem ADD on the accounts table (in-process moto): the second
+    sending of the same payload reads 2, not 1."""
+    payload = solved()
+    browser = Browser(client)
+    form = {"csrf_token": browser.csrf("/password/forgot"), "email": ADA, "altcha": payload}
+    assert browser.post("/password/forgot", form).status_code == 200
+    replay = browser.post("/password/forgot", form)
+    assert replay.status_code == 422 and escape(proof_of_work.USED) in replay.text

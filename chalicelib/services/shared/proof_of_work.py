@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 FIELD = "altcha"  # the widget's hidden input
 ALGORITHM = "PBKDF2/SHA-256"  # native in browsers (WebCrypto), no WebAssembly worker needed
 LIFETIME = 600  # seconds a challenge may be solved and sent in
-COUNTERS = (20, 60)  # the secret counter is drawn from this range: derivations a browser tries, about
+COUNTERS = (20, 60)  # the secret counter, drawn from [20, 60): about that many derivations per form
 MAX_PAYLOAD = 4096  # a real payload is ~700 characters; longer ones are refused before any decoding
 # Single use: the challenge's signature is counted once, in the window its expiry falls in (the counter
 # outlives the challenge: it is kept two windows), like a queued mail request (ratelimit.MAIL_REQUEST_ONCE).
