@@ -67,6 +67,8 @@ def callback(provider_id):
         return _confirmed(outcome)
     if isinstance(outcome, social.Linked):
         return pagekit.redirect(f"{SETTINGS}?done=linked")
+    if isinstance(outcome, social.NeedsAddress):
+        return _address_page(outcome.secret, provider.title, form={"email": outcome.suggested})
     if isinstance(outcome, social.NeedsProof):
         return _proof_page(outcome.secret, outcome.email, provider.title, outcome.has_password)
     if isinstance(outcome, social.NeedsTerms):
@@ -177,6 +179,51 @@ def confirm_code():
     return _proof_page(
         secret, ceremony.data["email"], title, bool(account and account.password_hash), code_sent=True
     )
+
+
+# --- an address the provider did not vouch for -------------------------------------------------------
+
+
+def _address_page(secret: str, title: str, *, status: int = 200, **extra: Any) -> Response:
+    context = {"ceremony": secret, "provider": title, "form": {}, **extra}
+    return _html("pages/oidc_address.html", status=status, **context)
+
+
+@pagekit.page(blueprint, "/login/oidc/address", ("POST",))
+def address():
+    """Mail a code to the address the person names (the same answer for any address)."""
+    form = pagekit.posted_form(_request())
+    secret, browser = form.get("ceremony", ""), flows.browser(_request())
+    ceremony = social_proof.address(secret, browser=browser, store=current())
+    title = providers.get(ceremony.data["provider"]).title
+    try:
+        email = social_proof.send_address_code(
+            secret, form.get("email", ""), client_ip(_request()), browser=browser, store=current()
+        )
+    except Invalid as error:
+        kept = {"email": form.get("email", "")}
+        return _address_page(secret, title, status=422, form=kept, errors=pagekit.field_errors(error))
+    return _address_page(secret, title, form={"email": email}, code_sent=True)
+
+
+@pagekit.page(blueprint, "/login/oidc/address/code", ("POST",))
+def address_code():
+    form = pagekit.posted_form(_request())
+    secret, browser = form.get("ceremony", ""), flows.browser(_request())
+    email = form.get("email", "")
+    try:
+        outcome = social_proof.by_address_code(
+            secret, email, form.get("code", ""), client_ip(_request()), browser=browser, store=current()
+        )
+    except Invalid as error:
+        ceremony = social_proof.address(secret, browser=browser, store=current())
+        title = providers.get(ceremony.data["provider"]).title
+        errors = pagekit.field_errors(error)
+        return _address_page(secret, title, status=422, form={"email": email}, code_sent=True, errors=errors)
+    if isinstance(outcome, social.NeedsTerms):
+        names = {"first_name": outcome.first_name, "last_name": outcome.last_name}
+        return _terms_page(outcome.secret, outcome.email, outcome.provider.title, form=names)
+    return _signed_in(outcome)
 
 
 # --- a new account --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 MAX_NAME = 100
-RESERVED = frozenset({"confirm", "welcome"})  # paths under /login/oidc/ that are not providers
+RESERVED = frozenset({"address", "confirm", "welcome"})  # paths under /login/oidc/ that are not providers
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ the code for an ID token (id_tokens.check) and decides:
   social_proof.py);
 - otherwise NeedsTerms: a new, passwordless account with the address verified (social_proof.py);
 - an address the provider does not vouch for (`email_verified` false, Microsoft, generic issuers) finds
-  and creates nothing: the person is told to sign in another way and link the provider in settings.
+  and creates nothing until the person proves an address with a code mailed there (NeedsAddress); then
+  as above (the code proves the address, so it also proves the account that holds it verified).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ FLOW_SECONDS = 600  # the round trip to the provider
 PROOF_SECONDS = 900  # proving the account that holds the address (as long as a link code lives)
 NEW_SECONDS = 1800  # the terms page of a new account
 MAX_PARAM = 4096  # state, code and error as the provider sends them back
+ADDRESS = "oidc-address"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,17 @@ class NeedsProof:
     email: str
     provider: Provider
     has_password: bool
+
+
+@dataclass(frozen=True)
+class NeedsAddress:
+    """The provider does not vouch for an address (email_verified false, Microsoft, generic issuers): the
+    person names one and proves it with a code mailed there (social_proof.py) before anything is found or
+    created with it."""
+
+    secret: str  # the "oidc-address" ceremony
+    suggested: str  # the address the provider gave, only to fill the field
+    provider: Provider
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,7 @@ def finish(
     browser: str | None,
     store: Store,
     signed_in: Account | None = None,
-) -> SignedIn | Linked | Confirmed | NeedsProof | NeedsTerms:
+) -> SignedIn | Linked | Confirmed | NeedsAddress | NeedsProof | NeedsTerms:
     """What the provider's answer (the callback's `state`, `code` or `error`, Apple's `user`) leads to."""
     state, code = _param(answer, "state"), _param(answer, "code")
     ceremony = ceremonies.finish(state, "oidc", browser=browser, store=store)  # spent: one use
@@ -161,12 +174,29 @@ def finish(
     identity = store.identities.owner(provider.id, claims["sub"])
     if identity is not None:
         return SignedIn(_linked_account(provider, identity, store=store), nxt)
-    email = fields.normalise(claims.get("email") or "") if provider.trusts_email(claims) else ""
-    if not email or len(email) > 254 or "@" not in email:
-        raise UnprovenAddress(unproven(provider))
     first, last = provider.names(claims, _apple_user(answer))
-    data = {"provider": provider.id, "subject": claims["sub"], "email": email, "next": nxt}
-    data |= {"first_name": first, "last_name": last}
+    data = {"provider": provider.id, "subject": claims["sub"], "next": nxt, "first_name": first}
+    data |= {"last_name": last}
+    email = fields.normalise(claims.get("email") or "") if provider.trusts_email(claims) else ""
+    if not plausible(email):  # the provider does not vouch for it: a code to the address decides
+        given = claims.get("email")
+        suggested = fields.normalise_and_check_email(given) if isinstance(given, str) else None
+        secret = ceremonies.begin(ADDRESS, browser=browser, seconds=NEW_SECONDS, data=data, store=store)
+        return NeedsAddress(secret, suggested or "", provider)
+    return after_address(provider, email, data, browser=browser, store=store)
+
+
+def plausible(email: str) -> bool:
+    return 3 <= len(email) <= 254 and "@" in email
+
+
+def after_address(
+    provider: Provider, email: str, data: dict[str, str], *, browser: str | None, store: Store
+) -> NeedsProof | NeedsTerms:
+    """The address is proven (by the provider, or by a code): the account that holds it verified asks for
+    its proof; otherwise a new account's terms."""
+    data = {**data, "email": email}
+    first, last = data.get("first_name", ""), data.get("last_name", "")
     holder = store.accounts.owner_of(email)
     if holder is not None and holder.verified:
         owner = store.accounts.get(holder.account_id)
@@ -178,18 +208,6 @@ def finish(
         return NeedsProof(secret, email, provider, bool(owner.password_hash))
     secret = ceremonies.begin("oidc-new", browser=browser, seconds=NEW_SECONDS, data=data, store=store)
     return NeedsTerms(secret, email, provider, first, last)
-
-
-class UnprovenAddress(Refused):
-    """The provider does not vouch for the address: it neither finds nor creates an account."""
-
-
-def unproven(provider: Provider) -> str:
-    return (
-        f"{provider.title} did not confirm that the email address is yours, so Laurel cannot use it to "
-        f"find or create your account. Sign in with your email address (or create an account), then link "
-        f"{provider.title} on your sign-in settings page."
-    )
 
 
 def _param(answer: dict, name: str) -> str:
