@@ -248,3 +248,25 @@ def test_the_reauth_partial_offers_each_provider_with_the_sessions_token(browser
     )
     assert 'href="/reauth/oidc/google?csrf_token=t/k%2Bn&amp;next=/settings/emails"' in html
     assert "Confirm with Corp ID" in html
+
+
+def test_an_answer_naming_another_issuer_is_refused(browser, memory_store):
+    """RFC 9207: the authorization response's `iss` must be the provider the sign-in started with."""
+    url = authorize_url(browser)
+    answer = memory_store.openid.authorize(url, **ADA)
+    page = callback(browser, "google", {**answer, "iss": "https://id.corp.example"})
+    assert page.status_code == 403 and memory_store.openid.exchanges == []
+
+
+def test_a_bad_provider_setting_leaves_the_password_sign_in_working(memory_client, monkeypatch):
+    from chalicelib.config import get_settings
+
+    monkeypatch.setenv("OIDC_PROVIDERS", '[{"id": "google", "kind": "google"}]')  # no client
+    get_settings.cache_clear()
+    try:
+        page = memory_client.http.get("/login")
+        assert page.status_code == 200 and b"Continue with" not in page.body
+        assert memory_client.http.get("/login/oidc/google").status_code == 500  # logged, not half-done
+    finally:
+        monkeypatch.delenv("OIDC_PROVIDERS")
+        get_settings.cache_clear()

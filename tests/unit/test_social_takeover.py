@@ -57,6 +57,7 @@ def post_proof(person, page, secret, **form):
 def test_verified_email_of_an_existing_account_is_never_linked_silently(memory_client, store, ada):
     person, page, _ = proof_page(memory_client, store)
     assert ADA in page.text and "password" in page.text.lower()
+    assert "Lovelace" not in page.text  # only the address the provider gave, nothing of the account
     assert store.identities.owner("google", "g-ada") is None
     assert "__Host-laurel_session" not in person.cookies
     assert store.mail.sent == []  # not even a code until asked for one

@@ -165,6 +165,9 @@ def finish(
         raise Refused("This answer came back for another sign-in provider. Start again.")
     if _param(answer, "error") or not code:
         raise Refused(f"{provider.title} did not sign you in. Start again, or sign in another way.")
+    said = _param(answer, "iss")  # RFC 9207: who answered, against a mix-up of providers
+    if said and id_tokens.TENANT not in provider.expected_issuer and said != provider.expected_issuer:
+        raise Refused("This answer came back from another sign-in provider. Start again.")
     claims = _claims(provider, code, ceremony, store=store)
     if ceremony.data.get("purpose") == "reauth":
         return _confirm(provider, claims, ceremony, signed_in, store=store)
