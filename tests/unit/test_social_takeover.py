@@ -301,7 +301,7 @@ def signed_in_browser(memory_client, store, claims=GOOGLE_ADA):
 
 
 def link_path(person, provider: str) -> str:
-    token = csrf_token(person.get("/password/change").text)
+    token = csrf_token(person.get("/settings/emails").text)
     return f"/settings/sign-in/identities/{provider}/link?csrf_token={token}"
 
 
@@ -347,7 +347,7 @@ def test_unlink_of_the_last_way_in_is_refused(memory_client, store):
     person = signed_in_browser(memory_client, store)
     account = store.accounts.get(store.accounts.owner_of(ADA).account_id)
     row = social.listing(account, store=store)["identities"][0]
-    form = {"csrf_token": csrf_token(person.get("/password/change").text), "identity": row["subject_hash"]}
+    form = {"csrf_token": csrf_token(person.get("/settings/emails").text), "identity": row["subject_hash"]}
     refused = person.post("/settings/sign-in/identities/google/unlink", form)
     assert refused.status_code == 409 and "last way to sign in" in refused.text
     assert store.identities.owner("google", "g-ada") is not None
@@ -385,7 +385,7 @@ def test_a_passwordless_account_confirms_it_is_you_at_its_provider(memory_client
     later = sessions.now() + sessions.FRESH_SECONDS + 5
     monkeypatch.setattr(sessions, "now", lambda: later)
     assert person.get(link_path(person, "corp")).headers["Location"].startswith("/reauth")
-    token = csrf_token(person.get("/password/change").text)
+    token = csrf_token(person.get("/settings/emails").text)
     assert person.get("/reauth/oidc/google?next=/settings/sign-in").status_code == 403  # no CSRF token
     path = f"/reauth/oidc/google?csrf_token={token}&next=/settings/sign-in"
 
