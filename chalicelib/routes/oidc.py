@@ -9,7 +9,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.errors import Forbidden, Invalid
+from chalicelib.errors import Conflict, Forbidden, Invalid
 from chalicelib.services.earners import providers, sessions, social, social_proof
 from chalicelib.store import current
 from chalicelib.web import csrf, flows, pagekit
@@ -283,5 +283,17 @@ def unlink(provider_id):
     if redirect is not None:
         return redirect
     form = pagekit.posted_form(request)
-    social.unlink(account, provider_id, form.get("identity", ""), store=current())
+    try:
+        social.unlink(account, provider_id, form.get("identity", ""), store=current())
+    except Conflict as error:  # the last way in: said on the settings page, when it can say it
+        return _on_settings(request, account, error)
     return pagekit.redirect(f"{SETTINGS}?done=unlinked")
+
+
+def _on_settings(request, account, error: Conflict) -> Response:
+    """The sign-in settings page with the refusal (routes/sign_in_settings.py), else the problem page."""
+    try:
+        from chalicelib.routes.sign_in_settings import settings_page
+    except ImportError:  # the settings page is not in this build: the plain problem page
+        raise error from None
+    return settings_page(request, account, status=error.status, notice=error.detail)

@@ -276,3 +276,17 @@ def test_a_bad_provider_setting_leaves_the_password_sign_in_working(memory_clien
     finally:
         monkeypatch.delenv("OIDC_PROVIDERS")
         get_settings.cache_clear()
+
+
+def test_the_identities_partial_lists_linked_sign_ins_and_the_others_to_link(browser, memory_store):
+    from chalicelib.services.earners import social
+    from chalicelib.web.pages import environment
+
+    create_account(browser, memory_store)
+    account = memory_store.accounts.get(memory_store.accounts.owner_of("ada@example.org").account_id)
+    context = social.listing(account, store=memory_store)
+    assert [row["title"] for row in context["identities"]] == ["Google"]
+    assert [p.id for p in context["linkable"]] == ["corp", "microsoft", "apple"]
+    html = environment().get_template("pages/_identities.html").render(csrf_token="tok", **context)
+    assert "Unlink Google" in html and 'href="/settings/sign-in/identities/corp/link?csrf_token=tok"' in html
+    assert "g-ada" not in html  # the provider's subject is not shown, only a hash of it posted back
