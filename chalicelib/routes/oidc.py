@@ -59,9 +59,12 @@ def callback(provider_id):
     if request.method == "POST" and provider.response_mode != "form_post":
         raise Forbidden("This provider answers with a link, not a form.")
     answer = form_body(request) if request.method == "POST" else _query()
-    signed_in = current_account(request)
     outcome = social.finish(
-        provider, answer, browser=flows.browser(request), store=current(), signed_in=signed_in
+        provider,
+        answer,
+        browser=flows.browser(request),
+        store=current(),
+        signed_in=lambda: current_account(request),
     )
     if isinstance(outcome, social.Confirmed):
         return _confirmed(outcome)

@@ -22,6 +22,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -156,9 +157,10 @@ def finish(
     *,
     browser: str | None,
     store: Store,
-    signed_in: Account | None = None,
+    signed_in: Callable[[], Account | None] = lambda: None,
 ) -> SignedIn | Linked | Confirmed | NeedsAddress | NeedsProof | NeedsTerms:
-    """What the provider's answer (the callback's `state`, `code` or `error`, Apple's `user`) leads to."""
+    """What the provider's answer (the callback's `state`, `code` or `error`, Apple's `user`) leads to.
+    `signed_in` reads the browser's session, only for a link or a reauth (a sign-in needs none)."""
     state, code = _param(answer, "state"), _param(answer, "code")
     ceremony = ceremonies.finish(state, "oidc", browser=browser, store=store)  # spent: one use
     if ceremony.data.get("provider") != provider.id:
@@ -170,9 +172,9 @@ def finish(
         raise Refused("This answer came back from another sign-in provider. Start again.")
     claims = _claims(provider, code, ceremony, store=store)
     if ceremony.data.get("purpose") == "reauth":
-        return _confirm(provider, claims, ceremony, signed_in, store=store)
+        return _confirm(provider, claims, ceremony, signed_in(), store=store)
     if ceremony.account_id is not None:
-        return _link_from_settings(provider, claims, ceremony, signed_in, store=store)
+        return _link_from_settings(provider, claims, ceremony, signed_in(), store=store)
     nxt = ceremony.data.get("next", "")
     identity = store.identities.owner(provider.id, claims["sub"])
     if identity is not None:
