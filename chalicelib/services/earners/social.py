@@ -198,8 +198,8 @@ def plausible(email: str) -> bool:
 def after_address(
     provider: Provider, email: str, data: dict[str, str], *, browser: str | None, store: Store
 ) -> NeedsProof | NeedsTerms:
-    """The address is proven (by the provider, or by a code): the account that holds it verified asks for
-    its proof; otherwise a new account's terms."""
+    """The provider vouches for the address: the account that holds it verified asks for its proof (never
+    a silent link); otherwise a new account's terms."""
     data = {**data, "email": email}
     first, last = data.get("first_name", ""), data.get("last_name", "")
     holder = store.accounts.owner_of(email)
