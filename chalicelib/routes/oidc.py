@@ -6,6 +6,7 @@ templates/pages/_identities.html with social.listing)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
@@ -52,13 +53,19 @@ def start(provider_id):
 @pagekit.page(blueprint, "/login/oidc/{provider_id}/callback", ("GET", "POST"))
 def callback(provider_id):
     """The provider sends the browser back here. Apple POSTs its answer from its own site (form_post):
-    that POST is read without the CSRF form check, since the state (single use, bound to this browser's
-    flow cookie) is the check; no other route skips it."""
+    that POST is read without the CSRF form check and only turned into the GET every other provider
+    sends (a 303 to this URL): the state (single use, bound to the flow cookie) is the check, and the GET,
+    a top-level navigation, carries the SameSite=Lax session cookie a link or a reauth needs. No other
+    route skips the check."""
     provider = providers.get(provider_id)
     request = _request()
-    if request.method == "POST" and provider.response_mode != "form_post":
-        raise Forbidden("This provider answers with a link, not a form.")
-    answer = form_body(request) if request.method == "POST" else _query()
+    if request.method == "POST":
+        if provider.response_mode != "form_post":
+            raise Forbidden("This provider answers with a link, not a form.")
+        posted = form_body(request)
+        answer = {k: posted[k] for k in social.ANSWER if isinstance(posted.get(k), str)}
+        return pagekit.redirect(f"/login/oidc/{provider.id}/callback?{urlencode(answer)}")
+    answer = _query()
     outcome = social.finish(
         provider,
         answer,

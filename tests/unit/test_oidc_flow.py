@@ -208,7 +208,11 @@ def test_apple_answers_by_form_post_with_its_client_secret_jwt(browser, memory_s
         start.headers["Location"], sub="a-ada", email="ada@privaterelay.appleid.com", email_verified="true"
     )
     user = '{"name": {"firstName": "Ada", "lastName": "Lovelace"}}'
-    page = callback(browser, "apple", {**answer, "user": user}, post=True)  # no CSRF token: the state
+    posted = callback(browser, "apple", {**answer, "user": user, "id_token": "ignored"}, post=True)
+    assert posted.status_code == 303 and memory_store.openid.exchanges == []  # nothing spent by the POST
+    again = posted.headers["Location"]  # the same answer as a GET, where the Lax session cookie comes too
+    assert again.startswith("/login/oidc/apple/callback?") and "id_token" not in again
+    page = browser.get(again)
     assert page.status_code == 200 and 'value="Lovelace"' in page.text
     sent = memory_store.openid.exchanges[-1]
     secret = sent["auth"][1] if sent["auth"] else sent["form"]["client_secret"]

@@ -436,3 +436,20 @@ def test_a_busy_store_is_503_and_the_code_still_works(memory_client, store, ada,
     monkeypatch.setattr(store.codes, "try_link_code", real)
     assert post_proof(person, page, secret, code=code).status_code == 303
     assert store.identities.owner("google", "g-ada").account_id == ada.id
+
+
+def test_apple_links_from_settings_through_its_form_post(memory_client, store):
+    """Apple's answer is a cross-site POST, which carries no SameSite=Lax session cookie: it is turned into
+    a GET that does, so the link still checks who is signed in."""
+    person = signed_in_browser(memory_client, store)
+    url = authorize_url(person, path=link_path(person, "apple"))
+    answer = store.openid.authorize(
+        url, sub="a-ada", email="x@privaterelay.appleid.com", email_verified="true"
+    )
+    session = person.cookies.pop("__Host-laurel_session")  # what the cross-site POST carries: no session
+    posted = person.post("/login/oidc/apple/callback", answer)
+    person.cookies["__Host-laurel_session"] = session  # the GET it is sent to is a top-level navigation
+    done = person.get(posted.headers["Location"])
+    assert done.status_code == 303 and done.headers["Location"] == "/settings/sign-in?done=linked"
+    owner = store.accounts.owner_of(ADA).account_id
+    assert store.identities.owner("apple", "a-ada").account_id == owner

@@ -45,6 +45,7 @@ FLOW_SECONDS = 600  # the round trip to the provider
 PROOF_SECONDS = 900  # proving the account that holds the address (as long as a link code lives)
 NEW_SECONDS = 1800  # the terms page of a new account
 MAX_PARAM = 4096  # state, code and error as the provider sends them back
+ANSWER = ("state", "code", "error", "iss", "user")  # what a provider's answer may hold that we read
 ADDRESS = "oidc-address"
 
 
