@@ -282,7 +282,10 @@ def test_a_bad_provider_setting_leaves_the_password_sign_in_working(memory_clien
         get_settings.cache_clear()
 
 
-def test_the_identities_partial_lists_linked_sign_ins_and_the_others_to_link(browser, memory_store):
+def test_the_identities_partial_lists_linked_sign_ins_and_the_others_to_link(
+    browser, memory_store, monkeypatch
+):
+    from chalicelib.config import ConfigError
     from chalicelib.services.earners import social
     from chalicelib.web.pages import environment
 
@@ -294,3 +297,5 @@ def test_the_identities_partial_lists_linked_sign_ins_and_the_others_to_link(bro
     html = environment().get_template("pages/_identities.html").render(csrf_token="tok", **context)
     assert "Unlink Google" in html and 'href="/settings/sign-in/identities/corp/link?csrf_token=tok"' in html
     assert "g-ada" not in html  # the provider's subject is not shown, only a hash of it posted back
+    monkeypatch.setattr(social.providers, "configured", lambda: (_ for _ in ()).throw(ConfigError("bad")))
+    assert social.listing(account, store=memory_store)["identities"][0]["title"] == "google"  # still listed

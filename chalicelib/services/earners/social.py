@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.config import ConfigError
 from chalicelib.errors import Busy, Changed, Conflict, NotFound, Taken
 from chalicelib.services.earners import ceremonies, id_tokens, providers
 from chalicelib.services.earners.id_tokens import Refused
@@ -334,7 +335,11 @@ def tell_linked(account: Account, provider: Provider, email: str | None, *, stor
 def listing(account: Account, *, store: Store) -> dict[str, Any]:
     """For the sign-in settings page (templates/pages/_identities.html): the linked identities, and the
     configured providers not linked yet."""
-    configured = providers.configured()
+    try:
+        configured = providers.configured()
+    except ConfigError:  # a bad OIDC_PROVIDERS: the page still lists (and unlinks) what is linked
+        log.exception("OIDC_PROVIDERS cannot be read")
+        configured = {}
     linked = store.identities.listing(account.id)
     rows = [
         {
