@@ -44,7 +44,7 @@ def _query() -> dict[str, str]:
 def start(provider_id):
     """A GET link (form-action 'self' would stop a form's redirect to the provider)."""
     provider = providers.get(provider_id)
-    browser, cookie = flows.start(_request(), cross_site_post=provider.response_mode == "form_post")
+    browser, cookie = flows.start(_request(), cross_site_post=provider.form_post)
     nxt = safe_next(_query().get("next"))
     url = social.begin(provider, next=nxt, browser=browser, store=current(), client_ip=client_ip(_request()))
     return pagekit.redirect(url, cookie)
@@ -60,7 +60,7 @@ def callback(provider_id):
     provider = providers.get(provider_id)
     request = _request()
     if request.method == "POST":
-        if provider.response_mode != "form_post":
+        if not provider.form_post:
             raise Forbidden("This provider answers with a link, not a form.")
         posted = form_body(request)
         answer = {k: posted[k] for k in social.ANSWER if isinstance(posted.get(k), str)}
@@ -118,7 +118,7 @@ def reauth(provider_id):
         return redirect
     csrf.check(request, _query())
     provider = providers.get(provider_id)
-    browser, cookie = flows.start(request, cross_site_post=provider.response_mode == "form_post")
+    browser, cookie = flows.start(request, cross_site_post=provider.form_post)
     nxt = safe_next(_query().get("next"))
     url = social.begin(
         provider,
@@ -274,7 +274,7 @@ def link(provider_id):
         return redirect
     csrf.check(request, _query())
     provider = providers.get(provider_id)
-    browser, cookie = flows.start(request, cross_site_post=provider.response_mode == "form_post")
+    browser, cookie = flows.start(request, cross_site_post=provider.form_post)
     url = social.begin(
         provider,
         next=SETTINGS,

@@ -184,9 +184,12 @@ def live_providers(idp_base: str) -> list[dict]:
             "label": label,
         }
 
+    cross_site = idp_base.replace("127.0.0.1", "localhost")  # another site than the app's
+    post = entry("post", "generic", f"{cross_site}/post", "laurel-post", "Post ID")
     entries = [
         entry("google", "google", google, "laurel-google", "Google"),
         entry("corp", "generic", f"{idp_base}/generic", "laurel-generic", "Corp ID"),
+        post | {"extra": {"response_mode": "form_post"}},
     ]
     return entries + [entry(t, "google", google, t, t) for t in TAMPER]
 

@@ -63,6 +63,11 @@ class Provider:
         """Where /.well-known/openid-configuration is found."""
         return self.expected_issuer
 
+    @property
+    def form_post(self) -> bool:
+        """Whether it answers with a form POST from its own site (Apple; any issuer so configured)."""
+        return "form_post" in (self.response_mode, self.extra.get("response_mode"))
+
     def authorize_params(self) -> dict[str, str]:
         params = {"scope": self.scopes, **self.extra}
         if self.response_mode:
