@@ -6,10 +6,11 @@ templates/pages/_identities.html with social.listing)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
-from chalicelib.errors import Forbidden, Invalid
+from chalicelib.errors import Conflict, Forbidden, Invalid
 from chalicelib.services.earners import providers, sessions, social, social_proof
 from chalicelib.store import current
 from chalicelib.web import csrf, flows, pagekit
@@ -43,7 +44,7 @@ def _query() -> dict[str, str]:
 def start(provider_id):
     """A GET link (form-action 'self' would stop a form's redirect to the provider)."""
     provider = providers.get(provider_id)
-    browser, cookie = flows.start(_request(), cross_site_post=provider.response_mode == "form_post")
+    browser, cookie = flows.start(_request(), cross_site_post=provider.form_post)
     nxt = safe_next(_query().get("next"))
     url = social.begin(provider, next=nxt, browser=browser, store=current(), client_ip=client_ip(_request()))
     return pagekit.redirect(url, cookie)
@@ -52,21 +53,32 @@ def start(provider_id):
 @pagekit.page(blueprint, "/login/oidc/{provider_id}/callback", ("GET", "POST"))
 def callback(provider_id):
     """The provider sends the browser back here. Apple POSTs its answer from its own site (form_post):
-    that POST is read without the CSRF form check, since the state (single use, bound to this browser's
-    flow cookie) is the check; no other route skips it."""
+    that POST is read without the CSRF form check and only turned into the GET every other provider
+    sends (a 303 to this URL): the state (single use, bound to the flow cookie) is the check, and the GET,
+    a top-level navigation, carries the SameSite=Lax session cookie a link or a reauth needs. No other
+    route skips the check."""
     provider = providers.get(provider_id)
     request = _request()
-    if request.method == "POST" and provider.response_mode != "form_post":
-        raise Forbidden("This provider answers with a link, not a form.")
-    answer = form_body(request) if request.method == "POST" else _query()
-    signed_in = current_account(request)
+    if request.method == "POST":
+        if not provider.form_post:
+            raise Forbidden("This provider answers with a link, not a form.")
+        posted = form_body(request)
+        answer = {k: posted[k] for k in social.ANSWER if isinstance(posted.get(k), str)}
+        return pagekit.redirect(f"/login/oidc/{provider.id}/callback?{urlencode(answer)}")
+    answer = _query()
     outcome = social.finish(
-        provider, answer, browser=flows.browser(request), store=current(), signed_in=signed_in
+        provider,
+        answer,
+        browser=flows.browser(request),
+        store=current(),
+        signed_in=lambda: current_account(request),
     )
     if isinstance(outcome, social.Confirmed):
         return _confirmed(outcome)
     if isinstance(outcome, social.Linked):
         return pagekit.redirect(f"{SETTINGS}?done=linked")
+    if isinstance(outcome, social.NeedsAddress):
+        return _address_page(outcome.secret, provider.title, form={"email": outcome.suggested})
     if isinstance(outcome, social.NeedsProof):
         return _proof_page(outcome.secret, outcome.email, provider.title, outcome.has_password)
     if isinstance(outcome, social.NeedsTerms):
@@ -106,7 +118,7 @@ def reauth(provider_id):
         return redirect
     csrf.check(request, _query())
     provider = providers.get(provider_id)
-    browser, cookie = flows.start(request, cross_site_post=provider.response_mode == "form_post")
+    browser, cookie = flows.start(request, cross_site_post=provider.form_post)
     nxt = safe_next(_query().get("next"))
     url = social.begin(
         provider,
@@ -179,6 +191,51 @@ def confirm_code():
     )
 
 
+# --- an address the provider did not vouch for -------------------------------------------------------
+
+
+def _address_page(secret: str, title: str, *, status: int = 200, **extra: Any) -> Response:
+    context = {"ceremony": secret, "provider": title, "form": {}, **extra}
+    return _html("pages/oidc_address.html", status=status, **context)
+
+
+@pagekit.page(blueprint, "/login/oidc/address", ("POST",))
+def address():
+    """Mail a code to the address the person names (the same answer for any address)."""
+    form = pagekit.posted_form(_request())
+    secret, browser = form.get("ceremony", ""), flows.browser(_request())
+    ceremony = social_proof.address(secret, browser=browser, store=current())
+    title = providers.get(ceremony.data["provider"]).title
+    try:
+        email = social_proof.send_address_code(
+            secret, form.get("email", ""), client_ip(_request()), browser=browser, store=current()
+        )
+    except Invalid as error:
+        kept = {"email": form.get("email", "")}
+        return _address_page(secret, title, status=422, form=kept, errors=pagekit.field_errors(error))
+    return _address_page(secret, title, form={"email": email}, code_sent=True)
+
+
+@pagekit.page(blueprint, "/login/oidc/address/code", ("POST",))
+def address_code():
+    form = pagekit.posted_form(_request())
+    secret, browser = form.get("ceremony", ""), flows.browser(_request())
+    email = form.get("email", "")
+    try:
+        outcome = social_proof.by_address_code(
+            secret, email, form.get("code", ""), client_ip(_request()), browser=browser, store=current()
+        )
+    except Invalid as error:
+        ceremony = social_proof.address(secret, browser=browser, store=current())
+        title = providers.get(ceremony.data["provider"]).title
+        errors = pagekit.field_errors(error)
+        return _address_page(secret, title, status=422, form={"email": email}, code_sent=True, errors=errors)
+    if isinstance(outcome, social.NeedsTerms):
+        names = {"first_name": outcome.first_name, "last_name": outcome.last_name}
+        return _terms_page(outcome.secret, outcome.email, outcome.provider.title, form=names)
+    return _signed_in(outcome)
+
+
 # --- a new account --------------------------------------------------------------------------------
 
 
@@ -217,7 +274,7 @@ def link(provider_id):
         return redirect
     csrf.check(request, _query())
     provider = providers.get(provider_id)
-    browser, cookie = flows.start(request, cross_site_post=provider.response_mode == "form_post")
+    browser, cookie = flows.start(request, cross_site_post=provider.form_post)
     url = social.begin(
         provider,
         next=SETTINGS,
@@ -236,5 +293,17 @@ def unlink(provider_id):
     if redirect is not None:
         return redirect
     form = pagekit.posted_form(request)
-    social.unlink(account, provider_id, form.get("identity", ""), store=current())
+    try:
+        social.unlink(account, provider_id, form.get("identity", ""), store=current())
+    except Conflict as error:  # the last way in: said on the settings page, when it can say it
+        return _on_settings(request, account, error)
     return pagekit.redirect(f"{SETTINGS}?done=unlinked")
+
+
+def _on_settings(request, account, error: Conflict) -> Response:
+    """The sign-in settings page with the refusal (routes/sign_in_settings.py), else the problem page."""
+    try:
+        from chalicelib.routes.sign_in_settings import settings_page
+    except ImportError:  # the settings page is not in this build: the plain problem page
+        raise error from None
+    return settings_page(request, account, status=error.status, notice=error.detail)

@@ -3,6 +3,7 @@ the one other, in services/shared/mailer.py."""
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,14 @@ def environment():
 
 def social_providers() -> list:
     """The configured OpenID Connect providers, for "Continue with …" links (pages/_login_social.html)."""
+    from chalicelib.config import ConfigError
     from chalicelib.services.earners import providers
 
-    return list(providers.configured().values())
+    try:
+        return list(providers.configured().values())
+    except ConfigError:  # a bad OIDC_PROVIDERS must not take the password sign-in down with it
+        logging.getLogger(__name__).exception("OIDC_PROVIDERS cannot be read")
+        return []
 
 
 def markdown(text: str | None) -> str:

@@ -59,3 +59,27 @@ def test_an_address_with_an_account_asks_for_proof_then_links_then_goes_straight
     page.get_by_role("link", name="Continue with Google").click()  # the provider remembers the person
     page.wait_for_url(re.compile(r"/backpack$"))
     check_page(page, "linked-sign-in")
+
+
+def test_a_provider_answering_by_form_post_from_another_site_links_and_signs_in(page, live):
+    """As Apple does: the answer is a form POST from another site (localhost, beside the app's
+    127.0.0.1), which carries no SameSite=Lax cookie. Linked from a signed-in session, it still finds
+    the session, and the next sign-in with it goes straight in."""
+    login = f"pat-{uuid.uuid4().hex[:8]}"
+    continue_with_google(page, login)
+    page.get_by_label("I accept the terms of use").check()
+    page.get_by_role("button", name="Create my account").click()
+    page.wait_for_url(re.compile(r"/backpack$"))
+    page.goto("/settings/emails")
+    token = page.locator('input[name="csrf_token"]').first.input_value()
+    page.goto(f"/settings/sign-in/identities/post/link?csrf_token={token}")  # the settings page's link
+    page.wait_for_url(re.compile(r"^http://localhost:\d+/post/"))
+    page.locator('input[name="login"]').fill(f"{login}-post")
+    page.locator('input[name="password"]').fill("anything")
+    page.get_by_role("button", name="Sign-in").click()
+    page.wait_for_url(re.compile(r"/settings/sign-in\?done=linked$"))
+    page.goto("/backpack")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/login$"))
+    page.get_by_role("link", name="Continue with Post ID").click()  # the provider remembers the person
+    page.wait_for_url(re.compile(r"/backpack$"))

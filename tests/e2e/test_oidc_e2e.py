@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from tests.support import oidc
-from tests.support.earners import PASSWORD, Earner, csrf_token
+from tests.support.earners import PASSWORD, Earner, activation_code, csrf_token
 from tests.support.oidc import TAMPER, award_badge, idp_sign_in
 
 live = oidc.oidc_live  # this file's own stack, beside the test provider
@@ -82,19 +82,25 @@ def test_an_address_with_an_account_asks_for_proof_first(live, badge):
     assert sign_in(live, again, "google", login).headers.get("Location") == "/backpack"
 
 
-def test_email_verified_false_creates_nothing(live):
+def test_email_verified_false_proves_nothing_until_a_code_to_the_address(live):
     login = login_name("unverified")
     person = Earner(live, f"{login}@example.org")
     page = sign_in(live, person, "google", login)
-    assert page.status_code == 403 and "did not confirm that the email address is yours" in page.text
-    assert live.aws("dynamodb")  # nothing to look up: the address must not be held by anyone
-    assert Earner(live, person.email).get("/backpack").status_code == 303
+    assert page.status_code == 200 and "Which email address is yours?" in page.text, page.text
+    assert person.get("/backpack").status_code == 303  # nothing signed in, nothing created
+    form = {"csrf_token": csrf_token(page.text), "ceremony": CEREMONY.search(page.text).group(1)}
+    form["email"] = person.email
+    assert person.post("/login/oidc/address", form).status_code == 200
+    code = activation_code(live.wait_for_mail(person.email)["html"])
+    terms = person.post("/login/oidc/address/code", {**form, "code": code})
+    assert terms.status_code == 200 and "Create your Laurel account" in terms.text
+    accept_terms(person, terms)
 
 
 def test_a_generic_issuer_never_vouches_for_an_address(live):
     login = login_name("corp")
     page = sign_in(live, Earner(live, f"{login}@example.org"), "corp", login)
-    assert page.status_code == 403 and "Corp ID did not confirm" in page.text
+    assert page.status_code == 200 and "Corp ID signed you in but did not confirm" in page.text
 
 
 @pytest.mark.parametrize("client", TAMPER)

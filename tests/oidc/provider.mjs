@@ -2,8 +2,8 @@
 //
 //   node provider.mjs <port> <redirect base, e.g. http://127.0.0.1:8123>
 //
-// Two issuers on one port: http://127.0.0.1:<port>/google (Google-like: given_name, family_name,
-// email_verified) and /generic. devInteractions login: type any login; it is the subject, and the address
+// Three issuers on one port: http://127.0.0.1:<port>/google (Google-like: given_name, family_name,
+// email_verified), /generic, and http://localhost:<port>/post, another site, answering by form POST. devInteractions login: type any login; it is the subject, and the address
 // is <login>@example.org (or the login itself when it holds an "@"); a login starting "unverified" has
 // email_verified false. Consent is given at once (a first-party app).
 // Clients: laurel-google and laurel-generic sign honestly; the tamper-* clients of /google get an ID token
@@ -15,6 +15,7 @@ import * as jose from "jose";
 
 const [port, redirectBase] = [Number(process.argv[2]), process.argv[3]];
 const base = `http://127.0.0.1:${port}`;
+const crossSite = `http://localhost:${port}`; // another site than the app's 127.0.0.1: SameSite applies
 const TAMPER = ["tamper-wrong-nonce", "tamper-wrong-aud", "tamper-expired", "tamper-foreign-key"];
 
 async function signingKey(kid) {
@@ -50,8 +51,8 @@ function account(ctx, login) {
   };
 }
 
-async function issuer(path, clients, key) {
-  const provider = new Provider(`${base}/${path}`, {
+async function issuer(path, clients, key, origin = base) {
+  const provider = new Provider(`${origin}/${path}`, {
     clients,
     jwks: { keys: [key] },
     findAccount: account,
@@ -88,6 +89,8 @@ const googleKey = await signingKey("google-1");
 const foreignKey = { ...(await signingKey("google-1")) }; // same kid, another key: only the signature tells
 const google = await issuer("google", [client("laurel-google", "google"), ...TAMPER.map((id) => client(id, id))], googleKey);
 const generic = await issuer("generic", [client("laurel-generic", "corp")], await signingKey("generic-1"));
+// Answers with a form POST from another site, as Apple does (response_mode=form_post).
+const post = await issuer("post", [client("laurel-post", "post")], await signingKey("post-1"), crossSite);
 
 google.use(async (ctx, next) => {
   await next();
@@ -96,7 +99,7 @@ google.use(async (ctx, next) => {
   }
 });
 
-const mounted = { "/google": google.callback(), "/generic": generic.callback() };
+const mounted = { "/google": google.callback(), "/generic": generic.callback(), "/post": post.callback() };
 http
   .createServer((req, res) => {
     const prefix = Object.keys(mounted).find((p) => req.url === p || req.url.startsWith(`${p}/`) || req.url.startsWith(`${p}?`));

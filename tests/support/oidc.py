@@ -69,9 +69,16 @@ def apple_key():
     return ECKey.generate_key("P-256")
 
 
+@cache
+def _hashed(password: str) -> str:
+    """argon2 takes a while: one hash per password for the whole run (each verify still checks it)."""
+    from chalicelib.services.earners import passwords
+
+    return passwords.hash_password(password)
+
+
 def verified_account(store, email: str, *, password: str | None = PASSWORD, first: str = "Ada"):
     """An open account holding `email` verified (with a password, or none)."""
-    from chalicelib.services.earners import passwords
     from chalicelib.services.shared import ids
     from chalicelib.store.accounts import Account
 
@@ -80,7 +87,7 @@ def verified_account(store, email: str, *, password: str | None = PASSWORD, firs
         id=ids.new_id(),
         first_name=first,
         last_name="Lovelace",
-        password_hash=passwords.hash_password(password) if password else None,
+        password_hash=_hashed(password) if password else None,
         primary_email=email,
         created_at=at,
         updated_at=at,
@@ -177,9 +184,12 @@ def live_providers(idp_base: str) -> list[dict]:
             "label": label,
         }
 
+    cross_site = idp_base.replace("127.0.0.1", "localhost")  # another site than the app's
+    post = entry("post", "generic", f"{cross_site}/post", "laurel-post", "Post ID")
     entries = [
         entry("google", "google", google, "laurel-google", "Google"),
         entry("corp", "generic", f"{idp_base}/generic", "laurel-generic", "Corp ID"),
+        post | {"extra": {"response_mode": "form_post"}},
     ]
     return entries + [entry(t, "google", google, t, t) for t in TAMPER]
 

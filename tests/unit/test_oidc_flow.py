@@ -208,7 +208,11 @@ def test_apple_answers_by_form_post_with_its_client_secret_jwt(browser, memory_s
         start.headers["Location"], sub="a-ada", email="ada@privaterelay.appleid.com", email_verified="true"
     )
     user = '{"name": {"firstName": "Ada", "lastName": "Lovelace"}}'
-    page = callback(browser, "apple", {**answer, "user": user}, post=True)  # no CSRF token: the state
+    posted = callback(browser, "apple", {**answer, "user": user, "id_token": "ignored"}, post=True)
+    assert posted.status_code == 303 and memory_store.openid.exchanges == []  # nothing spent by the POST
+    again = posted.headers["Location"]  # the same answer as a GET, where the Lax session cookie comes too
+    assert again.startswith("/login/oidc/apple/callback?") and "id_token" not in again
+    page = browser.get(again)
     assert page.status_code == 200 and 'value="Lovelace"' in page.text
     sent = memory_store.openid.exchanges[-1]
     secret = sent["auth"][1] if sent["auth"] else sent["form"]["client_secret"]
@@ -218,24 +222,30 @@ def test_apple_answers_by_form_post_with_its_client_secret_jwt(browser, memory_s
 
 def test_every_other_form_post_wants_the_csrf_token(browser, memory_store):
     """Only the form_post callback reads a form without the CSRF check (its state, single use and bound
-    to the flow cookie, is the check). Every other page POST is 403 without a token, signed in or not,
-    unless an unguessable token in its path is checked first."""
+    to the flow cookie, is the check). Every other page POST without a token, from a signed-in browser,
+    is 403 or sent elsewhere (sign in again, a token in its path checked first), and writes nothing."""
     from app import app
 
     page = round_trip(browser, memory_store, "google", **ADA, **ADA_NAMES)
     form = {"csrf_token": csrf_token(page.text), "ceremony": CEREMONY.search(page.text).group(1)}
     browser.post("/login/oidc/welcome", form | {"first_name": "A", "last_name": "B", "terms": "on"})
     assert "__Host-laurel_session" in browser.cookies
+    tables = memory_store.db._tables
+
+    def written() -> dict:  # counters and a session's idle end may move; nothing else may
+        return {n: dict(rows) for n, rows in tables.items() if rows and n not in ("rates", "sessions")}
+
     for path, methods in app.routes.items():
         if "POST" not in methods or path.startswith("/api/"):
             continue
+        before = written()
         answer = browser.post(re.sub(r"\{[^}]+\}", "x", path), {"a": "b"})
         if path == "/login/oidc/{provider_id}/callback":
             assert answer.status_code == 404  # no provider "x"; Apple's is tested above
-        elif "{token}" in path:
-            assert answer.status_code in (403, 404, 409, 410), path
         else:
-            assert answer.status_code == 403, path
+            assert answer.status_code in (303, 403, 404, 409, 410), path
+        assert written() == before, path
+        assert answer.status_code != 303 or not answer.headers["Location"].startswith("/backpack"), path
 
 
 def test_the_reauth_partial_offers_each_provider_with_the_sessions_token(browser):
@@ -248,3 +258,44 @@ def test_the_reauth_partial_offers_each_provider_with_the_sessions_token(browser
     )
     assert 'href="/reauth/oidc/google?csrf_token=t/k%2Bn&amp;next=/settings/emails"' in html
     assert "Confirm with Corp ID" in html
+
+
+def test_an_answer_naming_another_issuer_is_refused(browser, memory_store):
+    """RFC 9207: the authorization response's `iss` must be the provider the sign-in started with."""
+    url = authorize_url(browser)
+    answer = memory_store.openid.authorize(url, **ADA)
+    page = callback(browser, "google", {**answer, "iss": "https://id.corp.example"})
+    assert page.status_code == 403 and memory_store.openid.exchanges == []
+
+
+def test_a_bad_provider_setting_leaves_the_password_sign_in_working(memory_client, monkeypatch):
+    from chalicelib.config import get_settings
+
+    monkeypatch.setenv("OIDC_PROVIDERS", '[{"id": "google", "kind": "google"}]')  # no client
+    get_settings.cache_clear()
+    try:
+        page = memory_client.http.get("/login")
+        assert page.status_code == 200 and b"Continue with" not in page.body
+        assert memory_client.http.get("/login/oidc/google").status_code == 500  # logged, not half-done
+    finally:
+        monkeypatch.delenv("OIDC_PROVIDERS")
+        get_settings.cache_clear()
+
+
+def test_the_identities_partial_lists_linked_sign_ins_and_the_others_to_link(
+    browser, memory_store, monkeypatch
+):
+    from chalicelib.config import ConfigError
+    from chalicelib.services.earners import social
+    from chalicelib.web.pages import environment
+
+    create_account(browser, memory_store)
+    account = memory_store.accounts.get(memory_store.accounts.owner_of("ada@example.org").account_id)
+    context = social.listing(account, store=memory_store)
+    assert [row["title"] for row in context["identities"]] == ["Google"]
+    assert [p.id for p in context["linkable"]] == ["corp", "microsoft", "apple"]
+    html = environment().get_template("pages/_identities.html").render(csrf_token="tok", **context)
+    assert "Unlink Google" in html and 'href="/settings/sign-in/identities/corp/link?csrf_token=tok"' in html
+    assert "g-ada" not in html  # the provider's subject is not shown, only a hash of it posted back
+    monkeypatch.setattr(social.providers, "configured", lambda: (_ for _ in ()).throw(ConfigError("bad")))
+    assert social.listing(account, store=memory_store)["identities"][0]["title"] == "google"  # still listed

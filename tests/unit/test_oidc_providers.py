@@ -77,6 +77,14 @@ def test_apple_answers_by_form_post_and_names_come_from_the_user_field():
     )
 
 
+def test_any_issuer_may_be_configured_to_answer_by_form_post():
+    plain = parse(entry("generic", issuer="https://idp.example"))["generic"]
+    posting = parse(entry("generic", issuer="https://idp.example", extra={"response_mode": "form_post"}))
+    assert not plain.form_post and posting["generic"].form_post
+    assert posting["generic"].authorize_params()["response_mode"] == "form_post"
+    assert parse(entry("apple", team_id="T", key_id="K"))["apple"].form_post
+
+
 def test_apple_client_secret_is_an_es256_jwt_with_apples_claims():
     from joserfc import jwt
     from joserfc.jwk import ECKey

@@ -57,6 +57,7 @@ def post_proof(person, page, secret, **form):
 def test_verified_email_of_an_existing_account_is_never_linked_silently(memory_client, store, ada):
     person, page, _ = proof_page(memory_client, store)
     assert ADA in page.text and "password" in page.text.lower()
+    assert "Lovelace" not in page.text  # only the address the provider gave, nothing of the account
     assert store.identities.owner("google", "g-ada") is None
     assert "__Host-laurel_session" not in person.cookies
     assert store.mail.sent == []  # not even a code until asked for one
@@ -158,27 +159,84 @@ def test_a_passwordless_account_is_proven_only_by_the_code(memory_client, store)
     assert store.identities.owner("google", "g-ada") is None
 
 
+def address_page(memory_client, store, provider: str, **claims):
+    person = browser(memory_client)
+    page = round_trip(person, store, provider, **claims)
+    assert page.status_code == 200 and "Which email address is yours?" in page.text, page.text
+    return person, page, CEREMONY.search(page.text).group(1)
+
+
+def only_address_ceremonies(store) -> bool:
+    return {c.kind for c in store.db.table("ceremonies").values()} <= {"oidc-address"}
+
+
+MICROSOFT = {"tid": "tenant-1", "iss": "https://login.microsoftonline.com/tenant-1/v2.0"}
+
+
 @pytest.mark.parametrize("provider", ["corp", "microsoft"])
-def test_untrusted_provider_email_creates_nothing(memory_client, store, ada, provider):
-    """nOAuth: a generic issuer or a Microsoft tenant may state anyone's address, even as verified."""
+def test_untrusted_provider_email_creates_nothing_until_the_address_code(memory_client, store, ada, provider):
+    """nOAuth: a generic issuer or a Microsoft tenant may state anyone's address, even as verified. It
+    finds and creates nothing; a code mailed to the address decides, and only its owner reads it."""
+    extra = MICROSOFT if provider == "microsoft" else {}
     for email in (ADA, "newcomer@example.org"):
-        claims = {"sub": f"{provider}-x", "email": email, "email_verified": True}
-        if provider == "microsoft":
-            claims |= {"tid": "tenant-1", "iss": "https://login.microsoftonline.com/tenant-1/v2.0"}
-        page = round_trip(browser(memory_client), store, provider, **claims)
-        assert page.status_code == 403 and "did not confirm that the email address is yours" in page.text
+        claims = {"sub": f"{provider}-x", "email": email, "email_verified": True, **extra}
+        _, page, _ = address_page(memory_client, store, provider, **claims)
+        assert f'value="{email}"' in page.text  # only a suggestion for the field
+        assert "Is this your Laurel account?" not in page.text and "Create your" not in page.text
     assert store.accounts.owner_of("newcomer@example.org") is None
     assert store.identities.owner(provider, f"{provider}-x") is None
-    assert store.db.table("ceremonies") == {} and store.mail.sent == []
+    assert only_address_ceremonies(store) and store.mail.sent == []
+    attacker, page, secret = address_page(
+        memory_client, store, provider, sub=f"{provider}-x", email=ADA, **extra
+    )
+    fields = {"csrf_token": csrf_token(page.text), "ceremony": secret, "email": ADA}
+    sent = attacker.post("/login/oidc/address", fields)
+    assert sent.status_code == 200 and store.mail.sent[-1]["to"] == ADA  # the code goes to the owner
+    guess = attacker.post("/login/oidc/address/code", fields | {"code": "000000"})
+    assert guess.status_code == 422 and store.identities.owner(provider, f"{provider}-x") is None
+    assert "__Host-laurel_session" not in attacker.cookies
 
 
 @pytest.mark.parametrize("verified", [False, "true", None])
 def test_email_verified_false_never_proves_an_address(memory_client, store, ada, verified):
-    claims = {"sub": "g-x", "email": "newcomer@example.org", "email_verified": verified}
-    assert round_trip(browser(memory_client), store, "google", **claims).status_code == 403
-    claims["email"] = ADA
-    assert round_trip(browser(memory_client), store, "google", **claims).status_code == 403
-    assert store.accounts.owner_of("newcomer@example.org") is None and store.db.table("ceremonies") == {}
+    for email in ("newcomer@example.org", ADA):
+        claims = {"sub": "g-x", "email": email, "email_verified": verified}
+        address_page(memory_client, store, "google", **claims)
+    assert store.accounts.owner_of("newcomer@example.org") is None
+    assert store.identities.owner("google", "g-x") is None
+    assert only_address_ceremonies(store) and store.mail.sent == []
+
+
+def test_the_address_code_creates_an_account_or_proves_the_one_that_holds_it(memory_client, store, ada):
+    person, page, secret = address_page(memory_client, store, "corp", sub="corp-new", given_name="Neo")
+    fields = {"csrf_token": csrf_token(page.text), "ceremony": secret, "email": "Neo@Example.org"}
+    assert person.post("/login/oidc/address", fields).status_code == 200
+    code = activation_code(store.mail.sent[-1]["html"])
+    assert store.mail.sent[-1]["to"] == "neo@example.org"
+    other, other_page, other_secret = address_page(memory_client, store, "corp", sub="corp-other")
+    stolen = {"csrf_token": csrf_token(other_page.text), "ceremony": other_secret, "email": "neo@example.org"}
+    assert other.post("/login/oidc/address/code", stolen | {"code": code}).status_code == 422  # bound
+    terms = person.post("/login/oidc/address/code", fields | {"email": "neo@example.org", "code": code})
+    assert (
+        terms.status_code == 200
+        and "Create your Laurel account" in terms.text
+        and 'value="Neo"' in terms.text
+    )
+    form = {"csrf_token": csrf_token(terms.text), "ceremony": CEREMONY.search(terms.text).group(1)}
+    done = person.post("/login/oidc/welcome", form | {"first_name": "Neo", "last_name": "A", "terms": "on"})
+    assert done.status_code == 303 and store.accounts.owner_of("neo@example.org").verified
+    assert (
+        store.identities.owner("corp", "corp-new").account_id
+        == store.accounts.owner_of("neo@example.org").account_id
+    )
+    # the address of an existing account: its code is the proof, and the identity is linked to it
+    person, page, secret = address_page(memory_client, store, "corp", sub="corp-ada")
+    fields = {"csrf_token": csrf_token(page.text), "ceremony": secret, "email": ADA}
+    person.post("/login/oidc/address", fields)
+    code = activation_code(store.mail.sent[-1]["html"])
+    linked = person.post("/login/oidc/address/code", fields | {"code": code})
+    assert linked.status_code == 303 and store.identities.owner("corp", "corp-ada").account_id == ada.id
+    assert "Corp ID can now sign in" in store.mail.sent[-1]["subject"]
 
 
 @pytest.mark.parametrize("closed", [{"merged_into": "someone-else"}, {"closed_at": "set"}])
@@ -243,7 +301,7 @@ def signed_in_browser(memory_client, store, claims=GOOGLE_ADA):
 
 
 def link_path(person, provider: str) -> str:
-    token = csrf_token(person.get("/dashboard").text)
+    token = csrf_token(person.get("/settings/emails").text)
     return f"/settings/sign-in/identities/{provider}/link?csrf_token={token}"
 
 
@@ -289,7 +347,7 @@ def test_unlink_of_the_last_way_in_is_refused(memory_client, store):
     person = signed_in_browser(memory_client, store)
     account = store.accounts.get(store.accounts.owner_of(ADA).account_id)
     row = social.listing(account, store=store)["identities"][0]
-    form = {"csrf_token": csrf_token(person.get("/dashboard").text), "identity": row["subject_hash"]}
+    form = {"csrf_token": csrf_token(person.get("/settings/emails").text), "identity": row["subject_hash"]}
     refused = person.post("/settings/sign-in/identities/google/unlink", form)
     assert refused.status_code == 409 and "last way to sign in" in refused.text
     assert store.identities.owner("google", "g-ada") is not None
@@ -327,7 +385,7 @@ def test_a_passwordless_account_confirms_it_is_you_at_its_provider(memory_client
     later = sessions.now() + sessions.FRESH_SECONDS + 5
     monkeypatch.setattr(sessions, "now", lambda: later)
     assert person.get(link_path(person, "corp")).headers["Location"].startswith("/reauth")
-    token = csrf_token(person.get("/dashboard").text)
+    token = csrf_token(person.get("/settings/emails").text)
     assert person.get("/reauth/oidc/google?next=/settings/sign-in").status_code == 403  # no CSRF token
     path = f"/reauth/oidc/google?csrf_token={token}&next=/settings/sign-in"
 
@@ -378,3 +436,20 @@ def test_a_busy_store_is_503_and_the_code_still_works(memory_client, store, ada,
     monkeypatch.setattr(store.codes, "try_link_code", real)
     assert post_proof(person, page, secret, code=code).status_code == 303
     assert store.identities.owner("google", "g-ada").account_id == ada.id
+
+
+def test_apple_links_from_settings_through_its_form_post(memory_client, store):
+    """Apple's answer is a cross-site POST, which carries no SameSite=Lax session cookie: it is turned into
+    a GET that does, so the link still checks who is signed in."""
+    person = signed_in_browser(memory_client, store)
+    url = authorize_url(person, path=link_path(person, "apple"))
+    answer = store.openid.authorize(
+        url, sub="a-ada", email="x@privaterelay.appleid.com", email_verified="true"
+    )
+    session = person.cookies.pop("__Host-laurel_session")  # what the cross-site POST carries: no session
+    posted = person.post("/login/oidc/apple/callback", answer)
+    person.cookies["__Host-laurel_session"] = session  # the GET it is sent to is a top-level navigation
+    done = person.get(posted.headers["Location"])
+    assert done.status_code == 303 and done.headers["Location"] == "/settings/sign-in?done=linked"
+    owner = store.accounts.owner_of(ADA).account_id
+    assert store.identities.owner("apple", "a-ada").account_id == owner

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 MAX_NAME = 100
-RESERVED = frozenset({"confirm", "welcome"})  # paths under /login/oidc/ that are not providers
+RESERVED = frozenset({"address", "confirm", "welcome"})  # paths under /login/oidc/ that are not providers
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,11 @@ class Provider:
     def discovery_issuer(self) -> str:
         """Where /.well-known/openid-configuration is found."""
         return self.expected_issuer
+
+    @property
+    def form_post(self) -> bool:
+        """Whether it answers with a form POST from its own site (Apple; any issuer so configured)."""
+        return "form_post" in (self.response_mode, self.extra.get("response_mode"))
 
     def authorize_params(self) -> dict[str, str]:
         params = {"scope": self.scopes, **self.extra}

@@ -11,7 +11,8 @@ the code for an ID token (id_tokens.check) and decides:
   social_proof.py);
 - otherwise NeedsTerms: a new, passwordless account with the address verified (social_proof.py);
 - an address the provider does not vouch for (`email_verified` false, Microsoft, generic issuers) finds
-  and creates nothing: the person is told to sign in another way and link the provider in settings.
+  and creates nothing until the person proves an address with a code mailed there (NeedsAddress); then
+  as above (the code proves the address, so it also proves the account that holds it verified).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.config import ConfigError
 from chalicelib.errors import Busy, Changed, Conflict, NotFound, Taken
 from chalicelib.services.earners import ceremonies, id_tokens, providers
 from chalicelib.services.earners.id_tokens import Refused
@@ -43,6 +46,8 @@ FLOW_SECONDS = 600  # the round trip to the provider
 PROOF_SECONDS = 900  # proving the account that holds the address (as long as a link code lives)
 NEW_SECONDS = 1800  # the terms page of a new account
 MAX_PARAM = 4096  # state, code and error as the provider sends them back
+ANSWER = ("state", "code", "error", "iss", "user")  # what a provider's answer may hold that we read
+ADDRESS = "oidc-address"
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,17 @@ class NeedsProof:
     email: str
     provider: Provider
     has_password: bool
+
+
+@dataclass(frozen=True)
+class NeedsAddress:
+    """The provider does not vouch for an address (email_verified false, Microsoft, generic issuers): the
+    person names one and proves it with a code mailed there (social_proof.py) before anything is found or
+    created with it."""
+
+    secret: str  # the "oidc-address" ceremony
+    suggested: str  # the address the provider gave, only to fill the field
+    provider: Provider
 
 
 @dataclass(frozen=True)
@@ -143,30 +159,51 @@ def finish(
     *,
     browser: str | None,
     store: Store,
-    signed_in: Account | None = None,
-) -> SignedIn | Linked | Confirmed | NeedsProof | NeedsTerms:
-    """What the provider's answer (the callback's `state`, `code` or `error`, Apple's `user`) leads to."""
+    signed_in: Callable[[], Account | None] = lambda: None,
+) -> SignedIn | Linked | Confirmed | NeedsAddress | NeedsProof | NeedsTerms:
+    """What the provider's answer (the callback's `state`, `code` or `error`, Apple's `user`) leads to.
+    `signed_in` reads the browser's session, only for a link or a reauth (a sign-in needs none)."""
     state, code = _param(answer, "state"), _param(answer, "code")
     ceremony = ceremonies.finish(state, "oidc", browser=browser, store=store)  # spent: one use
     if ceremony.data.get("provider") != provider.id:
         raise Refused("This answer came back for another sign-in provider. Start again.")
     if _param(answer, "error") or not code:
         raise Refused(f"{provider.title} did not sign you in. Start again, or sign in another way.")
+    said = _param(answer, "iss")  # RFC 9207: who answered, against a mix-up of providers
+    if said and id_tokens.TENANT not in provider.expected_issuer and said != provider.expected_issuer:
+        raise Refused("This answer came back from another sign-in provider. Start again.")
     claims = _claims(provider, code, ceremony, store=store)
     if ceremony.data.get("purpose") == "reauth":
-        return _confirm(provider, claims, ceremony, signed_in, store=store)
+        return _confirm(provider, claims, ceremony, signed_in(), store=store)
     if ceremony.account_id is not None:
-        return _link_from_settings(provider, claims, ceremony, signed_in, store=store)
+        return _link_from_settings(provider, claims, ceremony, signed_in(), store=store)
     nxt = ceremony.data.get("next", "")
     identity = store.identities.owner(provider.id, claims["sub"])
     if identity is not None:
         return SignedIn(_linked_account(provider, identity, store=store), nxt)
-    email = fields.normalise(claims.get("email") or "") if provider.trusts_email(claims) else ""
-    if not email or len(email) > 254 or "@" not in email:
-        raise UnprovenAddress(unproven(provider))
     first, last = provider.names(claims, _apple_user(answer))
-    data = {"provider": provider.id, "subject": claims["sub"], "email": email, "next": nxt}
-    data |= {"first_name": first, "last_name": last}
+    data = {"provider": provider.id, "subject": claims["sub"], "next": nxt, "first_name": first}
+    data |= {"last_name": last}
+    email = fields.normalise(claims.get("email") or "") if provider.trusts_email(claims) else ""
+    if not plausible(email):  # the provider does not vouch for it: a code to the address decides
+        given = claims.get("email")
+        suggested = fields.normalise_and_check_email(given) if isinstance(given, str) else None
+        secret = ceremonies.begin(ADDRESS, browser=browser, seconds=NEW_SECONDS, data=data, store=store)
+        return NeedsAddress(secret, suggested or "", provider)
+    return after_address(provider, email, data, browser=browser, store=store)
+
+
+def plausible(email: str) -> bool:
+    return 3 <= len(email) <= 254 and "@" in email
+
+
+def after_address(
+    provider: Provider, email: str, data: dict[str, str], *, browser: str | None, store: Store
+) -> NeedsProof | NeedsTerms:
+    """The provider vouches for the address: the account that holds it verified asks for its proof (never
+    a silent link); otherwise a new account's terms."""
+    data = {**data, "email": email}
+    first, last = data.get("first_name", ""), data.get("last_name", "")
     holder = store.accounts.owner_of(email)
     if holder is not None and holder.verified:
         owner = store.accounts.get(holder.account_id)
@@ -178,18 +215,6 @@ def finish(
         return NeedsProof(secret, email, provider, bool(owner.password_hash))
     secret = ceremonies.begin("oidc-new", browser=browser, seconds=NEW_SECONDS, data=data, store=store)
     return NeedsTerms(secret, email, provider, first, last)
-
-
-class UnprovenAddress(Refused):
-    """The provider does not vouch for the address: it neither finds nor creates an account."""
-
-
-def unproven(provider: Provider) -> str:
-    return (
-        f"{provider.title} did not confirm that the email address is yours, so Laurel cannot use it to "
-        f"find or create your account. Sign in with your email address (or create an account), then link "
-        f"{provider.title} on your sign-in settings page."
-    )
 
 
 def _param(answer: dict, name: str) -> str:
@@ -310,7 +335,11 @@ def tell_linked(account: Account, provider: Provider, email: str | None, *, stor
 def listing(account: Account, *, store: Store) -> dict[str, Any]:
     """For the sign-in settings page (templates/pages/_identities.html): the linked identities, and the
     configured providers not linked yet."""
-    configured = providers.configured()
+    try:
+        configured = providers.configured()
+    except ConfigError:  # a bad OIDC_PROVIDERS: the page still lists (and unlinks) what is linked
+        log.exception("OIDC_PROVIDERS cannot be read")
+        configured = {}
     linked = store.identities.listing(account.id)
     rows = [
         {

@@ -1,21 +1,24 @@
 """After a provider's answer (services/earners/social.py): proving the account that holds the address
-before the identity is linked to it, and creating a new account from an identity (terms asked).
+before the identity is linked to it, proving an address the provider did not vouch for, and creating a new
+account from an identity (terms asked).
 
 The proof is about the account, as for a merge: its password (each try counted before it is checked,
 against the same limits as signing in: 16 parallel wrong passwords get 5 tries), or a 6-digit code mailed
 to the address, bound to the ceremony that asked (another browser or sign-in cannot use it), 15 minutes,
-5 tries. Only then is the identity linked, and the account's primary address is told.
+5 tries. Only then is the identity linked, and the account's primary address is told. An address the
+provider did not vouch for is proven the same way, by a code mailed to the address the person names.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chalicelib.errors import Conflict, Invalid, Taken
-from chalicelib.services.earners import accounts, ceremonies, passwords, providers
-from chalicelib.services.earners.social import SignedIn, link, tell_linked
+from chalicelib.services.earners import accounts, ceremonies, passwords, providers, social
+from chalicelib.services.earners.social import NeedsTerms, SignedIn, link, tell_linked
 from chalicelib.services.shared import fields, ids, mailer, onetime, ratelimit
 from chalicelib.services.shared.ratelimit import TooMany
 from chalicelib.store.accounts import Account
@@ -30,6 +33,8 @@ CODE_SECONDS = 900
 SCOPE = "link:"  # link codes hash apart from other codes
 PROOF = "oidc-proof"
 NEW = "oidc-new"
+ADDRESS = social.ADDRESS
+NEW_SECONDS = social.NEW_SECONDS
 CHANGED = "The account that holds this address changed meanwhile. Start again."
 
 
@@ -92,19 +97,8 @@ def send_code(secret: str, client_ip: str, *, browser: str | None, store: Store)
 def by_code(secret: str, code: str, client_ip: str, *, browser: str | None, store: Store) -> SignedIn:
     """The code mailed to the address proves the account: link the identity and sign in."""
     ceremony = ceremonies.peek(secret, PROOF, browser=browser, store=store)
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
     email = ceremony.data["email"]
-    dead = onetime.code_error("This code is no longer valid. Ask for a new one.")
-    found = store.codes.link_code(email)
-    if found is None or found.ceremony_hash != ceremony.secret_hash or found.expires_at <= time.time():
-        raise dead
-    onetime.check(
-        onetime.cleaned(code),
-        lambda: store.codes.try_link_code(email, below=onetime.MAX_ATTEMPTS),
-        dead=dead,
-        scope=SCOPE,
-    )
+    _check_code(ceremony, email, code, client_ip, store=store)
     signed_in = _link(ceremonies.finish(secret, PROOF, browser=browser, store=store), store=store)
     with contextlib.suppress(Exception):  # a code left over is bound to a spent ceremony: it opens nothing
         store.codes.drop_link_code(email)
@@ -116,6 +110,73 @@ def _link(ceremony: Ceremony, *, store: Store) -> SignedIn:
     provider = providers.get(ceremony.data["provider"])
     link(account, provider, ceremony.data["subject"], ceremony.data["email"], store=store)
     return SignedIn(store.accounts.get(account.id) or account, ceremony.data.get("next", ""))
+
+
+# --- an address the provider did not vouch for, proven by a code -------------------------------------
+
+
+def address(secret: str, *, browser: str | None, store: Store) -> Ceremony:
+    """The live address ceremony (for the page that asks for the address)."""
+    return ceremonies.peek(secret, ADDRESS, browser=browser, store=store)
+
+
+def send_address_code(secret: str, email: str, client_ip: str, *, browser: str | None, store: Store) -> str:
+    """Mail a code to the address the person typed; the same answer whoever holds it. The address."""
+    ceremony = ceremonies.peek(secret, ADDRESS, browser=browser, store=store)
+    checked = fields.normalise_and_check_email(email or "")
+    if checked is None or len(checked) > 254:
+        detail = "Enter a valid email address."
+        raise Invalid(detail, errors=[{"field": "email", "detail": detail}])
+    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
+        raise TooMany("Too many requests from your network. Try again later.")
+    if not ratelimit.allow_mail("link", checked, store=store):
+        raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check that inbox.")
+    mailer.count_mail_to(checked, store=store)
+    code, salt = onetime.new_code()
+    code_hash = onetime.code_hash(salt, code, scope=SCOPE)
+    expires = int(time.time()) + CODE_SECONDS
+    store.codes.put_link_code(LinkCode(checked, ceremony.secret_hash, "", code_hash, salt, expires))
+    title = providers.get(ceremony.data["provider"]).title
+    subject = f"Your code to sign in to Laurel with {title}"
+    mailer.mail(checked, "link_code", subject, store=store, counted=True, code=code, provider=title)
+    return checked
+
+
+def by_address_code(
+    secret: str, email: str, code: str, client_ip: str, *, browser: str | None, store: Store
+) -> SignedIn | NeedsTerms:
+    """The code proves the address: the account that holds it verified gets the identity linked (the
+    code is the same proof a link code is); otherwise the new account's terms."""
+    ceremony = ceremonies.peek(secret, ADDRESS, browser=browser, store=store)
+    email = fields.normalise(email)
+    _check_code(ceremony, email, code, client_ip, store=store)
+    ceremony = ceremonies.finish(secret, ADDRESS, browser=browser, store=store)
+    with contextlib.suppress(Exception):  # bound to a spent ceremony: it opens nothing any more
+        store.codes.drop_link_code(email)
+    provider = providers.get(ceremony.data["provider"])
+    data = {**ceremony.data, "email": email}
+    holder = store.accounts.owner_of(email)
+    if holder is not None and holder.verified:
+        proven = replace(ceremony, account_id=holder.account_id, data=data)
+        return _link(proven, store=store)
+    secret = ceremonies.begin(NEW, browser=browser, seconds=NEW_SECONDS, data=data, store=store)
+    return NeedsTerms(secret, email, provider, data.get("first_name", ""), data.get("last_name", ""))
+
+
+def _check_code(ceremony: Ceremony, email: str, code: str, client_ip: str, *, store: Store) -> None:
+    """Count a try of the code mailed to `email` for this ceremony, then compare (onetime.check)."""
+    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
+        raise TooMany("Too many requests from your network. Try again later.")
+    dead = onetime.code_error("This code is no longer valid. Ask for a new one.")
+    found = store.codes.link_code(email) if email else None
+    if found is None or found.ceremony_hash != ceremony.secret_hash or found.expires_at <= time.time():
+        raise dead
+    onetime.check(
+        onetime.cleaned(code),
+        lambda: store.codes.try_link_code(email, below=onetime.MAX_ATTEMPTS),
+        dead=dead,
+        scope=SCOPE,
+    )
 
 
 # --- a new account from an identity -------------------------------------------------------------
