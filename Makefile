@@ -20,7 +20,7 @@ validator:
 browser: .venv/.stamp
 	bash tests/browser/setup.sh
 
-run: .venv/.stamp
+run: .venv/.stamp tests/oidc/node_modules/.package-lock.json
 	PORT=$(PORT) $(PY) local/serve.py
 
 # Create an issuer while `make run` runs: make issuer NAME=... URL=... EMAIL=... [DESCRIPTION=...] [PORT=<its app port>]

@@ -34,7 +34,7 @@ class Settings:
     # Sign in your way (issue 11). OIDC_PROVIDERS: JSON list of providers (services/earners/providers.py
     # reads it); client secrets are named there as SSM parameters or Secrets Manager ARNs, never given.
     oidc_providers: str = ""
-    altcha_cost: int = 50_000  # proof-of-work iterations a browser spends per form (ALTCHA_COST)
+    altcha_cost: int = 50_000  # ALTCHA's cost: PBKDF2 iterations per try (about 40 tries a form: ~1 s)
     altcha_secret_parameter: str = ""  # the challenge's HMAC key: an SSM parameter or a secret's ARN
 
     @property

@@ -4,6 +4,7 @@ running stack is recorded in .laurel/run-<PORT>.json for `make issuer PORT=…` 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -44,9 +45,13 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def stack_env(moto_port: int, app_port: int, base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment every local process shares: moto endpoint, dummy credentials, local stage."""
+def stack_env(
+    moto_port: int, app_port: int, base: dict[str, str] | None = None, *, host: str = "127.0.0.1"
+) -> dict[str, str]:
+    """The environment every local process shares: moto endpoint, dummy credentials, local stage. `host`:
+    localhost for passkeys (WebAuthn refuses an IP address as the site's name), else 127.0.0.1."""
     env = dict(os.environ if base is None else base)
+    more_ports = env.get("FETCH_ALLOW_LOOPBACK_PORTS", "")
     env.pop("AWS_SESSION_TOKEN", None)
     env.pop("AWS_PROFILE", None)
     env.update(
@@ -55,10 +60,11 @@ def stack_env(moto_port: int, app_port: int, base: dict[str, str] | None = None)
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_DEFAULT_REGION=env.get("AWS_DEFAULT_REGION") or REGION,
         STAGE="local",
-        PUBLIC_BASE_URL=f"http://127.0.0.1:{app_port}",
+        PUBLIC_BASE_URL=f"http://{host}:{app_port}",
         MOTO_PORT=str(moto_port),
         PORT=str(app_port),
-        FETCH_ALLOW_LOOPBACK_PORTS=str(app_port),  # the verifier may fetch this app's own hosted badges
+        # the verifier may fetch this app's own hosted badges; ports given already stay (a local provider)
+        FETCH_ALLOW_LOOPBACK_PORTS=",".join(p for p in (str(app_port), more_ports) if p),
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -145,10 +151,11 @@ class Stack:
     env: dict[str, str]
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     startup_seconds: float = 0.0
+    host: str = "127.0.0.1"
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.app_port}"
+        return f"http://{self.host}:{self.app_port}"
 
     @property
     def moto_url(self) -> str:
@@ -157,7 +164,7 @@ class Stack:
     def stop(self) -> None:
         """Stop app, pump and moto, in that order; idempotent, and not cut short by a signal."""
         with signals_held():
-            stop(*(self.procs.get(name) for name in ("app", "pump", "moto")))
+            stop(*(self.procs.get(name) for name in ("app", "pump", "moto", "idp")))
 
     def record(self) -> Path:
         """Write .laurel/run-<PORT>.json: where this stack's moto is, and every process id."""
@@ -165,10 +172,12 @@ class Stack:
         return state.write(self.app_port, moto_url=self.moto_url, app_url=self.base_url, pids=pids)
 
 
-def start_stack(moto_port: int, app_port: int, log: IO | None = None, base: dict | None = None) -> Stack:
+def start_stack(
+    moto_port: int, app_port: int, log: IO | None = None, base: dict | None = None, *, host: str = "127.0.0.1"
+) -> Stack:
     """Start moto, bootstrap it, start the pump and the app; stops what started if anything fails."""
     started = time.monotonic()
-    stack = Stack(moto_port, app_port, stack_env(moto_port, app_port, base))
+    stack = Stack(moto_port, app_port, stack_env(moto_port, app_port, base, host=host), host=host)
     try:
         stack.procs["moto"] = start_moto(moto_port, log or subprocess.DEVNULL)
         wait_until_ready(f"{stack.moto_url}/moto-api/", proc=stack.procs["moto"])
@@ -183,6 +192,53 @@ def start_stack(moto_port: int, app_port: int, log: IO | None = None, base: dict
     return stack
 
 
+def start_with_providers(moto_port: int, app_port: int) -> Stack:
+    """The stack on localhost (passkeys need a name, not an IP address) with sign-in providers: those of
+    .laurel/oidc.json, else the test OpenID provider (tests/oidc) on a free port."""
+    from local import oidc
+
+    base, idp = dict(os.environ), None
+    configured = oidc.developer_config()
+    if configured is None:
+        idp_port = free_port()
+        try:
+            idp = oidc.start_idp(idp_port, f"http://localhost:{app_port}")
+        except (RuntimeError, OSError) as error:  # no node: run without sign-in providers
+            print(f"No test OpenID provider: {error}", file=sys.stderr)
+            configured = [], {}
+        else:
+            providers = [
+                p | {"label": f"{p['label']} (local test)"}
+                for p in oidc.live_providers(f"http://127.0.0.1:{idp_port}", tamper=False)
+                if p["id"] in ("google", "corp")
+            ]
+            configured = providers, oidc.test_secrets(providers)
+            base["FETCH_ALLOW_LOOPBACK_PORTS"] = str(idp_port)  # the app may reach it (development stages)
+    base["OIDC_PROVIDERS"] = json.dumps(configured[0])
+    try:
+        stack = start_stack(moto_port, app_port, base=base, host="localhost")
+    except BaseException:
+        stop(idp)
+        raise
+    if idp is not None:
+        stack.procs["idp"] = idp
+    oidc.put_secrets(aws_client("ssm", stack), configured[1])
+    return stack
+
+
+def aws_client(service: str, stack: Stack):
+    import boto3
+
+    env = stack.env
+    return boto3.client(
+        service,
+        endpoint_url=stack.moto_url,
+        region_name=env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
 def banner(stack: Stack) -> str:
     port = "" if stack.app_port == 8000 else f" PORT={stack.app_port}"
     return f"""
@@ -190,6 +246,8 @@ Laurel is running (up in {stack.startup_seconds:.1f} s). Data lives in memory un
   App:     {stack.base_url}/
   Outbox:  {stack.base_url}/outbox        mail the app has sent (follow the claim links from here)
   moto:    {stack.moto_url}/moto-api/
+  Sign-in: "Continue with Google / Corp ID (local test)" on /login use a local OpenID provider (type any
+           login name; one starting "unverified" is not verified), unless .laurel/oidc.json says otherwise
 Create an issuer (in another terminal):
   make issuer{port} NAME="Ada Labs" URL=https://ada.example EMAIL=badges@ada.example
   → prints {{"issuer_id": ..., "api_key": ...}}; use the key as 'Authorization: Bearer <api_key>'.
@@ -219,7 +277,7 @@ def main() -> int:
         signal.signal(sig, _interrupt_once)
     stack = None
     try:
-        stack = start_stack(moto_port, app_port)
+        stack = start_with_providers(moto_port, app_port)
         stack.record()
         print(banner(stack), flush=True)
         while all(proc.poll() is None for proc in stack.procs.values()):

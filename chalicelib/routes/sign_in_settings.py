@@ -21,6 +21,8 @@ DONE = {
     "renamed": "Passkey renamed.",
     "removed": "Passkey removed: it no longer signs in to your account.",
     "password": "Password set. You can now also sign in with your email address and this password.",
+    "linked": "Linked. You can now sign in with this provider.",
+    "unlinked": "Unlinked: this provider no longer signs in to your account.",
 }
 
 

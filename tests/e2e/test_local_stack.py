@@ -275,7 +275,7 @@ def test_two_stacks_run_side_by_side_and_sigterm_stops_everything(tmp_path):
             time.sleep(0.1)
         assert [proc.wait(timeout=60) for proc in procs] == [0, 0]
         pids = [pid for stack in stacks for pid in stack["pids"].values()]
-        assert len(pids) == 8  # serve, moto, pump and app of each stack
+        assert len(pids) == 10  # serve, moto, pump, app and the test OpenID provider of each stack
         deadline = time.monotonic() + 10
         while any(map(_alive, pids)) and time.monotonic() < deadline:
             time.sleep(0.2)

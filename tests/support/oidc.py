@@ -12,15 +12,12 @@ import html
 import json
 import os
 import re
-import shutil
-import subprocess
-import threading
 from functools import cache
-from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 
+from local.oidc import TAMPER, install, live_providers, put_secrets, start_idp, test_secrets  # noqa: F401
 from tests.support.earners import PASSWORD
 
 SECRET = "test-client-secret"
@@ -124,74 +121,7 @@ def query(url: str) -> dict[str, str]:
 
 # --- a real OpenID provider (tests/oidc, node) beside a live stack: e2e and browser tests ------------------
 
-OIDC_DIR = Path(__file__).resolve().parents[1] / "oidc"
-TAMPER = ("tamper-wrong-nonce", "tamper-wrong-aud", "tamper-expired", "tamper-foreign-key")
-
-
-def install() -> Path:
-    """tests/oidc with its node_modules (npm ci from the committed lock file when missing)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        raise RuntimeError("node and npm are needed for the test OpenID provider (tests/oidc)")
-    if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
-        proc = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"],
-            cwd=OIDC_DIR,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(proc.stderr[-4000:])
-    return OIDC_DIR
-
-
-def start_idp(port: int, redirect_base: str) -> subprocess.Popen:
-    """`node provider.mjs PORT REDIRECT_BASE`, once it prints "ready"."""
-    proc = subprocess.Popen(
-        ["node", "provider.mjs", str(port), redirect_base],
-        cwd=install(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    ready = threading.Event()
-
-    def watch() -> None:
-        for line in proc.stdout:
-            if line.strip() == "ready":
-                ready.set()
-
-    threading.Thread(target=watch, daemon=True).start()
-    if not ready.wait(30):
-        proc.kill()
-        raise RuntimeError("the test OpenID provider did not start (tests/oidc/provider.mjs)")
-    return proc
-
-
-def live_providers(idp_base: str) -> list[dict]:
-    """OIDC_PROVIDERS for a stack beside the test provider: Google-like, generic, and the tamper clients
-    (Google-like too); each secret named in SSM, never given."""
-    google = f"{idp_base}/google"
-
-    def entry(pid: str, kind: str, issuer: str, client_id: str, label: str) -> dict:
-        secret = f"/laurel/local/oidc/{pid}"
-        return {
-            "id": pid,
-            "kind": kind,
-            "issuer": issuer,
-            "client_id": client_id,
-            "client_secret": secret,
-            "label": label,
-        }
-
-    cross_site = idp_base.replace("127.0.0.1", "localhost")  # another site than the app's
-    post = entry("post", "generic", f"{cross_site}/post", "laurel-post", "Post ID")
-    entries = [
-        entry("google", "google", google, "laurel-google", "Google"),
-        entry("corp", "generic", f"{idp_base}/generic", "laurel-generic", "Corp ID"),
-        post | {"extra": {"response_mode": "form_post"}},
-    ]
-    return entries + [entry(t, "google", google, t, t) for t in TAMPER]
+# The real provider (tests/oidc) and its OIDC_PROVIDERS entries live in local/oidc.py: make run uses them too.
 
 
 @pytest.fixture(scope="module")
@@ -220,12 +150,7 @@ def oidc_live(tmp_path_factory):
             stack = serve.start_stack(moto_port, app_port, log=log, base=base)
         live = Live(stack, log_path)
         try:
-            ssm = live.aws("ssm")
-            for item in entries:
-                value = f"secret-{item['client_id']}"
-                ssm.put_parameter(
-                    Name=item["client_secret"], Value=value, Type="SecureString", Overwrite=True
-                )
+            put_secrets(live.aws("ssm"), test_secrets(entries))
             live.idp_base = idp_base
             yield live
         finally:

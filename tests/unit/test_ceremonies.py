@@ -100,3 +100,10 @@ def test_a_cross_site_post_flow_keeps_the_browser_but_relaxes_same_site():
     same, relaxed = flows.start(request_with(f"{cookies.FLOW}={value}"), cross_site_post=True)
     assert same == flows.browser(request_with(f"{cookies.FLOW}={value}"))
     assert "SameSite=None" in relaxed and "Secure" in relaxed
+
+
+def test_another_browser_holding_the_secret_cannot_spend_the_owners_ceremony(memory_store):
+    secret = begin(memory_store)
+    with pytest.raises(ceremonies.CeremonyGone):
+        ceremonies.finish(secret, "oidc", browser="b" * 64, store=memory_store)
+    assert ceremonies.finish(secret, "oidc", browser=BROWSER, store=memory_store).kind == "oidc"

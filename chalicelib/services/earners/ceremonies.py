@@ -56,8 +56,10 @@ def peek(secret: str, kind: str, *, browser: str | None, store: Store) -> Ceremo
 
 
 def finish(secret: str, kind: str, *, browser: str | None, store: Store) -> Ceremony:
-    """Spend the ceremony and return it: of two racing requests, one gets it."""
-    return _checked(store.ceremonies.take(_hash(secret)) if _hash(secret) else None, kind, browser)
+    """Spend the ceremony and return it: of two racing requests, one gets it. Checked before it is spent,
+    so another browser holding the secret (a forwarded link) cannot destroy the owner's ceremony."""
+    peek(secret, kind, browser=browser, store=store)
+    return _checked(store.ceremonies.take(_hash(secret)), kind, browser)
 
 
 def _hash(secret: str) -> str:
