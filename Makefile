@@ -40,9 +40,20 @@ replay-dead-letters: .venv/.stamp
 tests/dcc/node_modules/.package-lock.json: tests/dcc/package-lock.json
 	cd tests/dcc && npm ci --no-audit --no-fund
 
+# The "I'm not a robot" widget's npm package, whose files chalicelib/assets/altcha* must equal (test_altcha_assets.py).
+tests/web/node_modules/.package-lock.json: tests/web/package-lock.json
+	cd tests/web && npm ci --no-audit --no-fund
+
+# A real OpenID provider (npm oidc-provider) for the sign-in tests, run offline.
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund
+
+NODE_PARTS := tests/dcc/node_modules/.package-lock.json tests/web/node_modules/.package-lock.json \
+	tests/oidc/node_modules/.package-lock.json
+
 # Both cores: one worker per core, each taking whole test files (--dist loadfile), so an e2e file's stack and
 # its tests stay together.
-test: .venv/.stamp validator browser tests/dcc/node_modules/.package-lock.json
+test: .venv/.stamp validator browser $(NODE_PARTS)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadfile
 

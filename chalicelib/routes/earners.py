@@ -12,7 +12,7 @@ from chalicelib.errors import Invalid, NotFound
 from chalicelib.services.backpack import claims
 from chalicelib.services.earners import accounts, activation, sessions, signup
 from chalicelib.services.issuing import badgeclasses, issuers
-from chalicelib.services.shared import fields, ratelimit, urls
+from chalicelib.services.shared import fields, proof_of_work, ratelimit, urls
 from chalicelib.store import current
 from chalicelib.web import pagekit
 from chalicelib.web.sessions import (
@@ -103,7 +103,14 @@ def claim(token):
 
 @page("/claim/{token}/resend", methods=("POST",))
 def claim_resend(token):
-    _form()
+    form = _form()
+    try:
+        proof_of_work.require_solved(form, store=current())
+    except Invalid as error:  # the same page again, its message kept, the check to do again
+        problem = claims.find(token, store=current()).problem
+        message = claims.MESSAGES[problem] if problem else "This claim link still works."
+        page_again = {"message": message, "token": token, "can_resend": True, "errors": _errors(error)}
+        return _html("pages/claim_problem.html", status=422, **page_again)
     masked = claims.send_fresh_link(token, client_ip(_request()), store=current())
     message = f"A fresh link is on its way to {masked}. It replaces the old one."
     return _html("pages/claim_problem.html", message=message, token=token, can_resend=False)
@@ -116,6 +123,7 @@ def register():
     found = claims.live(token, store=current())
     kept = {k: form.get(k, "") for k in ("first_name", "last_name")} | {"terms": form.get("terms")}
     try:
+        proof_of_work.require_solved(form, store=current())  # before any counter or write
         account = signup.register_from_claim(found.email, form, client_ip(_request()), store=current())
     except Invalid as error:
         return _claim_page(found, token, status=422, errors=_errors(error), form=kept)
@@ -148,6 +156,10 @@ def activate():
 def activate_resend():
     form = _form()
     email = fields.normalise(form.get("email", ""))
+    try:
+        proof_of_work.require_solved(form, store=current())
+    except Invalid as error:
+        return _html("pages/activate.html", status=422, email=email, errors=_errors(error))
     activation.resend(email, client_ip(_request()), store=current())
     return _html("pages/activate.html", email=email, resent=True)
 
@@ -252,6 +264,11 @@ def password_forgot():
     if _request().method == "GET":
         return _html("pages/password_forgot.html", email="")
     form = _form()
+    try:
+        proof_of_work.require_solved(form, store=current())
+    except Invalid as error:
+        email = fields.normalise(form.get("email", ""))
+        return _html("pages/password_forgot.html", status=422, email=email, errors=_errors(error))
     accounts.request_reset(form.get("email", ""), client_ip(_request()), store=current())
     return _html("pages/password_forgot.html", email="", sent=True)
 
@@ -277,8 +294,12 @@ def password_change():
     if account is None:
         return _login_redirect()
     if _request().method == "GET":
+        if not account.password_hash:  # no current password to ask for: set a first one (sign-in settings)
+            return _redirect("/settings/sign-in")
         return _html("pages/password_change.html", account=account)
-    form = _form()
+    form = _form()  # the CSRF check comes first, whatever the account
+    if not account.password_hash:
+        return _redirect("/settings/sign-in")
     try:
         account = accounts.change_password(account, form, store=current())
     except Invalid as error:

@@ -19,7 +19,15 @@ def environment():
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True))
     env.filters["markdown"] = markdown
     env.filters["split_name"] = split_name
+    env.globals["social_providers"] = social_providers
     return env
+
+
+def social_providers() -> list:
+    """The configured OpenID Connect providers, for "Continue with …" links (pages/_login_social.html)."""
+    from chalicelib.services.earners import providers
+
+    return list(providers.configured().values())
 
 
 def markdown(text: str | None) -> str:

@@ -7,7 +7,7 @@ import re
 
 from tests.support.earners import PASSWORD, Earner, activation_code, activation_path
 from tests.support.issuing import IssuerApi, data_uri, png
-from tests.support.pages import check_page
+from tests.support.pages import check_page, tick_not_a_robot
 
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
 MAIN, WORK, OLD = "sam.browser@example.org", "sam.work@example.org", "sam.old@example.org"
@@ -35,6 +35,7 @@ def test_second_address_merge_reject_and_recover(page, live, make_issuer):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_label("I accept the terms of use").check()
+    tick_not_a_robot(page)
     page.get_by_role("button", name="Create account").click()
     page.goto(activation_path(live.wait_for_mail(MAIN)["html"]))  # activate by link
     page.get_by_label("Your password").fill(PASSWORD)

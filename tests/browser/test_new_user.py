@@ -8,7 +8,7 @@ import re
 
 from tests.support.earners import PASSWORD, activation_code
 from tests.support.issuing import IssuerApi, data_uri, png
-from tests.support.pages import DESKTOP, PHONE, check_page, register_and_activate, shoot
+from tests.support.pages import DESKTOP, PHONE, check_page, register_and_activate, shoot, tick_not_a_robot
 
 EARNER = "grace.newuser@example.org"
 CLAIM = re.compile(r"https?://[^/\s]+(/claim/[\w.\-]+)")
@@ -92,6 +92,7 @@ def test_register_form_is_filled_from_the_award_and_the_code_opens_the_number_pa
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_label("I accept the terms of use").check()
+    tick_not_a_robot(page)
     page.get_by_role("button", name="Create account").click()
     code = page.get_by_label("6-digit code")
     assert code.get_attribute("inputmode") == "numeric"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from tests.support.altcha import solved
 from tests.support.earners import (
     PASSWORD,
     Earner,
@@ -70,7 +71,7 @@ def test_wrong_claim_tokens_are_404_and_expired_ones_offer_a_fresh_link(live, ba
     )
     page = earner.get(claim)
     assert page.status_code == 410 and "expired" in page.text
-    r = earner.post(claim + "/resend", {"csrf_token": csrf_token(page.text)})
+    r = earner.post(claim + "/resend", {"csrf_token": csrf_token(page.text), "altcha": solved(live.base_url)})
     assert r.status_code == 200 and "fresh link" in r.text
     fresh = earner.claim_path()
     assert fresh != claim and earner.get(fresh).status_code == 200
@@ -86,7 +87,8 @@ def test_code_brute_force_is_locked_after_five(live, badge):
     assert statuses == [422] * 5
     r = earner.activate_by_code(code)
     assert r.status_code == 422 and "no longer valid" in r.text
-    r = earner.post("/activate/resend", {"csrf_token": earner.csrf("/activate"), "email": earner.email})
+    resend = {"csrf_token": earner.csrf("/activate"), "email": earner.email, "altcha": solved(live.base_url)}
+    r = earner.post("/activate/resend", resend)
     assert r.status_code == 200
     assert earner.activate_by_code(activation_code(earner.activation_mail()["html"])).status_code == 303
 
@@ -141,7 +143,11 @@ def test_the_stack_logs_no_address(live, badge):
     stranger = Earner(live, address("stranger"))
     login = {"csrf_token": stranger.csrf(), "email": earner.email.upper(), "password": "wrong password 123"}
     assert stranger.post("/login", login).status_code == 401
-    forgot = {"csrf_token": stranger.csrf("/password/forgot"), "email": stranger.email}
+    forgot = {
+        "csrf_token": stranger.csrf("/password/forgot"),
+        "email": stranger.email,
+        "altcha": solved(live.base_url),
+    }
     assert stranger.post("/password/forgot", forgot).status_code == 200
     bad = requests.post(f"{live.base_url}/api/v1/verify", json={"assertion": earner.email}, timeout=30)
     assert bad.status_code in (400, 422), bad.text

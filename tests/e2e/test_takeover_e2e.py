@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from tests.support.altcha import solved
 from tests.support.earners import (
     PASSWORD,
     Earner,
@@ -35,7 +36,11 @@ def test_pre_hijack_by_holding_an_unverified_address(live, badge):
     victim = Earner(live, address("victim"))
     assert add(mallory, victim.email).status_code == 200  # Mallory holds it, unverified
     live.wait_for_mail(victim.email)  # the confirm mail Mallory caused
-    forgot = {"csrf_token": victim.csrf("/password/forgot"), "email": victim.email}
+    forgot = {
+        "csrf_token": victim.csrf("/password/forgot"),
+        "email": victim.email,
+        "altcha": solved(live.base_url),
+    }
     assert victim.post("/password/forgot", forgot).status_code == 200
     victim.assertion = badge(victim.email)
     r = victim.register(victim.claim_path())

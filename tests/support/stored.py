@@ -20,3 +20,13 @@ def registered(store, account_id: str = "ada", email: str = "ada@example.org", *
     if verified:
         store.accounts.verify_address(account_id, email, at=AT)
     return store.accounts.get(account_id)
+
+
+def passwordless(store, account_id: str = "ada", email: str = "ada@example.org", *, identity=None):
+    """An account made by a sign-up without a password (create_verified), its address verified, linked
+    to `identity` when given; as the repository returns it."""
+    from dataclasses import replace
+
+    made = replace(account(account_id, email), password_hash=None)
+    store.accounts.create_verified(made, email, holder=store.accounts.owner_of(email), identity=identity)
+    return store.accounts.get(account_id)

@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.store import current
 from tests.support.accounts import ADA, award, claim_path_for, register
+from tests.support.altcha import solved
 from tests.support.earners import (
     PASSWORD,
     Browser,
@@ -136,7 +137,10 @@ def test_code_dies_after_five_wrong_tries_and_a_new_one_can_be_sent(client, issu
     assert "4 tries left" in details[0] and "no longer valid" in details[4]
     r = browser.post("/activate", {"csrf_token": csrf, "email": ADA, "code": code, "password": PASSWORD})
     assert r.status_code == 422 and "no longer valid" in r.text
-    assert browser.post("/activate/resend", {"csrf_token": csrf, "email": ADA}).status_code == 200
+    assert (
+        browser.post("/activate/resend", {"altcha": solved(), "csrf_token": csrf, "email": ADA}).status_code
+        == 200
+    )
     drain_queue()  # the worker mails it
     assert len(mails) == 2
     new_code = activation_code(mails[-1]["html"])
@@ -148,8 +152,8 @@ def test_resending_the_activation_is_rate_limited(client, issuer, badge_class, m
     award(issuer, badge_class)
     browser, _ = register(client, claim_path_for(ADA))
     csrf = browser.csrf()
-    first = browser.post("/activate/resend", {"csrf_token": csrf, "email": ADA})
-    second = browser.post("/activate/resend", {"csrf_token": csrf, "email": ADA})
+    first = browser.post("/activate/resend", {"altcha": solved(), "csrf_token": csrf, "email": ADA})
+    second = browser.post("/activate/resend", {"altcha": solved(), "csrf_token": csrf, "email": ADA})
     assert first.status_code == 200 and second.status_code == 429
     drain_queue()
     assert len(mails) == 2
@@ -178,13 +182,13 @@ def test_used_claim_link_explains_itself_and_offers_a_fresh_one(client, issuer, 
     browser, _ = register(client, path)
     page = browser.get(path)
     assert page.status_code == 410 and "already been used" in page.text
-    r = browser.post(path + "/resend", {"csrf_token": csrf_token(page.text)})
+    r = browser.post(path + "/resend", {"altcha": solved(), "csrf_token": csrf_token(page.text)})
     assert r.status_code == 200 and "a***@example.org" in r.text
     fresh = claim_path_for(ADA)
     assert fresh != path
     # not activated yet: an unverified address blocks nobody, so the page still offers registration
     assert "Create your free account" in browser.get(fresh).text
-    again = browser.post(path + "/resend", {"csrf_token": csrf_token(page.text)})
+    again = browser.post(path + "/resend", {"altcha": solved(), "csrf_token": csrf_token(page.text)})
     assert again.status_code in (409, 404)  # the old link is replaced: nothing to resend from it
 
 
@@ -200,9 +204,9 @@ def test_expired_claim_link_can_ask_for_a_fresh_one_at_most_once_a_minute(client
     page = browser.get(path)
     assert page.status_code == 410 and "expired" in page.text and "Send me a fresh link" in page.text
     csrf = csrf_token(page.text)
-    assert browser.post(path + "/resend", {"csrf_token": csrf}).status_code == 200
+    assert browser.post(path + "/resend", {"altcha": solved(), "csrf_token": csrf}).status_code == 200
     AssertionItem.get(f"ASSERTION#{a['id']}", "ASSERTION").update(actions=[AssertionItem.notice.set("sent")])
-    assert browser.post(path + "/resend", {"csrf_token": csrf}).status_code in (404, 429)
+    assert browser.post(path + "/resend", {"altcha": solved(), "csrf_token": csrf}).status_code in (404, 429)
 
 
 def test_unknown_claim_link_is_404(client, issuer, badge_class):

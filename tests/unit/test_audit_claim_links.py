@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from chalicelib.store import current
 from tests.support.accounts import ADA, award, claim_path_for
+from tests.support.altcha import solved
 from tests.support.earners import Browser, csrf_token
 from tests.support.imports import make_account, signed_in
 
@@ -36,7 +37,7 @@ def test_an_old_claim_link_cannot_undo_the_earners_rejection(client, issuer, bad
     stranger = Browser(client)  # holds the forwarded notice, no session
     page = stranger.get(link)
     assert page.status_code == 410
-    r = stranger.post(link + "/resend", {"csrf_token": csrf_token(page.text)})
+    r = stranger.post(link + "/resend", {"altcha": solved(), "csrf_token": csrf_token(page.text)})
     assert r.status_code == 409, r.text  # was: 200, and the rejected badge was pending again
     assert "declined" in r.text
     after = _stored(made["id"])

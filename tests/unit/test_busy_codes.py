@@ -4,6 +4,7 @@ code each answer 503 (Busy right now) while the table is throttled, and work on 
 from __future__ import annotations
 
 from tests.support.accounts import ADA, award, claim_path_for, last_to, register
+from tests.support.altcha import solved
 from tests.support.earners import PASSWORD, Browser, activation_code, csrf_token, reset_path
 from tests.support.faults import Fault, inject
 from tests.support.inprocess import drain_queue
@@ -23,7 +24,9 @@ def _touches(attribute: str):
 def test_a_throttled_reset_is_busy_and_the_link_still_works(client, issuer, badge_class, mails):
     activated(client, issuer, badge_class, mails, ADA)
     forgot = Browser(client)
-    forgot.post("/password/forgot", {"csrf_token": forgot.csrf("/password/forgot"), "email": ADA})
+    forgot.post(
+        "/password/forgot", {"altcha": solved(), "csrf_token": forgot.csrf("/password/forgot"), "email": ADA}
+    )
     drain_queue()
     path = reset_path(last_to(mails, ADA)["text"])
     form = {

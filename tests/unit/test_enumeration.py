@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.accounts import ADA, add, award, claim_path_for, register
+from tests.support.altcha import solved
 from tests.support.earners import PASSWORD, Browser, csrf_token
 from tests.support.inprocess import drain_queue, sent_mail
 
@@ -70,7 +71,11 @@ def test_a_second_activation_resend_is_429_for_every_address(client, issuer, bad
     for email in (ADA, UNKNOWN):
         statuses = []
         for _ in range(2):
-            statuses.append(browser.post("/activate/resend", {"csrf_token": browser.csrf(), "email": email}))
+            statuses.append(
+                browser.post(
+                    "/activate/resend", {"altcha": solved(), "csrf_token": browser.csrf(), "email": email}
+                )
+            )
         answers[email] = [s.status_code for s in statuses]
     assert answers[ADA] == answers[UNKNOWN] == [200, 429]
 
@@ -85,7 +90,7 @@ def test_forgot_password_does_the_same_aws_work_for_known_and_unknown_addresses(
         token = browser.csrf("/password/forgot")
         del aws_calls[:]
         sent = len(mails)
-        r = browser.post("/password/forgot", {"csrf_token": token, "email": email})
+        r = browser.post("/password/forgot", {"altcha": solved(), "csrf_token": token, "email": email})
         assert r.status_code == 200 and "If an account uses that address" in r.text
         assert len(mails) == sent  # nothing mailed during the request
         work[email] = list(aws_calls)
@@ -99,7 +104,9 @@ def test_a_redelivered_request_mails_once(ada, client, mails):
     from chalicelib.routes.workers import HANDLERS
 
     browser = Browser(client)
-    browser.post("/password/forgot", {"csrf_token": browser.csrf("/password/forgot"), "email": ADA})
+    browser.post(
+        "/password/forgot", {"altcha": solved(), "csrf_token": browser.csrf("/password/forgot"), "email": ADA}
+    )
     message = {"kind": "reset", "email": ADA, "request_id": "r-1", "at": 1_800_000_000}
     assert HANDLERS["reset"](message) == "sent"
     assert HANDLERS["reset"](message) == "duplicate"
@@ -120,7 +127,12 @@ def test_activation_resend_does_the_same_aws_work_for_waiting_and_unknown(
         token = browser.csrf("/activate")
         del aws_calls[:]
         sent = len(mails)
-        assert browser.post("/activate/resend", {"csrf_token": token, "email": email}).status_code == 200
+        assert (
+            browser.post(
+                "/activate/resend", {"altcha": solved(), "csrf_token": token, "email": email}
+            ).status_code
+            == 200
+        )
         assert len(mails) == sent
         work[email] = list(aws_calls)
     assert work[ADA] == work[UNKNOWN] and "SendEmail" not in work[ADA]
@@ -152,6 +164,8 @@ def test_a_queued_resend_serves_only_a_registration_waiting_for_activation(ada, 
     assert add(ada, UNKNOWN).status_code == 200  # now held, unverified, by Ada's account
     before = len(mails)
     stranger = Browser(client)
-    r = stranger.post("/activate/resend", {"csrf_token": stranger.csrf("/activate"), "email": UNKNOWN})
+    r = stranger.post(
+        "/activate/resend", {"altcha": solved(), "csrf_token": stranger.csrf("/activate"), "email": UNKNOWN}
+    )
     assert r.status_code == 200
     assert drain_queue() == 1 and len(mails) == before  # looked up, nothing mailed

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.logs import REDACTED, redact
 from tests.support.accounts import award, claim_path_for, register
+from tests.support.altcha import solved
 from tests.support.earners import Browser
 from tests.support.inprocess import drain_queue
 
@@ -56,7 +57,12 @@ def test_a_journey_with_failures_logs_no_address(
     login = {"csrf_token": browser.csrf(), "email": NOOR, "password": "not the password at all"}
     assert browser.post("/login", login).status_code == 401
     forgot = Browser(client)
-    assert forgot.post("/password/forgot", {"csrf_token": forgot.csrf(), "email": UNKNOWN}).status_code == 200
+    assert (
+        forgot.post(
+            "/password/forgot", {"altcha": solved(), "csrf_token": forgot.csrf(), "email": UNKNOWN}
+        ).status_code
+        == 200
+    )
 
     real_send = mail.send_templated
 

@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.store import current
 from tests.support.accounts import ADA, add, award, claim_path_for, register
+from tests.support.altcha import solved
 from tests.support.earners import PASSWORD, Browser, activation_code, csrf_token
 from tests.support.inprocess import drain_queue
 
@@ -55,13 +56,19 @@ def test_the_cap_counts_every_kind_of_mail_together(ada, client, mails):
     stranger = Browser(client)
     for n in range(3):  # three forgot-password requests (a minute apart, as the per-kind limit wants)
         ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}", store=current())
-        r = stranger.post("/password/forgot", {"csrf_token": stranger.csrf("/password/forgot"), "email": ADA})
+        r = stranger.post(
+            "/password/forgot",
+            {"altcha": solved(), "csrf_token": stranger.csrf("/password/forgot"), "email": ADA},
+        )
         assert r.status_code == 200, n
     drain_queue()
     before = len(to(mails, ADA))
     for _ in range(ratelimit.MAIL_TO_HOUR.limit):
         ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}", store=current())
-        stranger.post("/password/forgot", {"csrf_token": stranger.csrf("/password/forgot"), "email": ADA})
+        stranger.post(
+            "/password/forgot",
+            {"altcha": solved(), "csrf_token": stranger.csrf("/password/forgot"), "email": ADA},
+        )
     drain_queue()
     # the activation mail and 3 resets were counted before: only one more reset fits in the hour
     assert len(to(mails, ADA)) == before + 1 == ratelimit.MAIL_TO_HOUR.limit
@@ -141,7 +148,7 @@ def test_fresh_claim_links_asked_by_anyone_count_against_the_address(client, iss
         ratelimit.MAIL_TO_HOUR.hit(ADA, store=current())
     browser = Browser(client)
     page = browser.get(path)
-    r = browser.post(path + "/resend", {"csrf_token": csrf_token(page.text)})
+    r = browser.post(path + "/resend", {"altcha": solved(), "csrf_token": csrf_token(page.text)})
     assert r.status_code == 429
     assert AssertionItem.get(f"ASSERTION#{a['id']}", "ASSERTION").notice == "sent"  # nothing queued
 

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tests.support.accounts import ADA, award, claim_path_for
+from tests.support.altcha import solved
 from tests.support.earners import PASSWORD, Browser, csrf_token, reset_path
 from tests.support.inprocess import drain_queue
 
@@ -147,7 +148,9 @@ def test_change_password_checks_the_current_one(activated):
 def test_password_reset_link_works_once_and_ends_sessions(activated, client, mails):
     other = Browser(client)
     page = other.get("/password/forgot")
-    r = other.post("/password/forgot", {"csrf_token": csrf_token(page.text), "email": ADA})
+    r = other.post(
+        "/password/forgot", {"altcha": solved(), "csrf_token": csrf_token(page.text), "email": ADA}
+    )
     assert r.status_code == 200 and "If an account uses that address" in r.text
     drain_queue()  # the worker mails the link
     path = reset_path(mails[-1]["text"])
@@ -165,7 +168,10 @@ def test_password_reset_link_works_once_and_ends_sessions(activated, client, mai
 
 def test_password_reset_says_the_same_for_unknown_addresses(client, mails):
     browser = Browser(client)
-    r = browser.post("/password/forgot", {"csrf_token": browser.csrf("/password/forgot"), "email": "x@y.org"})
+    r = browser.post(
+        "/password/forgot",
+        {"altcha": solved(), "csrf_token": browser.csrf("/password/forgot"), "email": "x@y.org"},
+    )
     assert r.status_code == 200 and "If an account uses that address" in r.text
     assert drain_queue() == 1 and mails == []  # queued like any request; the worker finds no account
 
@@ -175,7 +181,7 @@ def test_expired_reset_link_is_refused(activated, client, mails):
     from chalicelib.store.dynamo.models import OneTimeTokenItem
 
     browser = Browser(client)
-    browser.post("/password/forgot", {"csrf_token": browser.csrf(), "email": ADA})
+    browser.post("/password/forgot", {"altcha": solved(), "csrf_token": browser.csrf(), "email": ADA})
     drain_queue()
     path = reset_path(mails[-1]["text"])
     item = OneTimeTokenItem.get(f"TOKEN#{ids.sha256_hex(path.rsplit('/', 1)[-1])}", "TOKEN")

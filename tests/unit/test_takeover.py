@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.store import current
 from tests.support.accounts import ADA, add, award, claim_path_for, last_to, register
+from tests.support.altcha import solved
 from tests.support.earners import PASSWORD, Browser, activation_code, activation_path, csrf_token, reset_path
 from tests.support.faults import Fault, inject
 from tests.support.inprocess import drain_queue
@@ -33,7 +34,9 @@ def test_an_unverified_hold_does_not_block_the_owner_and_gets_no_reset(client, i
     mallory = activated(client, issuer, badge_class, mails, MALLORY, OTHER_PASSWORD)
     assert add(mallory, ADA).status_code == 200  # unverified on Mallory's account
     forgot = Browser(client)
-    forgot.post("/password/forgot", {"csrf_token": forgot.csrf("/password/forgot"), "email": ADA})
+    forgot.post(
+        "/password/forgot", {"altcha": solved(), "csrf_token": forgot.csrf("/password/forgot"), "email": ADA}
+    )
     assert drain_queue() == 1  # the worker looked the request up
     assert not [m for m in mails if m["subject"] == "Reset your Laurel password"]  # a hold gets no reset
 
@@ -167,7 +170,9 @@ def test_a_password_change_voids_outstanding_reset_links(client, issuer, badge_c
 
     ada = activated(client, issuer, badge_class, mails, ADA)
     forgot = Browser(client)
-    forgot.post("/password/forgot", {"csrf_token": forgot.csrf("/password/forgot"), "email": ADA})
+    forgot.post(
+        "/password/forgot", {"altcha": solved(), "csrf_token": forgot.csrf("/password/forgot"), "email": ADA}
+    )
     drain_queue()
     path = reset_path(last_to(mails, ADA)["text"])
     form = {
@@ -187,7 +192,9 @@ def test_a_password_change_voids_outstanding_reset_links(client, issuer, badge_c
     ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}", store=current())
     first, second = Browser(client), Browser(client)
     for b in (first, second):
-        b.post("/password/forgot", {"csrf_token": b.csrf("/password/forgot"), "email": ADA})
+        b.post(
+            "/password/forgot", {"altcha": solved(), "csrf_token": b.csrf("/password/forgot"), "email": ADA}
+        )
         ratelimit.MAIL_MINUTE.clear(f"reset:{ADA}", store=current())
     drain_queue()
     one, two = [reset_path(m["text"]) for m in mails if m["subject"] == "Reset your Laurel password"][-2:]

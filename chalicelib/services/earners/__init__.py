@@ -22,5 +22,6 @@ __getattr__ = lazy.submodules(
         "sign_in_methods",
         "signup",
         "social",
+        "social_proof",
     ),
 )

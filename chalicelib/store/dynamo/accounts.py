@@ -4,22 +4,26 @@ merge's raw transactions are in store/dynamo/merge.py."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.errors import Changed, Taken
 from chalicelib.store.accounts import Account, AccountEmail, Email, MergeRecord
 from chalicelib.store.dynamo import merge
 from chalicelib.store.dynamo.codes import code_key, token_key
+from chalicelib.store.dynamo.identities import identity_item, identity_listed
 from chalicelib.store.dynamo.models import (
     AccountEmailItem,
     AccountItem,
     ActivationCodeItem,
     EmailItem,
+    IdentityItem,
     OneTimeTokenItem,
     SlugItem,
     transaction,
 )
 from chalicelib.store.dynamo.translate import translated
+from chalicelib.store.identities import Identity
 
 CHANGED = "The address or the account changed meanwhile."
 
@@ -55,6 +59,9 @@ def account(item: AccountItem) -> Account:
         career_goals=item.career_goals,
         merged_into=item.merged_into,
         closed_at=item.closed_at,
+        ways_in=int(item.ways_in or 0),
+        terms_at=item.terms_at,
+        product_mail=bool(item.product_mail),
     )
 
 
@@ -78,16 +85,39 @@ def _account_email(item: AccountEmailItem) -> AccountEmail:
     )
 
 
-def _hold(tx, email: str, account_id: str, holder: Email | None, at: datetime) -> None:
-    """In `tx`: put an unverified address on `account_id`. Either nobody holds it, or `holder` (another
-    account) holds it unverified: that hold ends (its listing goes) unless it changed meanwhile."""
+def _hold(
+    tx, email: str, account_id: str, holder: Email | None, at: datetime, *, verified: bool = False
+) -> None:
+    """In `tx`: put the address on `account_id` (unverified unless told). Either nobody holds it, or
+    `holder` (another account) holds it unverified: that hold ends (its listing goes) unless it changed
+    meanwhile."""
     owner = EmailItem(f"EMAIL#{email}", "EMAIL", email=email, account_id=account_id, created_at=at)
+    if verified:
+        owner.verified, owner.verified_at = True, at
     if holder is None:
         tx.save(owner, condition=EmailItem.pk.does_not_exist())
         return
     unverified = EmailItem.verified.does_not_exist() | (EmailItem.verified == False)  # noqa: E712
     tx.save(owner, condition=(EmailItem.account_id == holder.account_id) & unverified)
     tx.delete(_listed(holder.account_id, email))
+
+
+def _new_profile(account: Account, *, ways_in: int = 0) -> AccountItem:
+    return AccountItem(
+        f"ACCOUNT#{account.id}",
+        "PROFILE",
+        id=account.id,
+        first_name=account.first_name,
+        last_name=account.last_name,
+        password_hash=account.password_hash or None,  # never "": the dummy hash must open nothing
+        primary_email=account.primary_email,
+        created_at=account.created_at,
+        updated_at=account.updated_at,
+        ways_in=ways_in,
+        passkeys=0,
+        terms_at=account.terms_at,
+        product_mail=account.product_mail,
+    )
 
 
 class Accounts:
@@ -123,24 +153,30 @@ class Accounts:
         return _account_email(found)
 
     def register(self, account: Account, email: str, *, holder: Email | None) -> None:
-        profile = AccountItem(
-            f"ACCOUNT#{account.id}",
-            "PROFILE",
-            id=account.id,
-            first_name=account.first_name,
-            last_name=account.last_name,
-            password_hash=account.password_hash,
-            primary_email=account.primary_email,
-            created_at=account.created_at,
-            updated_at=account.updated_at,
-        )
         listed = AccountEmailItem(
             f"ACCOUNT#{account.id}", f"EMAIL#{email}", email=email, created_at=account.created_at
         )
         with translated(lambda: Taken("This address already belongs to an account.")), transaction() as tx:
-            tx.save(profile, condition=AccountItem.pk.does_not_exist())
+            tx.save(_new_profile(account), condition=AccountItem.pk.does_not_exist())
             _hold(tx, email, account.id, holder, account.created_at)
             tx.save(listed)
+
+    def create_verified(
+        self, account: Account, email: str, *, holder: Email | None, identity: Identity | None = None
+    ) -> None:
+        at = account.created_at
+        listed = AccountEmailItem(f"ACCOUNT#{account.id}", f"EMAIL#{email}", email=email, created_at=at)
+        listed.verified = True
+        taken = Taken("This address or this sign-in already belongs to an account.")
+        with translated(lambda: taken), transaction() as tx:
+            profile = _new_profile(account, ways_in=0 if identity is None else 1)
+            tx.save(profile, condition=AccountItem.pk.does_not_exist())
+            _hold(tx, email, account.id, holder, at, verified=True)
+            tx.save(listed)
+            if identity is not None:
+                linked = replace(identity, account_id=account.id)
+                tx.save(identity_item(linked), condition=IdentityItem.pk.does_not_exist())
+                tx.save(identity_listed(linked))
 
     def add_address(self, account_id: str, email: str, *, holder: Email | None, at: datetime) -> None:
         listed = AccountEmailItem(f"ACCOUNT#{account_id}", f"EMAIL#{email}", email=email, created_at=at)

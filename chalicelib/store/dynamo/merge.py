@@ -9,8 +9,11 @@ order it runs; this module is how each step is written, unchanged from when it l
    survivor on condition it is still the old account's, the AccountEmailItem is deleted there
    (condition: exists) and put here (condition: not there yet); any other item in the partition
    (imported badges, merge records…) moves the same way, unless the survivor already has one with
-   that key (then the survivor's is kept: nothing doubled). The record's step count and moved list
-   are updated in the same transaction, on condition it is still running.
+   that key (then the survivor's is kept: nothing doubled). Identities and passkeys move like
+   addresses: their lookup item (IDENTITY#… / PASSKEY#…, the listing's sk) is re-pointed to the
+   survivor on condition it is still the old account's, the listing moves, and the survivor's
+   `ways_in` (and `passkeys`) count goes up by as many in one update. The record's step count and
+   moved list are updated in the same transaction, on condition it is still running.
 3. Finish (one TransactWrite): settings the survivor lacks come from the old profile (career goals,
    the public profile slug and its SlugItem…), and the record becomes done.
 """
@@ -23,6 +26,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import Changed
 from chalicelib.store.accounts import MergeRecord
 from chalicelib.store.aws import client
+from chalicelib.store.dynamo import ways_in
 from chalicelib.store.dynamo.models import MergeItem
 from chalicelib.store.dynamo.translate import translated
 
@@ -41,7 +45,12 @@ KEEP = {
     "updated_at",
     "merged_into",
     "closed_at",
+    "ways_in",  # counted by the move of each identity and passkey
+    "passkeys",
+    "product_mail",  # consent to news and the terms accepted are the survivor's own answers
+    "terms_at",
 }
+WAYS_IN = {"IDENTITY#": "IDENTITY", "PASSKEY#": "PASSKEY"}  # listing sk prefix → the lookup's sk
 # Test hook: called with (into_id, old_id, step) just before each move step's transaction.
 before_step: Callable[[str, str, int], None] | None = None
 CHANGED = "A concurrent change refused this merge step; nothing was written."
@@ -194,46 +203,78 @@ def close(into_id: str, old_id: str, proof: str, email: str) -> None:
 # --- 2. move -------------------------------------------------------------------------------------
 
 
+def _way_in(sk: str) -> str | None:
+    """The lookup item's sk when this listing item is an identity or a passkey."""
+    return next((lookup for prefix, lookup in WAYS_IN.items() if sk.startswith(prefix)), None)
+
+
 def step(current: MergeRecord) -> bool:
     """Move the next chunk; False when nothing is left to move."""
-    old_id, into_id, table = current.from_id, current.into_id, _table()
+    old_id, into_id = current.from_id, current.into_id
     left = [i for i in _partition(old_id) if i["sk"]["S"] != "PROFILE"]
     if not left:
         return False
     theirs = {i["sk"]["S"] for i in _partition(into_id)}
     items: list[dict] = []
     moved: list[str] = []
+    ways = {"IDENTITY": 0, "PASSKEY": 0}
     for item in sorted(left, key=lambda i: (not i["sk"]["S"].startswith("EMAIL#"), i["sk"]["S"])):
         sk = item["sk"]["S"]
-        is_address = sk.startswith("EMAIL#")
-        ops = _move_address(item, old_id, into_id) if is_address else _move_other(item, into_id, theirs)
-        if len(items) + len(ops) > MAX_ITEMS - 1:
+        lookup = _way_in(sk)
+        if sk.startswith("EMAIL#"):
+            ops = _move_address(item, old_id, into_id)
+        elif lookup is not None:
+            ops = _move_way_in(item, lookup, old_id, into_id)
+        else:
+            ops = _move_other(item, into_id, theirs)
+        counted = 1 if (lookup is not None or any(ways.values())) else 0  # the survivor's counts
+        if len(items) + len(ops) > MAX_ITEMS - 1 - counted:
             break
         items += ops
-        if is_address:
+        if sk.startswith("EMAIL#"):
             moved.append(item["email"]["S"])
-    items.append(
-        {
-            "Update": {
-                "TableName": table,
-                "Key": {"pk": _s(f"ACCOUNT#{into_id}"), "sk": _s(f"MERGE#{old_id}")},
-                "UpdateExpression": "SET moved = list_append(if_not_exists(moved, :empty), :moved) "
-                "ADD steps :one",
-                "ConditionExpression": "#state = :running",
-                "ExpressionAttributeNames": {"#state": "state"},
-                "ExpressionAttributeValues": {
-                    ":moved": {"L": [_s(e) for e in moved]},
-                    ":empty": {"L": []},
-                    ":one": {"N": "1"},
-                    ":running": _s("running"),
-                },
-            }
-        }
-    )
+        if lookup is not None:
+            ways[lookup] += 1
+    if any(ways.values()):
+        items.append(ways_in.moved_in(_table(), into_id, ways))
+    items.append(_record_step(into_id, old_id, moved))
     if before_step is not None:
         before_step(into_id, old_id, (current.steps or 0) + 1)
     _step_write(items)
     return True
+
+
+def _record_step(into_id: str, old_id: str, moved: list[str]) -> dict:
+    return {
+        "Update": {
+            "TableName": _table(),
+            "Key": {"pk": _s(f"ACCOUNT#{into_id}"), "sk": _s(f"MERGE#{old_id}")},
+            "UpdateExpression": "SET moved = list_append(if_not_exists(moved, :empty), :moved) "
+            "ADD steps :one",
+            "ConditionExpression": "#state = :running",
+            "ExpressionAttributeNames": {"#state": "state"},
+            "ExpressionAttributeValues": {
+                ":moved": {"L": [_s(e) for e in moved]},
+                ":empty": {"L": []},
+                ":one": {"N": "1"},
+                ":running": _s("running"),
+            },
+        }
+    }
+
+
+def _move_way_in(item: dict, lookup: str, old_id: str, into_id: str) -> list[dict]:
+    """An identity or a passkey: its lookup now names the survivor, its listing moves there."""
+    repoint = {
+        "Update": {
+            "TableName": _table(),
+            "Key": {"pk": item["sk"], "sk": _s(lookup)},
+            "UpdateExpression": "SET account_id = :into",
+            "ConditionExpression": "account_id = :old",
+            "ExpressionAttributeValues": {":into": _s(into_id), ":old": _s(old_id)},
+        }
+    }
+    return [repoint, *_relocate(item, into_id)]
 
 
 def _move_address(item: dict, old_id: str, into_id: str) -> list[dict]:

@@ -31,3 +31,10 @@ def translated(
         if transient(error):
             raise Busy(BUSY) from error
         raise
+
+
+def failed_at(error: BaseException, place: int) -> bool:
+    """Whether the item at `place` of a refused TransactWriteItems is one whose condition failed (a
+    transaction answers one reason per item, in the order sent)."""
+    found = getattr(error, "cancellation_reasons", None) or []
+    return len(found) > place and getattr(found[place], "code", None) == "ConditionalCheckFailed"

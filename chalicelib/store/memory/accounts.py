@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from chalicelib.errors import Changed, Taken
 from chalicelib.store.accounts import Account, AccountEmail, Email, MergeRecord
 from chalicelib.store.identities import Identity
+from chalicelib.store.memory import ways_in
 from chalicelib.store.memory.base import Database
 
 CHANGED = "The address or the account changed meanwhile."
@@ -70,7 +71,9 @@ class Accounts:
         with self.db.transaction():
             if account.id in self._accounts:
                 raise taken()
-            self._accounts[account.id] = account
+            self._accounts[account.id] = replace(
+                account, password_hash=account.password_hash or None, ways_in=0
+            )
             self._hold(email, account.id, holder, account.created_at, taken)
             self._listed[account.id, email] = AccountEmail(account.id, email, account.created_at)
 
@@ -84,7 +87,9 @@ class Accounts:
             if account.id in self._accounts:
                 raise taken()
             at = account.created_at
-            self._accounts[account.id] = replace(account, ways_in=1 if identity else 0)
+            # Never "": an empty hash would count as a password and let the last way in go.
+            kept = replace(account, password_hash=account.password_hash or None, ways_in=1 if identity else 0)
+            self._accounts[account.id] = kept
             self._hold(email, account.id, holder, at, taken)
             self._emails[email] = Email(email, account.id, at, verified=True, verified_at=at)
             self._listed[account.id, email] = AccountEmail(account.id, email, at, verified=True)
@@ -92,7 +97,7 @@ class Accounts:
                 identities = self.db.table("identities")
                 if (identity.provider, identity.subject) in identities:
                     raise taken()
-                identities[identity.provider, identity.subject] = identity
+                identities[identity.provider, identity.subject] = replace(identity, account_id=account.id)
 
     def add_address(self, account_id: str, email: str, *, holder: Email | None, at: datetime) -> None:
         with self.db.transaction():
@@ -225,32 +230,41 @@ class Accounts:
     def move_merge_step(self, record: MergeRecord) -> bool:
         old_id, into_id = record.from_id, record.into_id
         addresses = sorted(e for (a, e) in self._listed if a == old_id)
+        ways = ways_in.owned(self.db, old_id)
         records = sorted(k for k in self.db.table("merges") if k[0] == old_id)
-        if not addresses and not records:
+        if not addresses and not ways and not records:
             return False
-        moving, taking, room = [], [], MAX_ITEMS - 1
+        moving, bringing, taking, room = [], [], [], MAX_ITEMS - 1
         for email in addresses:
             if room < 3:
                 break
             moving.append(email)
             room -= 3
+        for way in ways:  # the lookup re-pointed, the listing moved; the survivor's counts once a step
+            if room < 3 + (not bringing) or len(moving) < len(addresses):
+                break
+            bringing.append(way)
+            room -= 3 + (not bringing[1:])
         for key in records:
-            if room < 2 or len(moving) < len(addresses):
+            if room < 2 or len(moving) < len(addresses) or len(bringing) < len(ways):
                 break
             taking.append(key)
             room -= 2
         if before_step is not None:
             before_step(into_id, old_id, record.steps + 1)
-        self._move(record, moving, taking)
+        self._move(record, moving, taking, bringing)
         return True
 
-    def _move(self, record: MergeRecord, moving: list[str], taking: list[tuple[str, str]]) -> None:
+    def _move(
+        self, record: MergeRecord, moving: list[str], taking: list[tuple[str, str]], bringing: list
+    ) -> None:
         old_id, into_id = record.from_id, record.into_id
         with self.db.transaction():
             merges = self.db.table("merges")
             current = merges.get((into_id, old_id))
             if current is None or current.state != "running":
                 raise Changed("A concurrent change refused this merge step; nothing was written.")
+            ways_in.bring(self.db, bringing, old_id, into_id)
             for email in moving:
                 owner, listed = self._emails.get(email), self._listed.pop((old_id, email), None)
                 if owner is None or owner.account_id != old_id or listed is None:

@@ -1,10 +1,12 @@
 """PynamoDB models of the accounts table: accounts, addresses, sessions, codes, rates, slugs,
-imports, merges and opt-outs."""
+imports, merges, opt-outs, and the ways in without a password (identities, passkeys) with the
+ceremonies and codes that make them."""
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -35,6 +37,11 @@ class AccountItem(_Item):
     updated_at = UTCDateTimeAttribute()
     merged_into = UnicodeAttribute(null=True)  # closed: merged into this account (services/earners/merge.py)
     closed_at = UTCDateTimeAttribute(null=True)
+    # Linked identities + passkeys: an unlink or removal needs a password or another way in left.
+    ways_in = NumberAttribute(default=0)
+    passkeys = NumberAttribute(default=0)  # passkeys alone: an add is refused at the most allowed
+    terms_at = UTCDateTimeAttribute(null=True)
+    product_mail = BooleanAttribute(default=False)
 
 
 class EmailItem(_Item):
@@ -182,3 +189,90 @@ class OptOutDigestItem(_Item):
 
     Meta = _meta(_settings.accounts_table)
     hashes = UnicodeSetAttribute(null=True)
+
+
+class IdentityItem(_Item):
+    """Which account an identity at an OpenID provider signs in to: pk IDENTITY#provider#sha256(subject),
+    sk IDENTITY (a conditional put links it to one account). The truth of the identity: the account's
+    listing item only points here."""
+
+    Meta = _meta(_settings.accounts_table)
+    account_id = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    last_used_at = UTCDateTimeAttribute(null=True)
+
+
+class AccountIdentityItem(_Item):
+    """An account's identities, listed by one Query: pk ACCOUNT#id, sk IDENTITY#provider#sha256(subject)
+    (moved with the account by a merge)."""
+
+    Meta = _meta(_settings.accounts_table)
+    provider = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class PasskeyItem(_Item):
+    """A WebAuthn credential, found by its id at sign-in: pk PASSKEY#credential_id, sk PASSKEY. The truth
+    of the passkey (its sign count moves here alone); the account's listing item only points here."""
+
+    Meta = _meta(_settings.accounts_table)
+    account_id = UnicodeAttribute()
+    public_key = UnicodeAttribute()  # the COSE key, base64url
+    sign_count = NumberAttribute(default=0)
+    name = UnicodeAttribute()
+    transports = ListAttribute(of=UnicodeAttribute, default=list)
+    aaguid = UnicodeAttribute(default="")
+    backed_up = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    last_used_at = UTCDateTimeAttribute(null=True)
+
+
+class AccountPasskeyItem(_Item):
+    """An account's passkeys, listed by one Query: pk ACCOUNT#id, sk PASSKEY#credential_id (moved with
+    the account by a merge)."""
+
+    Meta = _meta(_settings.accounts_table)
+    created_at = UTCDateTimeAttribute()
+
+
+class CeremonyItem(_Item):
+    """A sign-in spanning requests, found by the SHA-256 of its secret: pk CEREMONY#sha256, sk CEREMONY;
+    spent by a conditional delete (one request wins), dropped by TTL after its expiry."""
+
+    Meta = _meta(_settings.accounts_table)
+    kind = UnicodeAttribute()
+    browser = UnicodeAttribute()
+    account_id = UnicodeAttribute(null=True)
+    data = JSONAttribute(default=dict)
+    expires_at = NumberAttribute()
+    ttl = NumberAttribute()
+
+
+class SignupCodeItem(_Item):
+    """The 6-digit code of a sign-up without a claim link: pk EMAIL#addr, sk SIGNUPCODE (one per address,
+    mailed with the link token_hash)."""
+
+    Meta = _meta(_settings.accounts_table)
+    code_hash = UnicodeAttribute()
+    salt = UnicodeAttribute()
+    token_hash = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+    ttl = NumberAttribute()
+
+
+class LinkCodeItem(_Item):
+    """A 6-digit code mailed to an address an account holds verified, to link an identity that gave the
+    same address: pk EMAIL#addr, sk LINKCODE, bound to the asking ceremony."""
+
+    Meta = _meta(_settings.accounts_table)
+    ceremony_hash = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    code_hash = UnicodeAttribute()
+    salt = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+    ttl = NumberAttribute()
