@@ -47,6 +47,9 @@ def test_signup_answers_alike_and_does_the_same_aws_work_for_known_and_unknown_a
         pages[email] = r.text.replace(email, "@").replace(quote(email), "@").replace(token, "csrf")
     assert work[ADA] == work[UNKNOWN] and "SendEmail" not in work[ADA] and "SendMessageBatch" in work[ADA]
     assert pages[ADA] == pages[UNKNOWN]
+    # the budget: six counters (robot check once, client, sign-up mails a minute and a day, mail to the
+    # address an hour and a day) and the queue; no read of accounts or codes
+    assert work[ADA] == ["UpdateItem"] * 6 + ["SendMessageBatch"]
     drain_queue()
     subjects = {m["to"]: m["subject"] for m in mails[-2:]}
     assert subjects == {ADA: "You already have a Laurel account", UNKNOWN: "Your Laurel sign-up code"}

@@ -243,3 +243,15 @@ def test_without_a_solved_robot_check_nothing_is_counted_queued_or_mailed(memory
     assert ada.post("/signup", {"csrf_token": csrf, "email": ADA, "altcha": replayed}).status_code == 200
     replay = ada.post("/signup", {"csrf_token": csrf, "email": "eve@example.org", "altcha": replayed})
     assert replay.status_code == 422 and len(memory_store.queue.drain()) == 1
+
+
+def test_signing_up_in_a_browser_signed_in_as_someone_else_ends_that_session(memory_client, memory_store):
+    from chalicelib.services.earners import sessions
+
+    grace = verified_account(memory_store, "grace@example.org")
+    shared = Browser(memory_client)  # a shared computer, Grace still signed in
+    shared.cookies[SESSION] = before = sessions.start(grace, store=memory_store)
+    made = details(shared, prove(shared, memory_store).headers["Location"])
+    assert made.status_code == 303 and shared.cookies[SESSION] != before
+    assert sessions.find(before, store=memory_store) is None
+    assert "Welcome to Laurel, Ada" in shared.get("/signup/welcome").text
