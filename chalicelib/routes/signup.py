@@ -13,7 +13,7 @@ from chalice import Blueprint, Response
 from chalicelib.errors import Conflict, Invalid
 from chalicelib.services.backpack import dashboard
 from chalicelib.services.earners import ceremonies, open_signup, sessions
-from chalicelib.services.shared import fields, ratelimit
+from chalicelib.services.shared import fields, proof_of_work, ratelimit
 from chalicelib.store import current
 from chalicelib.web import flows, pagekit
 from chalicelib.web.sessions import client_ip, cookie_header, session_token
@@ -46,9 +46,8 @@ def signup():
         return _html("pages/signup.html", email=fields.normalise(_query("email")))
     form = pagekit.posted_form(request)
     typed = (form.get("email") or "").strip()[:254]
-    # TODO(altcha): proof_of_work.require_solved(form, store=current()) first, once engineer B's
-    # services/shared/proof_of_work.py lands on main.
     try:
+        proof_of_work.require_solved(form, store=current())  # before any counter or write
         email = open_signup.start(typed, client_ip(request), store=current())
     except (Invalid, ratelimit.TooMany) as error:  # same words for every address
         errors = pagekit.field_errors(error) if isinstance(error, Invalid) else {"email": error.detail}

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
+from tests.support.altcha import solved
 from tests.support.earners import PASSWORD, Browser, csrf_token
 from tests.support.inprocess import data_uri, png_bytes
 from tests.support.memory import run_mail_queue
@@ -36,7 +37,8 @@ def code_in(mail: dict) -> str:
 
 
 def ask(browser: Browser, email: str = ADA):
-    return browser.post("/signup", {"csrf_token": browser.csrf("/signup"), "email": email})
+    form = {"csrf_token": browser.csrf("/signup"), "email": email, "altcha": solved()}
+    return browser.post("/signup", form)
 
 
 def type_code(browser: Browser, store, email: str = ADA):
@@ -139,7 +141,7 @@ def test_known_and_unknown_addresses_get_the_same_answer_and_the_same_store_work
         browser = Browser(memory_client)
         csrf = browser.csrf("/signup")
         del calls[:]
-        r = browser.post("/signup", {"csrf_token": csrf, "email": email})
+        r = browser.post("/signup", {"csrf_token": csrf, "email": email, "altcha": solved()})
         work[email] = list(calls)
         page = r.text.replace(email, "<email>").replace(quote(email), "<email>").replace(csrf, "<csrf>")
         answers[email] = (r.status_code, page)
@@ -227,3 +229,29 @@ def test_an_address_verified_meanwhile_answers_sign_in_or_reset(memory_client, m
 def test_the_welcome_page_needs_a_session(memory_client):
     r = Browser(memory_client).get("/signup/welcome")
     assert r.status_code == 303 and r.headers["Location"].startswith("/login?next=/signup/welcome")
+
+
+def test_without_a_solved_robot_check_nothing_is_counted_queued_or_mailed(memory_client, memory_store):
+    ada = Browser(memory_client)
+    csrf = ada.csrf("/signup")
+    replayed = solved()
+    for form in ({}, {"altcha": "not a solution"}):
+        refused = ada.post("/signup", {"csrf_token": csrf, "email": ADA, **form})
+        assert refused.status_code == 422 and "not a robot" in refused.text and "altcha-error" in refused.text
+        assert ADA in refused.text  # what she typed stays
+    assert memory_store.db.table("rates") == {} and memory_store.queue.drain() == []
+    assert ada.post("/signup", {"csrf_token": csrf, "email": ADA, "altcha": replayed}).status_code == 200
+    replay = ada.post("/signup", {"csrf_token": csrf, "email": "eve@example.org", "altcha": replayed})
+    assert replay.status_code == 422 and len(memory_store.queue.drain()) == 1
+
+
+def test_signing_up_in_a_browser_signed_in_as_someone_else_ends_that_session(memory_client, memory_store):
+    from chalicelib.services.earners import sessions
+
+    grace = verified_account(memory_store, "grace@example.org")
+    shared = Browser(memory_client)  # a shared computer, Grace still signed in
+    shared.cookies[SESSION] = before = sessions.start(grace, store=memory_store)
+    made = details(shared, prove(shared, memory_store).headers["Location"])
+    assert made.status_code == 303 and shared.cookies[SESSION] != before
+    assert sessions.find(before, store=memory_store) is None
+    assert "Welcome to Laurel, Ada" in shared.get("/signup/welcome").text

@@ -111,8 +111,9 @@ def prove_code(email: str, code: str, client_ip: str, *, browser: str, store: St
     found = store.codes.signup_code(email) if email else None
     if found is None or found.expires_at <= time.time():
         raise dead
-    tried = lambda: store.codes.try_signup_code(email, below=onetime.MAX_ATTEMPTS)  # noqa: E731
-    onetime.check(code, tried, dead=dead, scope=SCOPE)
+    onetime.check(
+        code, lambda: store.codes.try_signup_code(email, below=onetime.MAX_ATTEMPTS), dead=dead, scope=SCOPE
+    )
     return _proven(email, browser=browser, store=store)
 
 
