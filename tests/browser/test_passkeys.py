@@ -32,19 +32,11 @@ def localhost_live(tmp_path_factory) -> Iterator[stack.Live]:
     """The whole stack (moto, pump, chalice local), its public base URL on localhost."""
     log_path = tmp_path_factory.mktemp("passkeys") / "stack.log"
     moto_port, app_port = serve.free_port(), serve.free_port()
-    env = serve.stack_env(moto_port, app_port, {**os.environ, "PUMP_RETRY_SECONDS": "1"})
-    env["PUBLIC_BASE_URL"] = f"http://localhost:{app_port}"
-    running = serve.Stack(moto_port, app_port, env)
+    base = {**os.environ, "PUMP_RETRY_SECONDS": "1"}
     with log_path.open("w") as log:
         try:
-            running.procs["moto"] = serve.start_moto(moto_port, log)
-            serve.wait_until_ready(f"{running.moto_url}/moto-api/", proc=running.procs["moto"])
-            serve.run_bootstrap(env)
-            running.procs["pump"] = serve.start_pump(env, log)
-            running.procs["app"] = serve.start_app(app_port, env, log)
-            serve.wait_until_ready(f"{running.base_url}/outbox.json", proc=running.procs["app"])
+            running = serve.start_stack(moto_port, app_port, log=log, base=base, host="localhost")
         except (serve.StartupError, subprocess.CalledProcessError) as error:
-            running.stop()
             log.flush()
             pytest.fail(f"local stack did not start: {error}\n--- log ---\n{log_path.read_text()[-4000:]}")
         try:
