@@ -47,3 +47,24 @@ def _one_call_at_a_time():
             return original(client, operation, params)
 
     return mock.patch.object(BaseClient, "_make_api_call", call)
+
+
+def parallel(n: int, work: Callable[[], object]) -> list[str]:
+    """Run `work` on `n` threads started together (a barrier): "ok" or the class name of what each raised,
+    in the order they ended. For rule tests whose store keeps its own lock (memory) or is serialised."""
+    barrier, results = threading.Barrier(n), []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            work()
+            results.append("ok")
+        except Exception as error:
+            results.append(type(error).__name__)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

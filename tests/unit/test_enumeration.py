@@ -1,7 +1,9 @@
-"""No user enumeration: the merge page, activation resends and forgot-password answer alike, with the same
-AWS work, whether or not an account uses the address."""
+"""No user enumeration: the merge page, activation resends, forgot-password and sign-up answer alike, with the
+same AWS work, whether or not an account uses the address."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 import pytest
 
@@ -169,3 +171,27 @@ def test_a_queued_resend_serves_only_a_registration_waiting_for_activation(ada, 
     )
     assert r.status_code == 200
     assert drain_queue() == 1 and len(mails) == before  # looked up, nothing mailed
+
+
+def test_signup_answers_alike_and_does_the_same_aws_work_for_known_and_unknown_addresses(
+    ada, client, aws_calls, mails
+):
+    work, pages = {}, {}
+    for email in (ADA, UNKNOWN):
+        browser = Browser(client)
+        token = browser.csrf("/signup")
+        del aws_calls[:]
+        sent = len(mails)
+        r = browser.post("/signup", {"csrf_token": token, "email": email, "altcha": solved()})
+        assert r.status_code == 200 and "Check your email" in r.text
+        assert len(mails) == sent  # nothing mailed during the request
+        work[email] = list(aws_calls)
+        pages[email] = r.text.replace(email, "@").replace(quote(email), "@").replace(token, "csrf")
+    assert work[ADA] == work[UNKNOWN] and "SendEmail" not in work[ADA] and "SendMessageBatch" in work[ADA]
+    assert pages[ADA] == pages[UNKNOWN]
+    # the budget: six counters (robot check once, client, sign-up mails a minute and a day, mail to the
+    # address an hour and a day) and the queue; no read of accounts or codes
+    assert work[ADA] == ["UpdateItem"] * 6 + ["SendMessageBatch"]
+    drain_queue()
+    subjects = {m["to"]: m["subject"] for m in mails[-2:]}
+    assert subjects == {ADA: "You already have a Laurel account", UNKNOWN: "Your Laurel sign-up code"}

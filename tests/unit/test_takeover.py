@@ -13,6 +13,7 @@ from tests.support.altcha import solved
 from tests.support.earners import PASSWORD, Browser, activation_code, activation_path, csrf_token, reset_path
 from tests.support.faults import Fault, inject
 from tests.support.inprocess import drain_queue
+from tests.support.races import parallel
 from tests.support.takeover import activated, login
 
 MALLORY = "mallory@example.org"
@@ -231,26 +232,6 @@ def atomic_store(monkeypatch):
                 return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(DynamoDBBackend, name, serialised)
-
-
-def parallel(n, work):
-    barrier = threading.Barrier(n)
-    results = []
-
-    def run():
-        barrier.wait()
-        try:
-            work()
-            results.append("ok")
-        except Exception as error:
-            results.append(type(error).__name__)
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_sixteen_parallel_wrong_passwords_get_five_tries(client, issuer, badge_class, mails, atomic_store):

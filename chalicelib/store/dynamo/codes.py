@@ -5,6 +5,9 @@ Every try at a code is one conditional UpdateItem that counts it only under the 
 
 from __future__ import annotations
 
+from dataclasses import fields
+from typing import Any, TypeVar
+
 from chalicelib.errors import Changed
 from chalicelib.store.codes import ActivationCode, LinkCode, MergeCode, OneTimeToken, SignupCode
 from chalicelib.store.dynamo.models import (
@@ -16,6 +19,15 @@ from chalicelib.store.dynamo.models import (
     transaction,
 )
 from chalicelib.store.dynamo.translate import translated
+
+Code = TypeVar("Code", ActivationCode, MergeCode, SignupCode, LinkCode)
+# Each kind of code by address: its item class and sort key (one code per address and kind).
+BY_ADDRESS: dict[type, tuple[Any, str]] = {
+    ActivationCode: (ActivationCodeItem, "CODE"),
+    MergeCode: (MergeCodeItem, "MERGECODE"),
+    SignupCode: (SignupCodeItem, "SIGNUPCODE"),
+    LinkCode: (LinkCodeItem, "LINKCODE"),
+}
 
 
 def token_item(token: OneTimeToken) -> OneTimeTokenItem:
@@ -35,8 +47,9 @@ def token_key(token_hash: str) -> OneTimeTokenItem:
     return OneTimeTokenItem(f"TOKEN#{token_hash}", "TOKEN")
 
 
-def code_key(email: str) -> ActivationCodeItem:
-    return ActivationCodeItem(f"EMAIL#{email}", "CODE")
+def code_key(email: str, kind: type = ActivationCode) -> Any:
+    model, sort_key = BY_ADDRESS[kind]
+    return model(f"EMAIL#{email}", sort_key)
 
 
 def _token(item: OneTimeTokenItem) -> OneTimeToken:
@@ -50,51 +63,45 @@ def _token(item: OneTimeTokenItem) -> OneTimeToken:
     )
 
 
-def _code(item: ActivationCodeItem) -> ActivationCode:
-    return ActivationCode(
-        email=item.pk.removeprefix("EMAIL#"),
-        account_id=item.account_id,
-        code_hash=item.code_hash,
-        salt=item.salt,
-        token_hash=item.token_hash,
-        expires_at=int(item.expires_at),
-        attempts=int(item.attempts or 0),
-    )
+def _code_item(code: Code) -> Any:
+    """The item of a code: its fields as attributes, the address in the key, TTL at its expiry."""
+    model, sort_key = BY_ADDRESS[type(code)]
+    values = {f.name: getattr(code, f.name) for f in fields(code) if f.name != "email"}
+    return model(f"EMAIL#{code.email}", sort_key, ttl=code.expires_at, **values)
 
 
-def _merge_code(item: MergeCodeItem) -> MergeCode:
-    return MergeCode(
-        email=item.pk.removeprefix("EMAIL#"),
-        requester_id=item.requester_id,
-        owner_id=item.owner_id,
-        code_hash=item.code_hash,
-        salt=item.salt,
-        expires_at=int(item.expires_at),
-        attempts=int(item.attempts or 0),
-    )
+def _code(kind: type[Code], item: Any) -> Code:
+    values = {f.name: getattr(item, f.name) for f in fields(kind) if f.name != "email"}
+    values.update(expires_at=int(item.expires_at), attempts=int(item.attempts or 0))
+    return kind(email=item.pk.removeprefix("EMAIL#"), **values)
 
 
-def _signup_code(item: SignupCodeItem) -> SignupCode:
-    return SignupCode(
-        email=item.pk.removeprefix("EMAIL#"),
-        code_hash=item.code_hash,
-        salt=item.salt,
-        token_hash=item.token_hash,
-        expires_at=int(item.expires_at),
-        attempts=int(item.attempts or 0),
-    )
+def _read(kind: type[Code], email: str, *, consistent: bool = True) -> Code | None:
+    """One GetItem."""
+    model, sort_key = BY_ADDRESS[kind]
+    with translated():
+        try:
+            return _code(kind, model.get(f"EMAIL#{email}", sort_key, consistent_read=consistent))
+        except model.DoesNotExist:
+            return None
 
 
-def _link_code(item: LinkCodeItem) -> LinkCode:
-    return LinkCode(
-        email=item.pk.removeprefix("EMAIL#"),
-        ceremony_hash=item.ceremony_hash,
-        owner_id=item.owner_id,
-        code_hash=item.code_hash,
-        salt=item.salt,
-        expires_at=int(item.expires_at),
-        attempts=int(item.attempts or 0),
-    )
+def _try(kind: type[Code], email: str, below: int) -> Code:
+    """One UpdateItem: count a try only while fewer than `below` were counted (Changed otherwise, or gone)."""
+    model = BY_ADDRESS[kind][0]
+    item = code_key(email, kind)
+    with translated():
+        item.update(actions=[model.attempts.add(1)], condition=model.attempts < below)
+    return _code(kind, item)
+
+
+def _replace_with_link(code: Code, token: OneTimeToken, previous: str | None) -> None:
+    """One TransactWriteItems: the link `previous` goes, the new link and code are kept."""
+    with translated(), transaction() as tx:
+        if previous is not None and previous != token.token_hash:
+            tx.delete(token_key(previous))
+        tx.save(token_item(token))
+        tx.save(_code_item(code))
 
 
 class Codes:
@@ -114,103 +121,36 @@ class Codes:
             token_key(token_hash).delete(condition=OneTimeTokenItem.pk.exists())
 
     def activation_code(self, email: str) -> ActivationCode | None:
-        with translated():
-            try:
-                return _code(ActivationCodeItem.get(f"EMAIL#{email}", "CODE"))
-            except ActivationCodeItem.DoesNotExist:
-                return None
+        return _read(ActivationCode, email, consistent=False)
 
     def replace_activation(self, code: ActivationCode, token: OneTimeToken, *, previous: str | None) -> None:
-        item = ActivationCodeItem(
-            f"EMAIL#{code.email}",
-            "CODE",
-            account_id=code.account_id,
-            code_hash=code.code_hash,
-            salt=code.salt,
-            token_hash=code.token_hash,
-            attempts=code.attempts,
-            expires_at=code.expires_at,
-            ttl=code.expires_at,
-        )
-        with translated(), transaction() as tx:
-            if previous is not None:
-                tx.delete(token_key(previous))
-            tx.save(token_item(token))
-            tx.save(item)
+        _replace_with_link(code, token, previous)
 
     def try_activation_code(self, email: str, *, below: int) -> ActivationCode:
-        item = code_key(email)
-        with translated():
-            item.update(
-                actions=[ActivationCodeItem.attempts.add(1)], condition=ActivationCodeItem.attempts < below
-            )
-        return _code(item)
+        return _try(ActivationCode, email, below)
 
     def merge_code(self, email: str) -> MergeCode | None:
-        with translated():
-            try:
-                return _merge_code(MergeCodeItem.get(f"EMAIL#{email}", "MERGECODE", consistent_read=True))
-            except MergeCodeItem.DoesNotExist:
-                return None
+        return _read(MergeCode, email)
 
     def put_merge_code(self, code: MergeCode) -> None:
         with translated():
-            MergeCodeItem(
-                f"EMAIL#{code.email}",
-                "MERGECODE",
-                requester_id=code.requester_id,
-                owner_id=code.owner_id,
-                code_hash=code.code_hash,
-                salt=code.salt,
-                attempts=code.attempts,
-                expires_at=code.expires_at,
-                ttl=code.expires_at,
-            ).save()
+            _code_item(code).save()
 
     def try_merge_code(self, email: str, *, below: int) -> MergeCode:
-        item = MergeCodeItem(f"EMAIL#{email}", "MERGECODE")
-        with translated():
-            item.update(actions=[MergeCodeItem.attempts.add(1)], condition=MergeCodeItem.attempts < below)
-        return _merge_code(item)
+        return _try(MergeCode, email, below)
 
     def drop_merge_code(self, email: str) -> None:
         with translated():
-            MergeCodeItem(f"EMAIL#{email}", "MERGECODE").delete()
-
-    # --- sign-up codes (issue 11): one per address, with its link --------------------------------
+            code_key(email, MergeCode).delete()
 
     def signup_code(self, email: str) -> SignupCode | None:
-        """One GetItem."""
-        with translated():
-            try:
-                return _signup_code(SignupCodeItem.get(f"EMAIL#{email}", "SIGNUPCODE", consistent_read=True))
-            except SignupCodeItem.DoesNotExist:
-                return None
+        return _read(SignupCode, email)
 
     def replace_signup(self, code: SignupCode, token: OneTimeToken, *, previous: str | None) -> None:
-        """One TransactWriteItems."""
-        item = SignupCodeItem(
-            f"EMAIL#{code.email}",
-            "SIGNUPCODE",
-            code_hash=code.code_hash,
-            salt=code.salt,
-            token_hash=code.token_hash,
-            attempts=code.attempts,
-            expires_at=code.expires_at,
-            ttl=code.expires_at,
-        )
-        with translated(), transaction() as tx:
-            if previous is not None and previous != token.token_hash:
-                tx.delete(token_key(previous))
-            tx.save(token_item(token))
-            tx.save(item)
+        _replace_with_link(code, token, previous)
 
     def try_signup_code(self, email: str, *, below: int) -> SignupCode:
-        """One UpdateItem."""
-        item = SignupCodeItem(f"EMAIL#{email}", "SIGNUPCODE")
-        with translated():
-            item.update(actions=[SignupCodeItem.attempts.add(1)], condition=SignupCodeItem.attempts < below)
-        return _signup_code(item)
+        return _try(SignupCode, email, below)
 
     def drop_signup(self, email: str) -> None:
         """One GetItem, then one TransactWriteItems deleting the code and its link together (when a new
@@ -220,47 +160,22 @@ class Codes:
             return
         try:
             with translated(), transaction() as tx:
-                tx.delete(
-                    SignupCodeItem(f"EMAIL#{email}", "SIGNUPCODE"),
-                    condition=SignupCodeItem.token_hash == found.token_hash,
-                )
+                same = SignupCodeItem.token_hash == found.token_hash
+                tx.delete(code_key(email, SignupCode), condition=same)
                 tx.delete(token_key(found.token_hash))
         except Changed:
             return
 
-    # --- link codes (issue 11) ---------------------------------------------------------------------
-
     def link_code(self, email: str) -> LinkCode | None:
-        """One GetItem."""
-        with translated():
-            try:
-                return _link_code(LinkCodeItem.get(f"EMAIL#{email}", "LINKCODE", consistent_read=True))
-            except LinkCodeItem.DoesNotExist:
-                return None
+        return _read(LinkCode, email)
 
     def put_link_code(self, code: LinkCode) -> None:
-        """One PutItem."""
         with translated():
-            LinkCodeItem(
-                f"EMAIL#{code.email}",
-                "LINKCODE",
-                ceremony_hash=code.ceremony_hash,
-                owner_id=code.owner_id,
-                code_hash=code.code_hash,
-                salt=code.salt,
-                attempts=code.attempts,
-                expires_at=code.expires_at,
-                ttl=code.expires_at,
-            ).save()
+            _code_item(code).save()
 
     def try_link_code(self, email: str, *, below: int) -> LinkCode:
-        """One UpdateItem."""
-        item = LinkCodeItem(f"EMAIL#{email}", "LINKCODE")
-        with translated():
-            item.update(actions=[LinkCodeItem.attempts.add(1)], condition=LinkCodeItem.attempts < below)
-        return _link_code(item)
+        return _try(LinkCode, email, below)
 
     def drop_link_code(self, email: str) -> None:
-        """One DeleteItem."""
         with translated():
-            LinkCodeItem(f"EMAIL#{email}", "LINKCODE").delete()
+            code_key(email, LinkCode).delete()
