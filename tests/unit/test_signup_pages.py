@@ -255,3 +255,9 @@ def test_signing_up_in_a_browser_signed_in_as_someone_else_ends_that_session(mem
     assert made.status_code == 303 and shared.cookies[SESSION] != before
     assert sessions.find(before, store=memory_store) is None
     assert "Welcome to Laurel, Ada" in shared.get("/signup/welcome").text
+
+
+def test_a_person_who_has_a_code_already_finds_where_to_type_it(memory_client):
+    page = memory_client.http.get("/signup?email=ada%40example.org")
+    assert 'href="/signup/code?email=ada%40example.org"' in page.body.decode()
+    assert "6-digit code" in memory_client.http.get("/signup/code?email=ada%40example.org").body.decode()
