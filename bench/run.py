@@ -1,7 +1,8 @@
 """`make bench`: cold start, AWS calls per request path (issuer API, public pages, the earner's backpack and
-claim flow), Open Badges 2.0/3.0 verification and signing speed against the 1EdTech validator and the DCC
-Node libraries, and baking speed against openbadges-bakery, printed as one table and written to
-bench/RESULTS.md. Figures only: nothing here is asserted as a timing by the test suite."""
+claim flow, sign-up, passkeys and OpenID Connect sign-in), Open Badges 2.0/3.0 verification and signing
+speed against the 1EdTech validator and the DCC Node libraries, and baking speed against
+openbadges-bakery, printed as one table and written to bench/RESULTS.md. Figures only: nothing here is
+asserted as a timing by the test suite."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import baking_speed  # noqa: E402
 import cold_start  # noqa: E402
 import earner_calls  # noqa: E402
 import hostile_verify  # noqa: E402
+import sign_in_calls  # noqa: E402
 import verify_speed  # noqa: E402
 
 IMPORT_RATIO_TARGET = 1.25
@@ -205,6 +207,8 @@ def main() -> int:
     calls = aws_calls.run(aws_calls.BULK_ROWS)
     print(f"AWS calls: the earner's pages, {earner_calls.BACKPACK_BADGES} badges, claim flow ...", flush=True)
     earner = earner_calls.run()
+    print("AWS calls: sign-up, passkeys, OpenID Connect sign-in ...", flush=True)
+    sign_in = sign_in_calls.run()
     by_path = {row["path"]: row for row in calls["rows"]}
     bulk = calls["bulk"]
     n = bulk["rows"]
@@ -231,6 +235,7 @@ def main() -> int:
         _value_row(f"bulk {n:,}: time per award (moto)", f"{bulk['total_s'] / n * 1000:.2f} ms"),
         _value_row(f"bulk {n:,}: awards per second (moto)", f"{bulk['awards_per_s']:.0f}"),
         *(_calls_row(row) for row in earner["rows"]),
+        *(_calls_row(row) for row in sign_in["rows"]),
         *_ob2_rows(ob2),
         *_ob3_rows(ob3),
         *_baking_rows(baking),
@@ -280,10 +285,15 @@ def main() -> int:
             f"slowest {hostile_verify.slowest(hostile) * 1000:.0f} ms",
         ),
     ]
-    notes = [*earner_calls.notes(earner), *baking_speed.notes(baking, BAKE_RATIO_TARGET)]
+    notes = [
+        *earner_calls.notes(earner),
+        *sign_in_calls.notes(sign_in),
+        *baking_speed.notes(baking, BAKE_RATIO_TARGET),
+    ]
 
     operations = [
-        f"- {row['path']}: {row['operations'] or 'no AWS call'}" for row in calls["rows"] + earner["rows"]
+        f"- {row['path']}: {row['operations'] or 'no AWS call'}"
+        for row in calls["rows"] + earner["rows"] + sign_in["rows"]
     ]
     where = [
         "- our modules, self time: " + ", ".join(f"{m} {ms:.1f} ms" for m, ms in found["ours"]),
