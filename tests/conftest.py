@@ -3,6 +3,8 @@ marker; the fast tier's fixtures."""
 
 import os
 
+import pytest
+
 for name, value in {
     "STAGE": "test",
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -31,3 +33,16 @@ def pytest_collection_modifyitems(items) -> None:
         module = getattr(item, "module", None)
         if "aws" in item.fixturenames or on_dynamo or hasattr(module, "mock_aws"):
             item.add_marker(pytest.mark.moto)
+
+
+@pytest.fixture
+def one_rate_window(monkeypatch):
+    """Rate limits count in fixed windows (services/shared/ratelimit.py: a quarter hour for passwords): a
+    test that counts parallel tries against a limit holds one instant, so it never straddles a window's end
+    (two CI runs failed exactly at :00 and :15). Only the limits' clock stops; moto's and the rest run on."""
+    from types import SimpleNamespace
+
+    from chalicelib.services.shared import ratelimit
+
+    now = ratelimit.time.time()
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: now))

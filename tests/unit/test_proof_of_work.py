@@ -136,7 +136,7 @@ def test_replayed_solution_is_refused(memory_client, memory_store, awarded):
     ]
 
 
-def test_of_parallel_replays_exactly_one_passes(memory_store):
+def test_of_parallel_replays_exactly_one_passes(memory_store, one_rate_window):
     payload = solved(memory_store)
 
     def attempt(_):

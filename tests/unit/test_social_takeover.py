@@ -81,12 +81,8 @@ def test_the_right_password_links_and_the_next_sign_in_goes_straight_in(memory_c
     assert back.status_code == 303 and "__Host-laurel_session" in again.cookies
 
 
-def test_link_needs_that_accounts_password_counted_like_sign_in(memory_client, store, ada, monkeypatch):
+def test_link_needs_that_accounts_password_counted_like_sign_in(memory_client, store, ada, one_rate_window):
     from chalicelib.services.earners import accounts
-    from chalicelib.services.shared import ratelimit
-
-    now = ratelimit.time.time()
-    monkeypatch.setattr(ratelimit.time, "time", lambda: now)  # one fixed window, even at a quarter hour
 
     person, _, secret = proof_page(memory_client, store)
     flow = person.cookies["__Host-laurel_flow"]

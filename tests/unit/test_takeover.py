@@ -234,7 +234,9 @@ def atomic_store(monkeypatch):
         monkeypatch.setattr(DynamoDBBackend, name, serialised)
 
 
-def test_sixteen_parallel_wrong_passwords_get_five_tries(client, issuer, badge_class, mails, atomic_store):
+def test_sixteen_parallel_wrong_passwords_get_five_tries(
+    client, issuer, badge_class, mails, atomic_store, one_rate_window
+):
     from chalicelib.services.earners import accounts
 
     activated(client, issuer, badge_class, mails, ADA)
@@ -246,7 +248,9 @@ def test_sixteen_parallel_wrong_passwords_get_five_tries(client, issuer, badge_c
         accounts.login(ADA, PASSWORD, "198.51.100.8", store=current())
 
 
-def test_parallel_merge_passwords_get_five_tries(client, issuer, badge_class, mails, atomic_store):
+def test_parallel_merge_passwords_get_five_tries(
+    client, issuer, badge_class, mails, atomic_store, one_rate_window
+):
     from chalicelib.services.earners import merge_proof
 
     activated(client, issuer, badge_class, mails, ADA)
