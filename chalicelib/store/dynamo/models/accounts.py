@@ -90,17 +90,22 @@ class OneTimeTokenItem(_Item):
     ttl = NumberAttribute()
 
 
-class ActivationCodeItem(_Item):
+class _CodeItem(_Item):
+    """What every emailed 6-digit code keeps: its salted hash, the tries counted, its end (TTL drops it)."""
+
+    code_hash = UnicodeAttribute()
+    salt = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+    ttl = NumberAttribute()
+
+
+class ActivationCodeItem(_CodeItem):
     """The 6-digit code of an address's activation: pk EMAIL#addr, sk CODE; dies after 5 wrong tries."""
 
     Meta = _meta(_settings.accounts_table)
     account_id = UnicodeAttribute()
-    code_hash = UnicodeAttribute()
-    salt = UnicodeAttribute()
     token_hash = UnicodeAttribute()
-    attempts = NumberAttribute(default=0)
-    expires_at = NumberAttribute()
-    ttl = NumberAttribute()
 
 
 class RateItem(_Item):
@@ -162,17 +167,12 @@ class MergeItem(_Item):
     finished_at = UTCDateTimeAttribute(null=True)
 
 
-class MergeCodeItem(_Item):
+class MergeCodeItem(_CodeItem):
     """A 6-digit code mailed to an address another account wants: pk EMAIL#addr, sk MERGECODE."""
 
     Meta = _meta(_settings.accounts_table)
     requester_id = UnicodeAttribute()
     owner_id = UnicodeAttribute()
-    code_hash = UnicodeAttribute()
-    salt = UnicodeAttribute()
-    attempts = NumberAttribute(default=0)
-    expires_at = NumberAttribute()
-    ttl = NumberAttribute()
 
 
 class OptOutItem(_Item):
@@ -251,28 +251,18 @@ class CeremonyItem(_Item):
     ttl = NumberAttribute()
 
 
-class SignupCodeItem(_Item):
+class SignupCodeItem(_CodeItem):
     """The 6-digit code of a sign-up without a claim link: pk EMAIL#addr, sk SIGNUPCODE (one per address,
     mailed with the link token_hash)."""
 
     Meta = _meta(_settings.accounts_table)
-    code_hash = UnicodeAttribute()
-    salt = UnicodeAttribute()
     token_hash = UnicodeAttribute()
-    attempts = NumberAttribute(default=0)
-    expires_at = NumberAttribute()
-    ttl = NumberAttribute()
 
 
-class LinkCodeItem(_Item):
+class LinkCodeItem(_CodeItem):
     """A 6-digit code mailed to an address an account holds verified, to link an identity that gave the
     same address: pk EMAIL#addr, sk LINKCODE, bound to the asking ceremony."""
 
     Meta = _meta(_settings.accounts_table)
     ceremony_hash = UnicodeAttribute()
     owner_id = UnicodeAttribute()
-    code_hash = UnicodeAttribute()
-    salt = UnicodeAttribute()
-    attempts = NumberAttribute(default=0)
-    expires_at = NumberAttribute()
-    ttl = NumberAttribute()
