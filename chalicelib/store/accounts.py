@@ -33,6 +33,7 @@ class Account:
     merged_into: str | None = None  # closed: merged into this account
     closed_at: datetime | None = None
     ways_in: int = 0  # linked identities + passkeys (the password, when there is one, is the other way in)
+    passkeys: int = 0  # of those, the passkeys (reauth offers one only when there is one)
     terms_at: datetime | None = None  # when the terms were accepted (sign-ups since issue 11)
     product_mail: bool = False  # news about Laurel: asked at sign-up, unchecked by default
 

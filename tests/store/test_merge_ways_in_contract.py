@@ -95,7 +95,7 @@ def test_passkeys_brought_over_count_against_the_most(two):
         store.passkeys.add(passkey("ada", f"ada-{n}", n), most=10)
     store.accounts.close_for_merge("ada", "bob", proof="code", email="bob@example.org")
     finish(store)
-    assert len(store.passkeys.listing("ada")) == 10
+    assert len(store.passkeys.listing("ada")) == 10 == store.accounts.get("ada").passkeys
     with pytest.raises(Changed):
         store.passkeys.add(passkey("ada", "one-more"), most=10)
 

@@ -186,3 +186,15 @@ def test_a_busy_store_adds_moves_and_removes_nothing(store, refuse_next):
     with pytest.raises(Busy):
         store.passkeys.add(passkey("cred-2"), most=10)
     assert state(store) == before and store.passkeys.get("cred-2") is None
+
+
+def test_the_account_counts_its_passkeys_apart_from_its_identities(store):
+    """Reauth offers "Confirm with a passkey" only to an account that has one (Account.passkeys)."""
+    registered(store)
+    store.identities.link(Identity("google", "g-ada", "ada", AT))
+    assert (store.accounts.get("ada").ways_in, store.accounts.get("ada").passkeys) == (1, 0)
+    store.passkeys.add(passkey(), most=10)
+    store.passkeys.add(passkey("cred-2", n=1), most=10)
+    assert (store.accounts.get("ada").ways_in, store.accounts.get("ada").passkeys) == (3, 2)
+    store.passkeys.remove("ada", "cred-1")
+    assert (store.accounts.get("ada").ways_in, store.accounts.get("ada").passkeys) == (2, 1)

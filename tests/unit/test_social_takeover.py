@@ -366,6 +366,8 @@ def test_a_passwordless_account_confirms_it_is_you_at_its_provider(memory_client
     later = sessions.now() + sessions.FRESH_SECONDS + 5
     monkeypatch.setattr(sessions, "now", lambda: later)
     assert person.get(link_path(person, "corp")).headers["Location"].startswith("/reauth")
+    reauth_page = person.get("/reauth?next=/settings/sign-in").text
+    assert "Confirm with a passkey" not in reauth_page and 'name="password"' not in reauth_page  # neither
     token = csrf_token(person.get("/settings/emails").text)
     assert person.get("/reauth/oidc/google?next=/settings/sign-in").status_code == 403  # no CSRF token
     path = f"/reauth/oidc/google?csrf_token={token}&next=/settings/sign-in"

@@ -60,6 +60,7 @@ def account(item: AccountItem) -> Account:
         merged_into=item.merged_into,
         closed_at=item.closed_at,
         ways_in=int(item.ways_in or 0),
+        passkeys=int(item.passkeys or 0),
         terms_at=item.terms_at,
         product_mail=bool(item.product_mail),
     )

@@ -35,7 +35,7 @@ class Passkeys:
             if len(self.listing(passkey.account_id)) >= most:
                 raise Changed(f"An account can have at most {most} passkeys.")
             self._passkeys[passkey.credential_id] = passkey
-            ways_in.add(self.db, passkey.account_id)
+            ways_in.add(self.db, passkey.account_id, passkey=True)
 
     def used(self, credential_id: str, *, old_count: int, new_count: int, at: datetime) -> None:
         with self.db.transaction():
@@ -57,4 +57,4 @@ class Passkeys:
             if found is None or found.account_id != account_id:
                 raise Changed(NOT_MINE)
             del self._passkeys[credential_id]
-            ways_in.take_away(self.db, account_id)
+            ways_in.take_away(self.db, account_id, passkey=True)

@@ -12,16 +12,16 @@ LAST_WAY_IN = "This is the account's last way to sign in."
 CLOSED = "The account is closed or gone."
 
 
-def add(db: Database, account_id: str) -> None:
+def add(db: Database, account_id: str, *, passkey: bool = False) -> None:
     """One more way in (inside the caller's transaction); Changed when the account is closed or gone."""
     accounts = db.table("accounts")
     found = accounts.get(account_id)
     if found is None or found.merged_into is not None or found.closed_at is not None:
         raise Changed(CLOSED)
-    accounts[account_id] = replace(found, ways_in=found.ways_in + 1)
+    accounts[account_id] = replace(found, ways_in=found.ways_in + 1, passkeys=found.passkeys + passkey)
 
 
-def take_away(db: Database, account_id: str) -> None:
+def take_away(db: Database, account_id: str, *, passkey: bool = False) -> None:
     """One way in fewer (inside the caller's transaction); Changed when it would leave none."""
     accounts = db.table("accounts")
     found = accounts.get(account_id)
@@ -29,7 +29,7 @@ def take_away(db: Database, account_id: str) -> None:
         raise Changed(CLOSED)
     if not found.password_hash and found.ways_in <= 1:
         raise Changed(LAST_WAY_IN)
-    accounts[account_id] = replace(found, ways_in=found.ways_in - 1)
+    accounts[account_id] = replace(found, ways_in=found.ways_in - 1, passkeys=found.passkeys - passkey)
 
 
 def owned(db: Database, account_id: str) -> list[tuple[str, object]]:
@@ -56,4 +56,7 @@ def bring(db: Database, ways: list[tuple[str, object]], old_id: str, into_id: st
     survivor = accounts.get(into_id)
     if survivor is None:
         raise Changed(CLOSED)
-    accounts[into_id] = replace(survivor, ways_in=survivor.ways_in + len(ways))
+    passkeys = sum(table == "passkeys" for table, _ in ways)
+    accounts[into_id] = replace(
+        survivor, ways_in=survivor.ways_in + len(ways), passkeys=survivor.passkeys + passkeys
+    )
