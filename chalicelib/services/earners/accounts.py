@@ -192,8 +192,7 @@ def request_reset(email: str, client_ip: str, *, store: Store) -> None:
     """Queue a reset link for this address: the same work, answer and timing whether or not an account
     uses it (the worker looks the account up and mails, in mail_reset)."""
     email = normalise(email)
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
+    ratelimit.count_form(client_ip, store=store)
     # Both limits are counted for every address, known or not, before anything is looked up.
     if (
         email

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from chalicelib.errors import Changed, Conflict, Invalid
 from chalicelib.services.earners import passwords
 from chalicelib.services.shared import fields, ids, mailer, onetime, ratelimit, urls
-from chalicelib.services.shared.ratelimit import TooMany
 from chalicelib.store import refused_for_now
 from chalicelib.store.codes import ActivationCode, OneTimeToken
 
@@ -69,13 +68,11 @@ def resend(email: str, client_ip: str, *, store: Store) -> None:
     """A new code and link, if the address waits for activation; rate-limited alike for every address,
     silent otherwise."""
     email = fields.normalise(email)
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
+    ratelimit.count_form(client_ip, store=store)
     if not email:
         return
     # Counted for every address, known or not, so a 429 says nothing about who has an account.
-    if not ratelimit.allow_mail("activation", email, store=store):
-        raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check your inbox.")
+    ratelimit.count_code_mail("activation", email, store=store)
     mailer.count_mail_to(email, store=store)
     queue_request(
         "activation", email, store=store
@@ -118,8 +115,7 @@ def _resend_now(email: str, *, store: Store) -> str:
 def check_code(email: str, code: str, client_ip: str, *, store: Store) -> ActivationCode:
     """The address's live code when `code` is right. Each try is counted before the check: 5 at most."""
     email, code = fields.normalise(email), onetime.cleaned(code)
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
+    ratelimit.count_form(client_ip, store=store)
     found = store.codes.activation_code(email) if email else None
     dead = onetime.code_error(DEAD)
     if found is None or found.expires_at <= time.time():

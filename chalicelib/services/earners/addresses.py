@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from chalicelib.errors import Changed, Conflict, Forbidden, Invalid, NotFound
 from chalicelib.services.earners import activation
 from chalicelib.services.shared import fields, ids, mailer, onetime, ratelimit
-from chalicelib.services.shared.ratelimit import TooMany
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
@@ -63,8 +62,7 @@ def add(account: Account, raw: str, client_ip: str, *, store: Store) -> Added:
     email = fields.normalise_and_check_email(raw or "")
     if not email or len(email) > 254:
         raise _invalid("email", "Enter a valid email address, like name@example.org.")
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
+    ratelimit.count_form(client_ip, store=store)
     owner = store.accounts.owner_of(email)
     if owner is not None and owner.verified:
         return Added("mine" if owner.account_id == account.id else "other", email)
@@ -121,8 +119,7 @@ def send_code(account: Account, email: str, *, store: Store) -> None:
 def _count_mail(account: Account, email: str, *, store: Store) -> None:
     """One code mail a minute, five a day, per account and address: counted before anything is written,
     and per account, so that another account asking for the same address cannot use up its owner's."""
-    if not ratelimit.allow_mail("address", f"{account.id}:{email}", store=store):
-        raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check your inbox.")
+    ratelimit.count_code_mail("address", f"{account.id}:{email}", store=store)
 
 
 def verify_code(account: Account, email: str, code: str, client_ip: str, *, store: Store) -> None:

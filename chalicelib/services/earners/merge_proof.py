@@ -15,7 +15,6 @@ from chalicelib.errors import Conflict, Invalid
 from chalicelib.services.earners import accounts, passwords
 from chalicelib.services.earners.merge import merge
 from chalicelib.services.shared import mailer, onetime, ratelimit
-from chalicelib.services.shared.ratelimit import TooMany
 from chalicelib.store.codes import MergeCode
 
 if TYPE_CHECKING:
@@ -63,11 +62,9 @@ def send_code(requester: Account, email: str, client_ip: str, *, store: Store) -
     """Mail a 6-digit code to the primary (verified) address of the account on which `email` is verified:
     entering it proves control of that account. The answer is the same when no account does (and
     nothing is mailed then)."""
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
+    ratelimit.count_form(client_ip, store=store)
     # Counted for every address, held by an account or not: the answers must not tell them apart.
-    if not ratelimit.allow_mail("merge", email, store=store):
-        raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check that inbox.")
+    ratelimit.count_code_mail("merge", email, store=store, inbox="that inbox")
     mailer.count_mail_to(email, store=store)
     owner = _verified_elsewhere(requester, email, store=store)
     if owner is None:
@@ -100,8 +97,7 @@ def send_code(requester: Account, email: str, client_ip: str, *, store: Store) -
 def by_code(requester: Account, email: str, code: str, client_ip: str, *, store: Store) -> MergeRecord:
     """The code mailed to the other account's primary address proves control: merge it into the
     requester's."""
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
+    ratelimit.count_form(client_ip, store=store)
     code = onetime.cleaned(code)
     dead = onetime.code_error("This code is no longer valid. Ask for a new one.")
     found = store.codes.merge_code(email)

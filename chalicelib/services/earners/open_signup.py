@@ -53,8 +53,7 @@ def start(email: str, client_ip: str, *, store: Store) -> str:
         detail = "Enter your email address, like name@example.org."
         raise Invalid(detail, errors=[{"field": "email", "detail": detail}])
     # Both limits are counted for every address, known or not, before anything is looked up.
-    if not ratelimit.allow_mail(KIND, checked, store=store):
-        raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check your inbox.")
+    ratelimit.count_code_mail(KIND, checked, store=store)
     mailer.count_mail_to(checked, store=store)
     activation.queue_request(KIND, checked, store=store)
     return checked

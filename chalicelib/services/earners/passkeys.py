@@ -228,8 +228,7 @@ def _transports(answer: dict[str, Any]) -> tuple[str, ...]:
 def sign_in_options(client_ip: str, *, browser: str, store: Store) -> Started:
     """Options for a discoverable sign-in: no credential listed, so they say nothing about any account.
     Anyone may ask, so each ask is counted against the client before a ceremony is kept."""
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
+    ratelimit.count_form(client_ip, store=store)
     return _assertion_options(SIGN_IN, None, [], browser=browser, store=store)
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from chalicelib.services.earners import accounts
 from chalicelib.services.shared import ratelimit
-from chalicelib.services.shared.ratelimit import TooMany
 
 if TYPE_CHECKING:
     from chalicelib.store import Store
@@ -33,8 +32,7 @@ def register_from_claim(email: str, form: dict, client_ip: str, *, store: Store)
     if form.get("website"):  # the honeypot: people never see it, bots fill it in
         log.info("registration honeypot filled from %s", client_ip)
         return None
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
+    ratelimit.count_form(client_ip, store=store)
     return accounts.register(accounts.read_registration(form, email), store=store)
 
 

@@ -121,8 +121,7 @@ def begin(
     from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
     # Anyone may start one, and each keeps a ceremony: counted per client before anything is written.
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
+    ratelimit.count_form(client_ip, store=store)
     meta = store.openid.metadata(provider.discovery_issuer)
     _same_issuer(provider, meta)
     verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(24)

@@ -20,7 +20,6 @@ from chalicelib.errors import Conflict, Invalid, Taken
 from chalicelib.services.earners import accounts, ceremonies, passwords, providers, social
 from chalicelib.services.earners.social import NeedsTerms, SignedIn, link, tell_linked
 from chalicelib.services.shared import fields, ids, mailer, onetime, ratelimit
-from chalicelib.services.shared.ratelimit import TooMany
 from chalicelib.store.accounts import Account
 from chalicelib.store.codes import LinkCode
 from chalicelib.store.identities import Identity
@@ -77,21 +76,27 @@ def send_code(secret: str, client_ip: str, *, browser: str | None, store: Store)
     ceremony = ceremonies.peek(secret, PROOF, browser=browser, store=store)
     _holder(ceremony, store=store)
     email = ceremony.data["email"]
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
-    if not ratelimit.allow_mail("link", email, store=store):
-        raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check that inbox.")
+    _mail_code(ceremony, email, ceremony.account_id, client_ip, store=store)
+    return email
+
+
+def _mail_code(ceremony: Ceremony, email: str, owner_id: str | None, client_ip: str, *, store: Store) -> None:
+    """Count the form and the mail first, then mail a code for this ceremony to `email`: to link the
+    identity to `owner_id`'s account, or (no owner) to prove an address the provider did not vouch for."""
+    ratelimit.count_form(client_ip, store=store)
+    ratelimit.count_code_mail("link", email, store=store, inbox="that inbox")
     mailer.count_mail_to(email, store=store)
     code, salt = onetime.new_code()
     code_hash = onetime.code_hash(salt, code, scope=SCOPE)
     expires = int(time.time()) + CODE_SECONDS
-    store.codes.put_link_code(
-        LinkCode(email, ceremony.secret_hash, ceremony.account_id, code_hash, salt, expires)
-    )
+    store.codes.put_link_code(LinkCode(email, ceremony.secret_hash, owner_id or "", code_hash, salt, expires))
     title = providers.get(ceremony.data["provider"]).title
-    subject = f"Your code to link {title} to your Laurel account"
+    subject = (
+        f"Your code to link {title} to your Laurel account"
+        if owner_id
+        else f"Your code to sign in to Laurel with {title}"
+    )
     mailer.mail(email, "link_code", subject, store=store, counted=True, code=code, provider=title)
-    return email
 
 
 def by_code(secret: str, code: str, client_ip: str, *, browser: str | None, store: Store) -> SignedIn:
@@ -127,18 +132,7 @@ def send_address_code(secret: str, email: str, client_ip: str, *, browser: str |
     if checked is None or len(checked) > 254:
         detail = "Enter a valid email address."
         raise Invalid(detail, errors=[{"field": "email", "detail": detail}])
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
-    if not ratelimit.allow_mail("link", checked, store=store):
-        raise TooMany("We sent a code recently. Wait a minute (at most 5 a day) and check that inbox.")
-    mailer.count_mail_to(checked, store=store)
-    code, salt = onetime.new_code()
-    code_hash = onetime.code_hash(salt, code, scope=SCOPE)
-    expires = int(time.time()) + CODE_SECONDS
-    store.codes.put_link_code(LinkCode(checked, ceremony.secret_hash, "", code_hash, salt, expires))
-    title = providers.get(ceremony.data["provider"]).title
-    subject = f"Your code to sign in to Laurel with {title}"
-    mailer.mail(checked, "link_code", subject, store=store, counted=True, code=code, provider=title)
+    _mail_code(ceremony, checked, "", client_ip, store=store)
     return checked
 
 
@@ -165,8 +159,7 @@ def by_address_code(
 
 def _check_code(ceremony: Ceremony, email: str, code: str, client_ip: str, *, store: Store) -> None:
     """Count a try of the code mailed to `email` for this ceremony, then compare (onetime.check)."""
-    if not ratelimit.CLIENT_FORMS.hit(client_ip, store=store):
-        raise TooMany("Too many requests from your network. Try again later.")
+    ratelimit.count_form(client_ip, store=store)
     dead = onetime.code_error("This code is no longer valid. Ask for a new one.")
     found = store.codes.link_code(email) if email else None
     if found is None or found.ceremony_hash != ceremony.secret_hash or found.expires_at <= time.time():

@@ -57,6 +57,20 @@ MAIL_REQUEST_ONCE = Limit("mail-request-once", 1, 86400)  # one mail per queued 
 CLIENT_FORMS = Limit("client-forms", 300, 3600)  # registrations, code tries and mail requests per client IP
 
 
+def count_form(client_ip: str, *, store: Store) -> None:
+    """Count one request of an open form (a registration, a code try, a mail asked for) from this client
+    before anything else; TooMany over CLIENT_FORMS."""
+    if not CLIENT_FORMS.hit(client_ip, store=store):
+        raise TooMany("Too many requests from your network. Try again later.")
+
+
+def count_code_mail(kind: str, key: str, *, store: Store, inbox: str = "your inbox") -> None:
+    """Count one code mail of this kind for this key (allow_mail); TooMany when one went out in the last
+    minute or five today. `inbox` names where the person should look."""
+    if not allow_mail(kind, key, store=store):
+        raise TooMany(f"We sent a code recently. Wait a minute (at most 5 a day) and check {inbox}.")
+
+
 def allow_mail(kind: str, key: str, *, store: Store) -> bool:
     """One mail of this kind per minute and five per day for this key."""
     return MAIL_MINUTE.hit(f"{kind}:{key}", store=store) and MAIL_DAY.hit(f"{kind}:{key}", store=store)
